@@ -1,0 +1,18 @@
+/* Logging to stderr with levels: -q shows errors only, -v adds debug. */
+#ifndef NJ_LOG_H
+#define NJ_LOG_H
+
+enum log_level { LOG_ERROR = 0, LOG_WARN, LOG_INFO, LOG_DEBUG };
+
+void	log_set_level(enum log_level);
+enum log_level log_get_level(void);
+void	log_set_prog(const char *);
+void	log_msg(enum log_level, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+#define log_error(...)	log_msg(LOG_ERROR, __VA_ARGS__)
+#define log_warn(...)	log_msg(LOG_WARN, __VA_ARGS__)
+#define log_info(...)	log_msg(LOG_INFO, __VA_ARGS__)
+#define log_debug(...)	log_msg(LOG_DEBUG, __VA_ARGS__)
+
+#endif

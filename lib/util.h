@@ -1,0 +1,36 @@
+/* Small helpers shared by the probe and the collector. */
+#ifndef NJ_UTIL_H
+#define NJ_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#define UUID_STRLEN	36
+
+/* Wall clock, milliseconds since the epoch (UTC). */
+int64_t	 util_now_ms(void);
+/* Monotonic clock in milliseconds, for durations. */
+double	 util_mono_ms(void);
+
+/* A random (version 4) UUID, written as 36 characters plus NUL. */
+void	 util_uuid4(char out[UUID_STRLEN + 1]);
+
+/* Lower-case hex of len bytes into out (2 * len + 1 bytes). */
+void	 util_hex(const unsigned char *in, size_t len, char *out);
+
+/* "2026-11-25T18:00:03.123Z" from milliseconds since the epoch (UTC). */
+void	 util_format_rfc3339_ms(int64_t ms, char out[32]);
+/*
+ * Parse RFC 3339 ("2026-11-25T18:00:03.123Z", "+05:00" offsets, optional
+ * fraction) or a bare date "2026-11-25" (midnight UTC). 0 or -1.
+ */
+int	 util_parse_rfc3339_ms(const char *s, int64_t *ms);
+
+/* UTC offset in seconds of the local zone (TZ) at the instant t. */
+long	 util_tz_offset(time_t t);
+
+/* Parse a whole decimal integer in [min, max]; 0 or -1. */
+int	 util_parse_long(const char *s, long min, long max, long *out);
+
+#endif

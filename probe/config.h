@@ -1,0 +1,64 @@
+/*
+ * Options of `run` and `upload` (CONTRACT "Commands"), from the command line
+ * and from --config FILE (`name = value`, same names as the long options;
+ * the command line wins).
+ */
+#ifndef NJ_CONFIG_H
+#define NJ_CONFIG_H
+
+#include <stddef.h>
+
+struct strlist {
+	char	**v;
+	size_t	  n;
+};
+
+void	strlist_add(struct strlist *, const char *);
+void	strlist_clear(struct strlist *);
+
+struct config {
+	struct strlist	 targets;	/* --targets, empty = default list */
+	char		*results;	/* --results, "./results" */
+	struct strlist	 resolvers;	/* --resolver, empty = "system" */
+	char		*control_resolver; /* NULL = none */
+	char		*ca_file;	/* reference store */
+	char		*interception_cas;
+	long		 timeout_ms;	/* 5000 */
+	long		 concurrency;	/* 64 */
+	long		 interval_s;	/* 900 */
+	long		 jitter_s;	/* 60 */
+	char		*schedule;	/* --schedule SPEC or NULL */
+	struct strlist	 collectors;	/* --collector URL, tried in order */
+	char		*collector_ca;
+	char		*token_file;
+	char		*probe_id;
+	char		*campaign;
+	char		*control_sni;	/* "example.org" */
+	long		 max_spool_mb;	/* 512 */
+	long		 rate;		/* --rate N targets/s, 0 = unlimited */
+	long		 per_address;	/* connections at once per address */
+	int		 once;
+	int		 resume;
+	int		 verbose;	/* -v count */
+	int		 quiet;		/* -q */
+	char		*config_file;
+};
+
+void	config_init(struct config *);	/* defaults */
+void	config_free(struct config *);
+
+/*
+ * Parse argv for `run` (or `upload` when upload_only: the options that
+ * make no sense there are refused).  Reads --config FILE when present,
+ * the command line winning.  On a usage error prints a message and
+ * returns -1 (exit 2); returns 1 after printing --help (exit 0).
+ */
+int	config_parse_args(struct config *, int, char **, int upload_only);
+
+/* Load `name = value` lines; unknown names are errors (file:line). */
+int	config_load_file(struct config *, const char *path);
+
+/* Where shipped data lives: installed pkgdatadir, else the source tree. */
+const char	*config_datadir(void);
+
+#endif

@@ -1,0 +1,46 @@
+/*
+ * The measurement engine: one libevent loop measuring targets (DNS through
+ * c-ares, TCP, TLS with SNI) and producing records.
+ *
+ * An engine holds what lives across rounds (TLS contexts, root stores,
+ * resolvers, interception roots); a round measures one list of targets
+ * with bounded concurrency, spools the records, and calls back when every
+ * started step has finished or timed out.
+ */
+#ifndef NJ_ENGINE_H
+#define NJ_ENGINE_H
+
+#include <stddef.h>
+
+#include <event2/event.h>
+
+#include "config.h"
+#include "record.h"
+#include "targets.h"
+
+struct engine;
+struct round;
+
+struct round_stats {
+	size_t	 n_targets;
+	size_t	 n_done;
+	size_t	 by_status[STATUS_ERROR + 1];
+	size_t	 n_written;		/* records spooled */
+	double	 elapsed_ms;
+};
+
+typedef void (*round_done_cb)(struct round *, void *);
+
+/* NULL (logged) when the configuration cannot be used (exit 2). */
+struct engine	*engine_new(struct event_base *, const struct config *);
+void		 engine_free(struct engine *);
+
+/* Start measuring targets (borrowed until done_cb) with a fresh run_id. */
+struct round	*round_start(struct engine *, const struct targets *,
+		    round_done_cb, void *);
+/* Stop starting new targets; what is in flight ends within the timeout. */
+void		 round_stop(struct round *);
+const struct round_stats *round_get_stats(const struct round *);
+void		 round_free(struct round *);
+
+#endif

@@ -1,0 +1,48 @@
+/*
+ * The results directory (CONTRACT "Spool and upload"): pending *.msgpack
+ * files, sent/, rejected/, probe-id.  Files are written atomically.
+ */
+#ifndef NJ_SPOOL_H
+#define NJ_SPOOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <msgpack.h>
+
+/* Create DIR (and sent/, rejected/) when missing.  0 or -1 (logged). */
+int	spool_prepare(const char *dir);
+
+/*
+ * The probe id persisted in DIR/probe-id, created (random) on first use.
+ * Returns a heap string or NULL (logged).
+ */
+char	*spool_probe_id(const char *dir);
+
+/*
+ * Write len bytes (concatenated msgpack maps) to DIR/<name> atomically:
+ * a dot-prefixed temporary, fsync, rename, fsync of the directory.
+ * When name is NULL a unique "<UTC time>-<random>.msgpack" is chosen.
+ */
+int	spool_write(const char *dir, const char *name, const char *data,
+	    size_t len);
+
+/* Pending (DIR/ *.msgpack) or sent (DIR/sent/ *.msgpack) file paths, sorted. */
+struct spool_files {
+	char	**path;
+	size_t	  n;
+};
+int	spool_list(const char *dir, int sent, struct spool_files *);
+void	spool_files_free(struct spool_files *);
+
+/*
+ * Read a file of concatenated msgpack maps, calling cb for each map with
+ * its raw bytes.  A damaged file (truncated, garbage, not maps) is warned
+ * about by name and -1 returned; cb is not called for anything in it, so a
+ * half-read file never yields partial output.  cb returning non-zero stops.
+ */
+typedef int (*spool_record_cb)(const msgpack_object *, const char *raw,
+    size_t rawlen, void *arg);
+int	spool_read_file(const char *path, spool_record_cb, void *arg);
+
+#endif

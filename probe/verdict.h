@@ -1,0 +1,34 @@
+/*
+ * The verdict of one measurement (CONTRACT "Verdict meaning"): a pure
+ * function of the record and the known interception roots.  No sockets,
+ * no clock.
+ */
+#ifndef NJ_VERDICT_H
+#define NJ_VERDICT_H
+
+#include <stddef.h>
+
+#include "record.h"
+
+/* A known interception root (from --interception-cas). */
+struct ica {
+	char	 sha256[65];		/* hex SHA-256 of the DER */
+	char	 spki_sha256[65];	/* hex SHA-256 of i2d_X509_PUBKEY */
+	char	*subject;		/* RFC 2253, as in rec_cert */
+};
+
+struct verdict_ctx {
+	const struct ica	*cas;
+	size_t			 n_cas;
+	const char		*control_sni;	/* --control-sni */
+};
+
+/* Fill out (its strings are heap-allocated; the record owns them after). */
+void	verdict_decide(const struct record *, const struct verdict_ctx *,
+	    struct rec_verdict *out);
+
+/* Load every PEM certificate in DIR; -1 when DIR cannot be read. */
+int	ica_load_dir(const char *dir, struct ica **out, size_t *n);
+void	ica_free(struct ica *, size_t n);
+
+#endif
