@@ -1,0 +1,151 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/asn1.h>
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/x509v3.h>
+
+#include "cert.h"
+#include "util.h"
+#include "xmalloc.h"
+
+char *
+cert_name(const X509_NAME *name)
+{
+	BIO	*bio;
+	char	*data, *s;
+	long	 len;
+
+	if (name == NULL)
+		return xstrdup("");
+	if ((bio = BIO_new(BIO_s_mem())) == NULL)
+		return xstrdup("");
+	X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
+	len = BIO_get_mem_data(bio, &data);
+	s = xstrndup(data, len > 0 ? (size_t)len : 0);
+	BIO_free(bio);
+	return s;
+}
+
+void
+cert_sha256(X509 *x, char out[65])
+{
+	unsigned char	md[EVP_MAX_MD_SIZE];
+	unsigned int	len = 0;
+
+	if (X509_digest(x, EVP_sha256(), md, &len) != 1 || len != 32) {
+		out[0] = '\0';
+		return;
+	}
+	util_hex(md, 32, out);
+}
+
+void
+cert_spki_sha256(X509 *x, char out[65])
+{
+	unsigned char	 md[EVP_MAX_MD_SIZE], *der = NULL;
+	unsigned int	 mdlen = 0;
+	int		 len;
+
+	out[0] = '\0';
+	len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &der);
+	if (len <= 0)
+		return;
+	if (EVP_Digest(der, len, md, &mdlen, EVP_sha256(), NULL) == 1 &&
+	    mdlen == 32)
+		util_hex(md, 32, out);
+	OPENSSL_free(der);
+}
+
+static char *
+asn1_time(const ASN1_TIME *t)
+{
+	struct tm	tm;
+	char		buf[32];
+
+	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
+		return NULL;
+	snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ",
+	    (tm.tm_year + 1900) % 10000, (tm.tm_mon + 1) % 100,
+	    tm.tm_mday % 100, tm.tm_hour % 100, tm.tm_min % 100,
+	    tm.tm_sec % 100);
+	return xstrdup(buf);
+}
+
+#define CERT_MAX_SAN	256
+
+static void
+add_san(struct rec_cert *c, const char *s, size_t len)
+{
+	if (c->n_san >= CERT_MAX_SAN)
+		return;
+	c->san = xreallocarray(c->san, c->n_san + 1, sizeof *c->san);
+	c->san[c->n_san++] = xstrndup(s, len);
+}
+
+void
+cert_fill(X509 *x, struct rec_cert *c)
+{
+	GENERAL_NAMES		*names;
+	const GENERAL_NAME	*gn;
+	char			 ip[64];
+	int			 i, n;
+
+	c->subject = cert_name(X509_get_subject_name(x));
+	c->issuer = cert_name(X509_get_issuer_name(x));
+	cert_sha256(x, c->sha256);
+	cert_spki_sha256(x, c->spki_sha256);
+	c->not_before = asn1_time(X509_get0_notBefore(x));
+	c->not_after = asn1_time(X509_get0_notAfter(x));
+
+	names = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+	if (names == NULL)
+		return;
+	n = sk_GENERAL_NAME_num(names);
+	for (i = 0; i < n; i++) {
+		gn = sk_GENERAL_NAME_value(names, i);
+		if (gn->type == GEN_DNS) {
+			add_san(c, (const char *)ASN1_STRING_get0_data(
+			    gn->d.dNSName), ASN1_STRING_length(gn->d.dNSName));
+		} else if (gn->type == GEN_IPADD) {
+			const unsigned char *a =
+			    ASN1_STRING_get0_data(gn->d.iPAddress);
+			int alen = ASN1_STRING_length(gn->d.iPAddress);
+
+			if (alen == 4)
+				snprintf(ip, sizeof ip, "%u.%u.%u.%u", a[0],
+				    a[1], a[2], a[3]);
+			else if (alen == 16) {
+				char	*p = ip;
+				int	 k;
+
+				for (k = 0; k < 16; k += 2)
+					p += snprintf(p, sizeof ip - (p - ip),
+					    "%s%x", k ? ":" : "",
+					    (a[k] << 8) | a[k + 1]);
+			} else
+				continue;
+			add_san(c, ip, strlen(ip));
+		}
+	}
+	GENERAL_NAMES_free(names);
+}
+
+void
+cert_clear(struct rec_cert *c)
+{
+	size_t	i;
+
+	if (c == NULL)
+		return;
+	free(c->subject);
+	free(c->issuer);
+	free(c->not_before);
+	free(c->not_after);
+	for (i = 0; i < c->n_san; i++)
+		free(c->san[i]);
+	free(c->san);
+	memset(c, 0, sizeof *c);
+}

@@ -1,0 +1,19 @@
+/* Certificate facts as a record keeps them (struct rec_cert). */
+#ifndef NJ_CERT_H
+#define NJ_CERT_H
+
+#include <openssl/x509.h>
+
+#include "record.h"
+
+/* Subject or issuer as RFC 2253 text, UTF-8 kept: "CN=x,O=y,C=KZ". */
+char	*cert_name(const X509_NAME *);
+/* Hex SHA-256 of the DER encoding; of the SubjectPublicKeyInfo (SPKI). */
+void	 cert_sha256(X509 *, char out[65]);
+void	 cert_spki_sha256(X509 *, char out[65]);
+/* Fill every field of a zeroed rec_cert from x. */
+void	 cert_fill(X509 *, struct rec_cert *);
+/* Free what cert_fill allocated (not the struct itself). */
+void	 cert_clear(struct rec_cert *);
+
+#endif
