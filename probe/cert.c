@@ -2,6 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/evp.h>
@@ -114,18 +116,8 @@ cert_fill(X509 *x, struct rec_cert *c)
 			    ASN1_STRING_get0_data(gn->d.iPAddress);
 			int alen = ASN1_STRING_length(gn->d.iPAddress);
 
-			if (alen == 4)
-				snprintf(ip, sizeof ip, "%u.%u.%u.%u", a[0],
-				    a[1], a[2], a[3]);
-			else if (alen == 16) {
-				char	*p = ip;
-				int	 k;
-
-				for (k = 0; k < 16; k += 2)
-					p += snprintf(p, sizeof ip - (p - ip),
-					    "%s%x", k ? ":" : "",
-					    (a[k] << 8) | a[k + 1]);
-			} else
+			if ((alen != 4 && alen != 16) || inet_ntop(alen == 4 ?
+			    AF_INET : AF_INET6, a, ip, sizeof ip) == NULL)
 				continue;
 			add_san(c, ip, strlen(ip));
 		}
