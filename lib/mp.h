@@ -30,6 +30,8 @@ void	json_quote(struct buf *, const char *, size_t);
 
 /*
  * Value of a dotted key path ("verdict.status") in nested maps, or NULL.
+ * A decimal component indexes an array ("tls.0.t_ms").  With duplicate
+ * keys the first wins (mp_record_validate refuses duplicate required keys).
  */
 const msgpack_object *mp_get(const msgpack_object *, const char *path);
 /* String value at path copied to a NUL-terminated buffer; 0 or -1. */
@@ -43,8 +45,26 @@ int	mp_get_num(const msgpack_object *, const char *path, double *out);
 int	mp_str_eq(const msgpack_object *, const char *s);
 
 /*
+ * Untrusted bytes: check that data starts with one complete, well-formed
+ * msgpack object whose container counts fit in the bytes present and whose
+ * nesting is at most 32 deep (so unpacking cannot be made to allocate out
+ * of proportion).  Sets *used to its length.  0, or -1 when truncated or
+ * malformed.
+ */
+int	mp_scan(const char *data, size_t len, size_t *used);
+/*
+ * mp_scan() then msgpack_unpack_next() of that one object into u (which
+ * the caller initialised; its strings point into data).  0 or -1.
+ */
+int	mp_unpack_one(msgpack_unpacked *u, const char *data, size_t len,
+	    size_t *used);
+
+/*
  * Check a decoded record has CONTRACT's required keys with the right
- * types.  0, or -1 with a reason in err.
+ * types (each exactly once; ids are UUIDs, start_time RFC 3339, ports
+ * 1-65535, durations finite and >= 0, status/method/role/query_type from
+ * the contract's lists, cert hashes 64 hex digits).  Extra keys are not
+ * examined.  0, or -1 with a reason ("tls[0].port: bad value") in err.
  */
 int	mp_record_validate(const msgpack_object *, char *err, size_t errlen);
 

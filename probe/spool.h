@@ -19,6 +19,9 @@ int	spool_prepare(const char *dir);
  */
 char	*spool_probe_id(const char *dir);
 
+/* 1 when s is a usable probe id: 1-64 of [A-Za-z0-9._-]. */
+int	spool_valid_probe_id(const char *s);
+
 /*
  * Write len bytes (concatenated msgpack maps) to DIR/<name> atomically:
  * a dot-prefixed temporary, fsync, rename, fsync of the directory.
@@ -40,6 +43,8 @@ void	spool_files_free(struct spool_files *);
  * its raw bytes.  A damaged file (truncated, garbage, not maps) is warned
  * about by name and -1 returned; cb is not called for anything in it, so a
  * half-read file never yields partial output.  cb returning non-zero stops.
+ * An empty file is also warned about and -1.  raw points into the file's
+ * bytes (valid during cb only).
  */
 typedef int (*spool_record_cb)(const msgpack_object *, const char *raw,
     size_t rawlen, void *arg);

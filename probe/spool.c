@@ -1,0 +1,458 @@
+/*
+ * The results directory: atomic record files, the probe id, listings, and
+ * a reader that refuses a damaged file as a whole.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/rand.h>
+
+#include "log.h"
+#include "mp.h"
+#include "spool.h"
+#include "util.h"
+#include "xmalloc.h"
+
+#define SPOOL_MAX_FILE	(256UL * 1024 * 1024)	/* larger: not ours */
+#define PROBE_ID_MAX	64
+
+static int
+mkdir_p(const char *dir)
+{
+	char		*p, *s;
+	struct stat	 st;
+	int		 rc = -1;
+
+	s = xstrdup(dir);
+	for (p = s + 1; ; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		if (p[-1] != '/') {
+			char	c = *p;
+
+			*p = '\0';
+			if (mkdir(s, 0755) != 0 && errno != EEXIST) {
+				log_error("%s: %s", s, strerror(errno));
+				goto out;
+			}
+			*p = c;
+		}
+		if (*p == '\0')
+			break;
+	}
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		log_error("%s: not a directory", dir);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(s);
+	return rc;
+}
+
+int
+spool_prepare(const char *dir)
+{
+	char	*sub;
+	int	 rc;
+
+	if (dir == NULL || *dir == '\0') {
+		log_error("empty results directory name");
+		return -1;
+	}
+	if (mkdir_p(dir) != 0)
+		return -1;
+	xasprintf(&sub, "%s/sent", dir);
+	rc = mkdir_p(sub);
+	free(sub);
+	if (rc != 0)
+		return -1;
+	xasprintf(&sub, "%s/rejected", dir);
+	rc = mkdir_p(sub);
+	free(sub);
+	return rc;
+}
+
+int
+spool_valid_probe_id(const char *s)
+{
+	size_t	n = 0;
+
+	for (; s[n] != '\0'; n++) {
+		char	c = s[n];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'))
+			return 0;
+	}
+	return n > 0 && n <= PROBE_ID_MAX;
+}
+
+static int
+fsync_dir(const char *dir)
+{
+	int	fd;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY)) == -1)
+		return -1;
+	if (fsync(fd) != 0 && errno != EINVAL) {
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+static int
+write_all(int fd, const char *data, size_t len)
+{
+	ssize_t	n;
+
+	while (len > 0) {
+		n = write(fd, data, len);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Write a dot-prefixed temporary in dir and fsync it; return its path
+ * (heap) or NULL (logged).
+ */
+static char *
+write_temp(const char *dir, const char *name, const char *data, size_t len)
+{
+	char		*tmp;
+	unsigned char	 r[4];
+	char		 hex[9];
+	int		 fd, saved;
+
+	if (RAND_bytes(r, sizeof r) != 1)
+		memset(r, 0, sizeof r);
+	util_hex(r, sizeof r, hex);
+	xasprintf(&tmp, "%s/.%s.%ld.%s.tmp", dir, name, (long)getpid(), hex);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd == -1) {
+		log_error("%s: %s", tmp, strerror(errno));
+		free(tmp);
+		return NULL;
+	}
+	if (write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+		saved = errno;
+		close(fd);
+		unlink(tmp);
+		log_error("%s: %s", tmp, strerror(saved));
+		free(tmp);
+		return NULL;
+	}
+	if (close(fd) != 0) {
+		saved = errno;
+		unlink(tmp);
+		log_error("%s: %s", tmp, strerror(saved));
+		free(tmp);
+		return NULL;
+	}
+	return tmp;
+}
+
+static int
+valid_name(const char *name)
+{
+	return *name != '\0' && *name != '.' && strchr(name, '/') == NULL &&
+	    strlen(name) < 200;
+}
+
+int
+spool_write(const char *dir, const char *name, const char *data, size_t len)
+{
+	char		 gen[96], ts[32], hex[9], *path = NULL, *tmp = NULL;
+	unsigned char	 r[4];
+	int64_t		 now;
+	size_t		 i, j;
+	int		 rc = -1;
+
+	if (name == NULL) {
+		now = util_now_ms();
+		util_format_rfc3339_ms(now, ts);
+		/* 2026-11-25T18:00:03.123Z -> 20261125T180003.123Z */
+		for (i = j = 0; ts[i] != '\0'; i++) {
+			if (ts[i] != '-' && ts[i] != ':')
+				ts[j++] = ts[i];
+		}
+		ts[j] = '\0';
+		if (RAND_bytes(r, sizeof r) != 1) {
+			log_error("no randomness available");
+			return -1;
+		}
+		util_hex(r, sizeof r, hex);
+		snprintf(gen, sizeof gen, "%s-%s.msgpack", ts, hex);
+		name = gen;
+	}
+	if (!valid_name(name)) {
+		log_error("%s: bad spool file name", name);
+		return -1;
+	}
+	xasprintf(&path, "%s/%s", dir, name);
+	if ((tmp = write_temp(dir, name, data, len)) == NULL)
+		goto out;
+	if (rename(tmp, path) != 0) {
+		log_error("%s: %s", path, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	if (fsync_dir(dir) != 0) {
+		log_error("%s: fsync: %s", dir, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	free(tmp);
+	free(path);
+	return rc;
+}
+
+/* Read a small text file whole; NULL when missing (errno set). */
+static char *
+read_small(const char *path, size_t max, size_t *lenp)
+{
+	char	*buf;
+	size_t	 len = 0;
+	ssize_t	 n;
+	int	 fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return NULL;
+	buf = xmalloc(max + 1);
+	for (;;) {
+		n = read(fd, buf + len, max + 1 - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		if (len > max)
+			break;
+	}
+	close(fd);
+	if (n == -1) {
+		free(buf);
+		return NULL;
+	}
+	buf[len > max ? max : len] = '\0';
+	*lenp = len;
+	return buf;
+}
+
+char *
+spool_probe_id(const char *dir)
+{
+	char		*path, *tmp = NULL, *buf = NULL, *id = NULL;
+	char		 uuid[UUID_STRLEN + 2];
+	size_t		 len;
+	int		 tries;
+
+	xasprintf(&path, "%s/probe-id", dir);
+	for (tries = 0; tries < 2; tries++) {
+		if ((buf = read_small(path, PROBE_ID_MAX + 2, &len)) != NULL) {
+			buf[strcspn(buf, "\r\n")] = '\0';
+			if (len > PROBE_ID_MAX + 1 ||
+			    !spool_valid_probe_id(buf)) {
+				log_error("%s: not a valid probe id (letters, "
+				    "digits, '-', '_', '.'; at most %d)", path,
+				    PROBE_ID_MAX);
+				goto out;
+			}
+			id = buf;
+			buf = NULL;
+			goto out;
+		}
+		if (errno != ENOENT) {
+			log_error("%s: %s", path, strerror(errno));
+			goto out;
+		}
+		/* Create it; link() so a concurrent creator wins cleanly. */
+		util_uuid4(uuid);
+		strcat(uuid, "\n");
+		if ((tmp = write_temp(dir, "probe-id", uuid,
+		    strlen(uuid))) == NULL)
+			goto out;
+		if (link(tmp, path) != 0 && errno != EEXIST) {
+			log_error("%s: %s", path, strerror(errno));
+			unlink(tmp);
+			goto out;
+		}
+		unlink(tmp);
+		free(tmp);
+		tmp = NULL;
+		fsync_dir(dir);
+	}
+	log_error("%s: cannot create", path);
+out:
+	free(tmp);
+	free(buf);
+	free(path);
+	return id;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int
+spool_list(const char *dir, int sent, struct spool_files *out)
+{
+	DIR		*d;
+	struct dirent	*de;
+	struct stat	 st;
+	char		*sub, *path;
+	size_t		 n;
+
+	out->path = NULL;
+	out->n = 0;
+	if (sent)
+		xasprintf(&sub, "%s/sent", dir);
+	else
+		sub = xstrdup(dir);
+	if ((d = opendir(sub)) == NULL) {
+		if (sent && errno == ENOENT) {
+			free(sub);
+			return 0;
+		}
+		log_error("%s: %s", sub, strerror(errno));
+		free(sub);
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		n = strlen(de->d_name);
+		if (n <= 8 || strcmp(de->d_name + n - 8, ".msgpack") != 0)
+			continue;
+		xasprintf(&path, "%s/%s", sub, de->d_name);
+		if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+			free(path);
+			continue;
+		}
+		out->path = xreallocarray(out->path, out->n + 1,
+		    sizeof *out->path);
+		out->path[out->n++] = path;
+	}
+	closedir(d);
+	free(sub);
+	if (out->n > 0)
+		qsort(out->path, out->n, sizeof *out->path, cmp_str);
+	return 0;
+}
+
+void
+spool_files_free(struct spool_files *f)
+{
+	size_t	i;
+
+	if (f == NULL)
+		return;
+	for (i = 0; i < f->n; i++)
+		free(f->path[i]);
+	free(f->path);
+	f->path = NULL;
+	f->n = 0;
+}
+
+static int
+is_map_header(unsigned char c)
+{
+	return (c >= 0x80 && c <= 0x8f) || c == 0xde || c == 0xdf;
+}
+
+int
+spool_read_file(const char *path, spool_record_cb cb, void *arg)
+{
+	msgpack_unpacked	 u;
+	struct stat		 st;
+	char			*data = NULL;
+	const char		*why = NULL;
+	size_t			 len = 0, off, used;
+	ssize_t			 n;
+	int			 fd = -1, pass, rc = -1;
+
+	msgpack_unpacked_init(&u);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		log_warn("%s: %s; skipped", path, strerror(errno));
+		goto out;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		log_warn("%s: not a regular file; skipped", path);
+		goto out;
+	}
+	if ((uint64_t)st.st_size > SPOOL_MAX_FILE) {
+		log_warn("%s: larger than %lu bytes, not a record file; "
+		    "skipped", path, SPOOL_MAX_FILE);
+		goto out;
+	}
+	data = xmalloc((size_t)st.st_size + 1);
+	while (len < (size_t)st.st_size + 1) {
+		n = read(fd, data + len, (size_t)st.st_size + 1 - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			log_warn("%s: %s; skipped", path, strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len > (size_t)st.st_size) {
+		log_warn("%s: changed while reading; skipped", path);
+		goto out;
+	}
+	if (len == 0) {
+		log_warn("%s: empty file; skipped", path);
+		goto out;
+	}
+
+	/* Pass 0 checks the whole file; pass 1 hands out its records. */
+	for (pass = 0; pass < 2; pass++) {
+		for (off = 0; off < len; off += used) {
+			if (!is_map_header((unsigned char)data[off])) {
+				why = "not a msgpack map";
+				break;
+			}
+			if (mp_unpack_one(&u, data + off, len - off,
+			    &used) != 0) {
+				why = "truncated or malformed msgpack";
+				break;
+			}
+			if (pass == 1 && cb(&u.data, data + off, used, arg) != 0)
+				break;
+		}
+		if (why != NULL) {
+			log_warn("%s: damaged (%s at byte %zu); skipped", path,
+			    why, off);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	msgpack_unpacked_destroy(&u);
+	if (fd != -1)
+		close(fd);
+	free(data);
+	return rc;
+}

@@ -1,0 +1,890 @@
+/*
+ * Unit tests of the foundation: records, msgpack/JSON helpers, the record
+ * validator, the spool, target lists and configuration.
+ */
+#include <sys/stat.h>
+
+#include <check.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <msgpack.h>
+
+#include "config.h"
+#include "log.h"
+#include "mp.h"
+#include "record.h"
+#include "spool.h"
+#include "targets.h"
+#include "util.h"
+#include "xmalloc.h"
+
+/* --- helpers -------------------------------------------------------------- */
+
+/* 1 when s (len bytes) is valid UTF-8 without raw control characters. */
+static int
+clean_utf8(const char *s, size_t len)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 i = 0, n, k;
+
+	while (i < len) {
+		if (p[i] < 0x20 || p[i] == 0x7f)
+			return 0;
+		if (p[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if (p[i] >= 0xc2 && p[i] <= 0xdf)
+			n = 2;
+		else if (p[i] >= 0xe0 && p[i] <= 0xef)
+			n = 3;
+		else if (p[i] >= 0xf0 && p[i] <= 0xf4)
+			n = 4;
+		else
+			return 0;
+		if (len - i < n)
+			return 0;
+		for (k = 1; k < n; k++) {
+			if ((p[i + k] & 0xc0) != 0x80)
+				return 0;
+		}
+		if (p[i] == 0xed && p[i + 1] >= 0xa0)
+			return 0;
+		if (p[i] == 0xe0 && p[i + 1] < 0xa0)
+			return 0;
+		if (p[i] == 0xf0 && p[i + 1] < 0x90)
+			return 0;
+		if (p[i] == 0xf4 && p[i + 1] >= 0x90)
+			return 0;
+		i += n;
+	}
+	return 1;
+}
+
+static struct record *
+sample_record(void)
+{
+	struct record		*r;
+	struct rec_dns		*d;
+	struct rec_answer	*a;
+	struct rec_tcp		*t;
+	struct rec_tls		*s;
+	struct rec_cert		*c;
+
+	r = record_new();
+	util_uuid4(r->run_id);
+	r->probe_id = xstrdup("probe-1");
+	r->start_ms = 1795629603123LL;	/* 2026-11-25T18:00:03.123Z */
+	r->tz_offset = 18000;
+	r->runtime_ms = 812.5;
+	r->target.input = xstrdup("www.facebook.com");
+	r->target.host = xstrdup("www.facebook.com");
+	r->target.port = 443;
+	r->target.category = xstrdup("GRP");
+	d = record_add_dns(r);
+	d->resolver = xstrdup("system");
+	d->query_type = 1;
+	d->rcode = xstrdup("NOERROR");
+	d->t_ms = 3.1;
+	a = rec_dns_add_answer(d);
+	a->type = ANSWER_CNAME;
+	a->value = xstrdup("star-mini.c10r.facebook.com");
+	a = rec_dns_add_answer(d);
+	a->type = ANSWER_A;
+	a->value = xstrdup("157.240.1.35");
+	a->ttl = 60;
+	t = record_add_tcp(r);
+	t->ip = xstrdup("157.240.1.35");
+	t->port = 443;
+	t->t_ms = 1.25;
+	s = record_add_tls(r);
+	s->ip = xstrdup("157.240.1.35");
+	s->port = 443;
+	s->sni = xstrdup("www.facebook.com");
+	s->version = xstrdup("TLSv1.3");
+	s->cipher = xstrdup("TLS_AES_128_GCM_SHA256");
+	c = rec_tls_add_cert(s);
+	c->subject = xstrdup("CN=*.facebook.com,O=Meta Platforms\\, Inc.");
+	c->issuer = xstrdup("CN=DigiCert SHA2 High Assurance Server CA");
+	memset(c->sha256, 'a', 64);
+	memset(c->spki_sha256, 'b', 64);
+	c->not_before = xstrdup("2026-01-01T00:00:00Z");
+	c->not_after = xstrdup("2027-01-01T00:00:00Z");
+	c->san = xcalloc(2, sizeof *c->san);
+	c->san[0] = xstrdup("*.facebook.com");
+	c->san[1] = xstrdup("facebook.com");
+	c->n_san = 2;
+	s->trusted = 1;
+	s->trusted_by_system = 1;
+	s->t_ms = 9.75;
+	r->verdict.status = STATUS_OK;
+	r->verdict.detail = xstrdup("reachable");
+	return r;
+}
+
+struct packed {
+	msgpack_sbuffer		sb;
+	msgpack_unpacked	u;
+};
+
+static const msgpack_object *
+pack_unpack(const struct record *r, struct packed *p)
+{
+	msgpack_packer	pk;
+	size_t		used;
+
+	msgpack_sbuffer_init(&p->sb);
+	msgpack_packer_init(&pk, &p->sb, msgpack_sbuffer_write);
+	record_pack(r, &pk);
+	msgpack_unpacked_init(&p->u);
+	ck_assert_int_eq(mp_unpack_one(&p->u, p->sb.data, p->sb.size, &used),
+	    0);
+	ck_assert_uint_eq(used, p->sb.size);
+	return &p->u.data;
+}
+
+static void
+packed_free(struct packed *p)
+{
+	msgpack_unpacked_destroy(&p->u);
+	msgpack_sbuffer_destroy(&p->sb);
+}
+
+static char *
+to_json(const msgpack_object *o)
+{
+	struct buf	b = { NULL, 0, 0 };
+
+	mp_to_json(o, &b);
+	return b.data;
+}
+
+static char *
+quote(const char *s, size_t len)
+{
+	struct buf	b = { NULL, 0, 0 };
+
+	json_quote(&b, s, len);
+	return b.data;
+}
+
+/* --- record --------------------------------------------------------------- */
+
+START_TEST(record_roundtrip)
+{
+	struct record		*r = sample_record();
+	struct packed		 p;
+	const msgpack_object	*o;
+	char			 s[128], err[128];
+	int64_t			 v;
+	double			 d;
+	char			*json;
+
+	o = pack_unpack(r, &p);
+	ck_assert_int_eq(mp_record_validate(o, err, sizeof err), 0);
+	ck_assert_int_eq(mp_get_int(o, "schema", &v), 0);
+	ck_assert_int_eq(v, 1);
+	ck_assert_int_eq(mp_get_str(o, "id", s, sizeof s), 0);
+	ck_assert_str_eq(s, r->id);
+	ck_assert_int_eq(mp_get_str(o, "start_time", s, sizeof s), 0);
+	ck_assert_str_eq(s, "2026-11-25T18:00:03.123Z");
+	ck_assert_int_eq(mp_get_int(o, "tz_offset", &v), 0);
+	ck_assert_int_eq(v, 18000);
+	ck_assert_int_eq(mp_get_num(o, "runtime_ms", &d), 0);
+	ck_assert(d == 812.5);
+	ck_assert_int_eq(mp_get_str(o, "software.name", s, sizeof s), 0);
+	ck_assert_str_eq(s, "nightjar");
+	ck_assert_int_eq(mp_get_str(o, "software.version", s, sizeof s), 0);
+	ck_assert_str_eq(s, PACKAGE_VERSION);
+	ck_assert_int_eq(mp_get_str(o, "target.category", s, sizeof s), 0);
+	ck_assert_str_eq(s, "GRP");
+	ck_assert_int_eq(mp_get_str(o, "dns.0.answers.1.ip", s, sizeof s), 0);
+	ck_assert_str_eq(s, "157.240.1.35");
+	ck_assert_int_eq(mp_get_str(o, "dns.0.answers.0.hostname", s,
+	    sizeof s), 0);
+	ck_assert_str_eq(s, "star-mini.c10r.facebook.com");
+	ck_assert_int_eq(mp_get_str(o, "dns.0.query_type", s, sizeof s), 0);
+	ck_assert_str_eq(s, "A");
+	ck_assert_int_eq(mp_get_str(o, "tls.0.chain.0.san.1", s, sizeof s), 0);
+	ck_assert_str_eq(s, "facebook.com");
+	ck_assert_int_eq(mp_get_str(o, "verdict.status", s, sizeof s), 0);
+	ck_assert_str_eq(s, "ok");
+	ck_assert_ptr_nonnull(mp_get(o, "verdict.method"));
+	ck_assert_int_eq(mp_get(o, "verdict.method")->type, MSGPACK_OBJECT_NIL);
+	ck_assert_int_eq(mp_get(o, "campaign")->type, MSGPACK_OBJECT_NIL);
+	ck_assert_ptr_null(mp_get(o, "dns.1"));
+	ck_assert_ptr_null(mp_get(o, "nope.x"));
+	ck_assert_int_eq(mp_get_str(o, "target.port", s, sizeof s), -1);
+	ck_assert_int_eq(mp_get_str(o, "start_time", s, 5), -1);
+
+	json = to_json(o);
+	ck_assert(clean_utf8(json, strlen(json)));
+	ck_assert_ptr_nonnull(strstr(json, "\"start_time\":"
+	    "\"2026-11-25T18:00:03.123Z\",\"tz_offset\":18000,"
+	    "\"runtime_ms\":812.5,"));
+	ck_assert_ptr_nonnull(strstr(json, "\"campaign\":null,"));
+	ck_assert_ptr_nonnull(strstr(json, "\"t_ms\":3.1}"));
+	ck_assert_ptr_nonnull(strstr(json, "\"verdict\":{\"status\":\"ok\","
+	    "\"method\":null,\"interception_ca\":null,"
+	    "\"detail\":\"reachable\"}}"));
+	ck_assert_ptr_nonnull(strstr(json, "\"trusted\":true,"));
+	ck_assert_ptr_nonnull(strstr(json, "O=Meta Platforms\\\\, Inc.\""));
+	free(json);
+	packed_free(&p);
+	record_free(r);
+}
+END_TEST
+
+START_TEST(record_empty_and_hostile)
+{
+	struct record		*r = record_new();
+	struct packed		 p;
+	const msgpack_object	*o;
+	char			 err[128], *json;
+
+	util_uuid4(r->run_id);
+	r->probe_id = xstrdup("p");
+	r->target.input = xstrdup("a\"b\\c\n\x01\x1f\x7f\xff\xc3(\xed\xa0\x80"
+	    "\xf0\x9f\x90\xa6 ok");
+	r->target.host = xstrdup("h\tq");
+	r->target.port = 443;
+	r->campaign = xstrdup("");
+	r->verdict.status = STATUS_ERROR;
+	r->verdict.method = METHOD_NONE;
+	o = pack_unpack(r, &p);
+	ck_assert_int_eq(mp_record_validate(o, err, sizeof err), 0);
+	json = to_json(o);
+	ck_assert(clean_utf8(json, strlen(json)));
+	ck_assert_ptr_nonnull(strstr(json, "\"input\":\"a\\\"b\\\\c\\n\\u0001"
+	    "\\u001f\\u007f\xef\xbf\xbd\xef\xbf\xbd(\xef\xbf\xbd\xef\xbf\xbd"
+	    "\xef\xbf\xbd\xf0\x9f\x90\xa6 ok\""));
+	ck_assert_ptr_nonnull(strstr(json, "\"host\":\"h\\tq\""));
+	ck_assert_ptr_nonnull(strstr(json, "\"dns\":[],\"tcp\":[],\"tls\":[],"));
+	ck_assert_ptr_nonnull(strstr(json, "\"campaign\":\"\","));
+	ck_assert_ptr_nonnull(strstr(json, "\"category\":null}"));
+	ck_assert_ptr_nonnull(strstr(json, "\"status\":\"error\","
+	    "\"method\":null,"));
+	free(json);
+	packed_free(&p);
+	record_free(r);
+	record_free(NULL);
+}
+END_TEST
+
+START_TEST(verdict_names)
+{
+	enum verdict_status	s;
+	enum verdict_method	m;
+	int			i;
+
+	for (i = STATUS_OK; i <= STATUS_ERROR; i++) {
+		ck_assert_int_eq(verdict_status_parse(
+		    verdict_status_name((enum verdict_status)i), &s), 0);
+		ck_assert_int_eq(s, i);
+	}
+	for (i = METHOD_DNS_NXDOMAIN; i <= METHOD_TLS_MITM; i++) {
+		ck_assert_int_eq(verdict_method_parse(
+		    verdict_method_name((enum verdict_method)i), &m), 0);
+		ck_assert_int_eq(m, i);
+	}
+	ck_assert_ptr_null(verdict_method_name(METHOD_NONE));
+	ck_assert_str_eq(verdict_status_name(STATUS_INTERCEPTED),
+	    "intercepted");
+	ck_assert_str_eq(verdict_method_name(METHOD_TLS_SNI), "tls_sni");
+	ck_assert_int_eq(verdict_status_parse("blocked ", &s), -1);
+	ck_assert_int_eq(verdict_method_parse("", &m), -1);
+	ck_assert_int_eq(verdict_method_parse(NULL, &m), -1);
+}
+END_TEST
+
+/* --- JSON and msgpack helpers --------------------------------------------- */
+
+START_TEST(json_quoting)
+{
+	char	*s;
+
+	s = quote("plain", 5);
+	ck_assert_str_eq(s, "\"plain\"");
+	free(s);
+	s = quote("a\0b", 3);
+	ck_assert_str_eq(s, "\"a\\u0000b\"");
+	free(s);
+	s = quote("\r\b\f/", 4);
+	ck_assert_str_eq(s, "\"\\r\\b\\f/\"");
+	free(s);
+	/* Overlong '/', a lone continuation byte, a cut 3-byte sequence. */
+	s = quote("\xc0\xaf|\x80|\xe2\x82", 7);
+	ck_assert_str_eq(s, "\"\xef\xbf\xbd\xef\xbf\xbd|\xef\xbf\xbd|"
+	    "\xef\xbf\xbd\xef\xbf\xbd\"");
+	free(s);
+	/* Beyond U+10FFFF; valid 2, 3 and 4 byte forms kept. */
+	s = quote("\xf4\x90\x80\x80\xc3\xa9\xe2\x82\xac\xf4\x8f\xbf\xbf", 13);
+	ck_assert_str_eq(s, "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
+	    "\xef\xbf\xbd\xc3\xa9\xe2\x82\xac\xf4\x8f\xbf\xbf\"");
+	free(s);
+}
+END_TEST
+
+START_TEST(json_types)
+{
+	msgpack_sbuffer		 sb;
+	msgpack_packer		 pk;
+	msgpack_unpacked	 u;
+	size_t			 used;
+	char			*json;
+
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_pack_array(&pk, 10);
+	msgpack_pack_bin(&pk, 5);
+	msgpack_pack_bin_body(&pk, "\x00\xff\x10hi", 5);
+	msgpack_pack_int64(&pk, -42);
+	msgpack_pack_uint64(&pk, 18446744073709551615ULL);
+	msgpack_pack_double(&pk, 0.1);
+	msgpack_pack_double(&pk, 3.0);
+	msgpack_pack_double(&pk, 1.0 / 0.0);
+	msgpack_pack_float(&pk, 0.5f);
+	msgpack_pack_map(&pk, 2);
+	msgpack_pack_int(&pk, 7);
+	msgpack_pack_true(&pk);
+	msgpack_pack_str(&pk, 1);
+	msgpack_pack_str_body(&pk, "k", 1);
+	msgpack_pack_array(&pk, 0);
+	msgpack_pack_map(&pk, 0);
+	msgpack_pack_bin(&pk, 2);
+	msgpack_pack_bin_body(&pk, "ab", 2);
+	msgpack_unpacked_init(&u);
+	ck_assert_int_eq(mp_unpack_one(&u, sb.data, sb.size, &used), 0);
+	json = to_json(&u.data);
+	ck_assert_str_eq(json, "[\"AP8QaGk=\",-42,18446744073709551615,0.1,"
+	    "3.0,null,0.5,{\"7\":true,\"k\":[]},{},\"YWI=\"]");
+	free(json);
+	msgpack_unpacked_destroy(&u);
+	msgpack_sbuffer_destroy(&sb);
+}
+END_TEST
+
+START_TEST(scan_bounds)
+{
+	size_t	used;
+	char	deep[40];
+	int	i;
+
+	ck_assert_int_eq(mp_scan("\x81\xa1k\xc0", 4, &used), 0);
+	ck_assert_uint_eq(used, 4);
+	ck_assert_int_eq(mp_scan("\x81\xa1k\xc0\x90", 5, &used), 0);
+	ck_assert_uint_eq(used, 4);
+	ck_assert_int_eq(mp_scan("\x81\xa1k", 3, &used), -1);	/* truncated */
+	ck_assert_int_eq(mp_scan("", 0, &used), -1);
+	ck_assert_int_eq(mp_scan("\xc1", 1, &used), -1);	/* never used */
+	/* An array claiming 4 billion elements in 6 bytes. */
+	ck_assert_int_eq(mp_scan("\xdd\xff\xff\xff\xff\xc0", 6, &used), -1);
+	/* A map claiming 65535 pairs. */
+	ck_assert_int_eq(mp_scan("\xde\xff\xff\xc0\xc0", 5, &used), -1);
+	/* A str32 longer than the data. */
+	ck_assert_int_eq(mp_scan("\xdb\x00\x00\x10\x00xx", 7, &used), -1);
+	ck_assert_int_eq(mp_scan("\xd9\x02xy", 4, &used), 0);
+	/* fixext, ext8, float64 cut short. */
+	ck_assert_int_eq(mp_scan("\xd4\x01\x02", 3, &used), 0);
+	ck_assert_int_eq(mp_scan("\xc7\x02\x05" "ab", 5, &used), 0);
+	ck_assert_int_eq(mp_scan("\xc7\x02\x05" "a", 4, &used), -1);
+	ck_assert_int_eq(mp_scan("\xcb\x00\x00", 3, &used), -1);
+	/* Nesting: 20 levels fine, 40 refused. */
+	for (i = 0; i < 40; i++)
+		deep[i] = '\x91';
+	deep[19] = '\xc0';
+	ck_assert_int_eq(mp_scan(deep, 20, &used), 0);
+	deep[19] = '\x91';
+	deep[39] = '\xc0';
+	ck_assert_int_eq(mp_scan(deep, 40, &used), -1);
+}
+END_TEST
+
+/* --- record validation ---------------------------------------------------- */
+
+/*
+ * Re-pack a good record with one change made by a callback at the msgpack
+ * level: the path's value is replaced by the packer callback (or removed
+ * when repl is NULL, or doubled when dup is set).
+ */
+typedef void (*repl_fn)(msgpack_packer *);
+
+static void
+copy_obj(msgpack_packer *pk, const msgpack_object *o, const char *path,
+    const char *at, repl_fn repl, int dup)
+{
+	uint32_t	i, n;
+	char		sub[256];
+
+	if (o->type == MSGPACK_OBJECT_MAP) {
+		n = o->via.map.size;
+		for (i = 0; i < o->via.map.size; i++) {
+			const msgpack_object_kv	*kv = &o->via.map.ptr[i];
+
+			snprintf(sub, sizeof sub, "%s%s%.*s", at,
+			    *at != '\0' ? "." : "", (int)kv->key.via.str.size,
+			    kv->key.via.str.ptr);
+			if (strcmp(sub, path) == 0 && repl == NULL && !dup)
+				n--;
+			if (strcmp(sub, path) == 0 && dup)
+				n++;
+		}
+		msgpack_pack_map(pk, n);
+		for (i = 0; i < o->via.map.size; i++) {
+			const msgpack_object_kv	*kv = &o->via.map.ptr[i];
+
+			snprintf(sub, sizeof sub, "%s%s%.*s", at,
+			    *at != '\0' ? "." : "", (int)kv->key.via.str.size,
+			    kv->key.via.str.ptr);
+			if (strcmp(sub, path) == 0) {
+				if (dup) {
+					msgpack_pack_object(pk, kv->key);
+					msgpack_pack_object(pk, kv->val);
+				} else if (repl == NULL)
+					continue;
+				msgpack_pack_object(pk, kv->key);
+				if (repl != NULL && !dup)
+					repl(pk);
+				else
+					msgpack_pack_object(pk, kv->val);
+				continue;
+			}
+			msgpack_pack_object(pk, kv->key);
+			copy_obj(pk, &kv->val, path, sub, repl, dup);
+		}
+	} else if (o->type == MSGPACK_OBJECT_ARRAY) {
+		msgpack_pack_array(pk, o->via.array.size);
+		for (i = 0; i < o->via.array.size; i++) {
+			snprintf(sub, sizeof sub, "%s.%u", at, (unsigned)i);
+			copy_obj(pk, &o->via.array.ptr[i], path, sub, repl, dup);
+		}
+	} else
+		msgpack_pack_object(pk, *o);
+}
+
+static int
+validate_changed(const char *path, repl_fn repl, int dup, char *err,
+    size_t errlen)
+{
+	struct record		*r = sample_record();
+	struct packed		 p;
+	msgpack_sbuffer		 sb;
+	msgpack_packer		 pk;
+	msgpack_unpacked	 u;
+	size_t			 used;
+	int			 rc;
+
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	copy_obj(&pk, pack_unpack(r, &p), path, "", repl, dup);
+	msgpack_unpacked_init(&u);
+	ck_assert_int_eq(mp_unpack_one(&u, sb.data, sb.size, &used), 0);
+	rc = mp_record_validate(&u.data, err, errlen);
+	msgpack_unpacked_destroy(&u);
+	msgpack_sbuffer_destroy(&sb);
+	packed_free(&p);
+	record_free(r);
+	return rc;
+}
+
+static void r_nil(msgpack_packer *pk) { msgpack_pack_nil(pk); }
+static void r_int(msgpack_packer *pk) { msgpack_pack_int(pk, 5); }
+static void r_neg(msgpack_packer *pk) { msgpack_pack_int(pk, -5); }
+static void r_big(msgpack_packer *pk) { msgpack_pack_int(pk, 70000); }
+static void r_nan(msgpack_packer *pk) { msgpack_pack_double(pk, 0.0 / 0.0); }
+static void r_float(msgpack_packer *pk) { msgpack_pack_double(pk, 1.5); }
+static void r_arr(msgpack_packer *pk) { msgpack_pack_array(pk, 0); }
+static void r_true(msgpack_packer *pk) { msgpack_pack_true(pk); }
+static void
+r_strv(msgpack_packer *pk, const char *s)
+{
+	msgpack_pack_str(pk, strlen(s));
+	msgpack_pack_str_body(pk, s, strlen(s));
+}
+static void r_empty(msgpack_packer *pk) { r_strv(pk, ""); }
+static void r_word(msgpack_packer *pk) { r_strv(pk, "maybe"); }
+static void r_badtime(msgpack_packer *pk) { r_strv(pk, "yesterday"); }
+static void r_baduuid(msgpack_packer *pk)
+{
+	r_strv(pk, "zzzzzzzz-zzzz-4zzz-8zzz-zzzzzzzzzzzz");
+}
+static void r_nul(msgpack_packer *pk)
+{
+	msgpack_pack_str(pk, 3);
+	msgpack_pack_str_body(pk, "a\0b", 3);
+}
+static void r_arr_of_int(msgpack_packer *pk)
+{
+	msgpack_pack_array(pk, 1);
+	msgpack_pack_int(pk, 1);
+}
+
+START_TEST(validate_rejects)
+{
+	static const struct {
+		const char	*path;
+		repl_fn		 repl;		/* NULL: remove the key */
+		int		 dup;
+		const char	*reason;	/* substring of err */
+	} bad[] = {
+		{ "schema", NULL, 0, "schema: missing" },
+		{ "schema", r_int, 0, "schema" },
+		{ "id", r_baduuid, 0, "id: bad value" },
+		{ "id", r_int, 0, "id: bad value" },
+		{ "id", NULL, 1, "id: duplicate key" },
+		{ "run_id", r_empty, 0, "run_id" },
+		{ "probe_id", r_empty, 0, "probe_id" },
+		{ "probe_id", r_nul, 0, "probe_id" },
+		{ "campaign", r_int, 0, "campaign" },
+		{ "campaign", NULL, 0, "campaign: missing" },
+		{ "software", r_nil, 0, "software" },
+		{ "software.version", NULL, 0, "software.version: missing" },
+		{ "start_time", r_badtime, 0, "start_time" },
+		{ "start_time", r_int, 0, "start_time" },
+		{ "tz_offset", r_float, 0, "tz_offset" },
+		{ "tz_offset", r_big, 0, "tz_offset" },
+		{ "runtime_ms", r_neg, 0, "runtime_ms" },
+		{ "runtime_ms", r_nan, 0, "runtime_ms" },
+		{ "target", r_arr, 0, "target" },
+		{ "target.port", r_big, 0, "target.port" },
+		{ "target.port", r_nil, 0, "target.port" },
+		{ "target.host", r_empty, 0, "target.host" },
+		{ "target.category", NULL, 0, "target.category: missing" },
+		{ "dns", r_nil, 0, "dns" },
+		{ "dns", r_arr_of_int, 0, "dns[0]: not a map" },
+		{ "dns.0.role", r_word, 0, "dns[0].role" },
+		{ "dns.0.query_type", r_word, 0, "dns[0].query_type" },
+		{ "dns.0.answers", r_arr_of_int, 0, "dns[0].answers[0]" },
+		{ "dns.0.answers.1.ip", NULL, 0, "dns[0].answers[1]" },
+		{ "dns.0.t_ms", r_word, 0, "dns[0].t_ms" },
+		{ "tcp.0.source", r_int, 0, "tcp[0].source" },
+		{ "tcp.0.failure", r_true, 0, "tcp[0].failure" },
+		{ "tls", r_arr_of_int, 0, "tls[0]" },
+		{ "tls.0.trusted", r_int, 0, "tls[0].trusted" },
+		{ "tls.0.trusted_by_system", NULL, 0, "trusted_by_system" },
+		{ "tls.0.chain.0.sha256", r_word, 0, "chain[0].sha256" },
+		{ "tls.0.chain.0.san", r_arr_of_int, 0, "san[0]" },
+		{ "tls.0.sni", r_arr, 0, "tls[0].sni" },
+		{ "verdict", r_nil, 0, "verdict" },
+		{ "verdict.status", r_word, 0, "verdict.status" },
+		{ "verdict.method", r_word, 0, "verdict.method" },
+		{ "verdict.detail", r_nil, 0, "verdict.detail" },
+		{ "verdict.interception_ca", NULL, 0, "interception_ca" },
+	};
+	char	err[256];
+	size_t	i;
+
+	ck_assert_int_eq(validate_changed("", NULL, 0, err, sizeof err), 0);
+	/* Extra keys are welcome; method may be null. */
+	ck_assert_int_eq(validate_changed("verdict.method", r_nil, 0, err,
+	    sizeof err), 0);
+	ck_assert_int_eq(validate_changed("runtime_ms", r_int, 0, err,
+	    sizeof err), 0);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		err[0] = '\0';
+		ck_assert_msg(validate_changed(bad[i].path, bad[i].repl,
+		    bad[i].dup, err, sizeof err) == -1, "accepted: %s",
+		    bad[i].path);
+		ck_assert_msg(strstr(err, bad[i].reason) != NULL,
+		    "%s: reason '%s'", bad[i].path, err);
+	}
+}
+END_TEST
+
+START_TEST(validate_not_map)
+{
+	msgpack_object	o;
+	char		err[64];
+
+	memset(&o, 0, sizeof o);
+	o.type = MSGPACK_OBJECT_ARRAY;
+	ck_assert_int_eq(mp_record_validate(&o, err, sizeof err), -1);
+	ck_assert_str_eq(err, "record is not a map");
+	ck_assert_int_eq(mp_record_validate(NULL, NULL, 0), -1);
+}
+END_TEST
+
+/* --- spool ---------------------------------------------------------------- */
+
+static char *
+tmpdir(void)
+{
+	char	tmpl[] = "/tmp/nj-check-XXXXXX";
+
+	ck_assert_ptr_nonnull(mkdtemp(tmpl));
+	return xstrdup(tmpl);
+}
+
+static void
+rm_rf(const char *dir)
+{
+	char	*cmd;
+
+	xasprintf(&cmd, "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+	free(cmd);
+}
+
+static void
+write_file(const char *path, const char *data, size_t len)
+{
+	FILE	*f = fopen(path, "wb");
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(data, 1, len, f), len);
+	fclose(f);
+}
+
+/* Two records packed back to back. */
+static void
+two_records(msgpack_sbuffer *sb, char ids[2][UUID_STRLEN + 1])
+{
+	msgpack_packer	 pk;
+	struct record	*r;
+	int		 i;
+
+	msgpack_sbuffer_init(sb);
+	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
+	for (i = 0; i < 2; i++) {
+		r = sample_record();
+		memcpy(ids[i], r->id, sizeof ids[i]);
+		record_pack(r, &pk);
+		record_free(r);
+	}
+}
+
+struct seen {
+	int	n;
+	char	ids[8][UUID_STRLEN + 1];
+};
+
+static int
+seen_cb(const msgpack_object *o, const char *raw, size_t rawlen, void *arg)
+{
+	struct seen	*s = arg;
+	char		 err[128];
+
+	ck_assert_int_eq(mp_record_validate(o, err, sizeof err), 0);
+	ck_assert(rawlen > 0 && (unsigned char)raw[0] == 0x8e);
+	if (s->n < 8)
+		mp_get_str(o, "id", s->ids[s->n], sizeof s->ids[0]);
+	s->n++;
+	return 0;
+}
+
+START_TEST(spool_write_read)
+{
+	char			*dir = tmpdir(), *path, ids[2][UUID_STRLEN + 1];
+	msgpack_sbuffer		 sb;
+	struct spool_files	 f;
+	struct seen		 s;
+	DIR			*d;
+	struct dirent		*de;
+	int			 n = 0;
+
+	ck_assert_int_eq(spool_prepare(dir), 0);
+	two_records(&sb, ids);
+	ck_assert_int_eq(spool_write(dir, "b.msgpack", sb.data, sb.size), 0);
+	ck_assert_int_eq(spool_write(dir, NULL, sb.data, sb.size), 0);
+	ck_assert_int_eq(spool_write(dir, ".hidden", sb.data, sb.size), -1);
+	ck_assert_int_eq(spool_write(dir, "../x.msgpack", sb.data, sb.size),
+	    -1);
+	/* No temporaries left behind; only our files and the subdirs. */
+	ck_assert_ptr_nonnull(d = opendir(dir));
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		ck_assert_msg(de->d_name[0] != '.', "left %s", de->d_name);
+		n++;
+	}
+	closedir(d);
+	ck_assert_int_eq(n, 4);		/* 2 files, sent/, rejected/ */
+
+	xasprintf(&path, "%s/sent/a.msgpack", dir);
+	write_file(path, sb.data, sb.size);
+	free(path);
+	xasprintf(&path, "%s/.tmp.msgpack", dir);
+	write_file(path, "junk", 4);
+	free(path);
+	xasprintf(&path, "%s/notes.txt", dir);
+	write_file(path, "junk", 4);
+	free(path);
+
+	ck_assert_int_eq(spool_list(dir, 0, &f), 0);
+	ck_assert_uint_eq(f.n, 2);
+	ck_assert_ptr_nonnull(strstr(f.path[1], "/b.msgpack"));
+	ck_assert_ptr_nonnull(strstr(f.path[0], ".msgpack"));
+	ck_assert_ptr_null(strstr(f.path[0], "/."));
+	memset(&s, 0, sizeof s);
+	ck_assert_int_eq(spool_read_file(f.path[1], seen_cb, &s), 0);
+	ck_assert_int_eq(s.n, 2);
+	ck_assert_str_eq(s.ids[0], ids[0]);
+	ck_assert_str_eq(s.ids[1], ids[1]);
+	spool_files_free(&f);
+	spool_files_free(NULL);
+
+	ck_assert_int_eq(spool_list(dir, 1, &f), 0);
+	ck_assert_uint_eq(f.n, 1);
+	ck_assert_ptr_nonnull(strstr(f.path[0], "/sent/a.msgpack"));
+	spool_files_free(&f);
+
+	msgpack_sbuffer_destroy(&sb);
+	rm_rf(dir);
+	ck_assert_int_eq(spool_list(dir, 0, &f), -1);
+	free(dir);
+}
+END_TEST
+
+START_TEST(spool_damaged)
+{
+	char			*dir = tmpdir(), *path, ids[2][UUID_STRLEN + 1];
+	char			 junk[64];
+	msgpack_sbuffer		 sb;
+	struct seen		 s;
+	size_t			 cut;
+
+	two_records(&sb, ids);
+	xasprintf(&path, "%s/x.msgpack", dir);
+	/* Every truncation of two records yields nothing, and -1. */
+	for (cut = 1; cut < sb.size; cut += 37) {
+		write_file(path, sb.data, cut);
+		memset(&s, 0, sizeof s);
+		ck_assert_int_eq(spool_read_file(path, seen_cb, &s), -1);
+		ck_assert_int_eq(s.n, 0);
+	}
+	/* Garbage after a good record; a non-map; empty; random bytes. */
+	memcpy(junk, "\xc1\xc1\xc1", 3);
+	{
+		char	*both = xmalloc(sb.size + 3);
+
+		memcpy(both, sb.data, sb.size);
+		memcpy(both + sb.size, junk, 3);
+		write_file(path, both, sb.size + 3);
+		free(both);
+	}
+	memset(&s, 0, sizeof s);
+	ck_assert_int_eq(spool_read_file(path, seen_cb, &s), -1);
+	ck_assert_int_eq(s.n, 0);
+	write_file(path, "\x92\x01\x02", 3);
+	ck_assert_int_eq(spool_read_file(path, seen_cb, &s), -1);
+	write_file(path, "", 0);
+	ck_assert_int_eq(spool_read_file(path, seen_cb, &s), -1);
+	write_file(path, "hello, world\n", 13);
+	ck_assert_int_eq(spool_read_file(path, seen_cb, &s), -1);
+	ck_assert_int_eq(s.n, 0);
+	free(path);
+	/* A directory named like a record file. */
+	xasprintf(&path, "%s/d.msgpack", dir);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	ck_assert_int_eq(spool_read_file(path, seen_cb, &s), -1);
+	free(path);
+	/* Missing file. */
+	xasprintf(&path, "%s/none.msgpack", dir);
+	ck_assert_int_eq(spool_read_file(path, seen_cb, &s), -1);
+	free(path);
+	ck_assert_int_eq(s.n, 0);
+	msgpack_sbuffer_destroy(&sb);
+	rm_rf(dir);
+	free(dir);
+}
+END_TEST
+
+START_TEST(spool_probe_id_persisted)
+{
+	char	*dir = tmpdir(), *a, *b, *path;
+
+	ck_assert_int_eq(spool_prepare(dir), 0);
+	a = spool_probe_id(dir);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_uint_eq(strlen(a), UUID_STRLEN);
+	b = spool_probe_id(dir);
+	ck_assert_str_eq(a, b);
+	free(a);
+	free(b);
+	xasprintf(&path, "%s/probe-id", dir);
+	write_file(path, "my-probe_1.x\n", 13);
+	a = spool_probe_id(dir);
+	ck_assert_str_eq(a, "my-probe_1.x");
+	free(a);
+	write_file(path, "bad id\n", 7);
+	ck_assert_ptr_null(spool_probe_id(dir));
+	free(path);
+	ck_assert(spool_valid_probe_id("abc"));
+	ck_assert(!spool_valid_probe_id(""));
+	ck_assert(!spool_valid_probe_id("a/b"));
+	rm_rf(dir);
+	free(dir);
+}
+END_TEST
+
+START_TEST(spool_prepare_nested)
+{
+	char		*dir = tmpdir(), *sub;
+	struct stat	 st;
+
+	xasprintf(&sub, "%s/a/b/results", dir);
+	ck_assert_int_eq(spool_prepare(sub), 0);
+	ck_assert_int_eq(spool_prepare(sub), 0);
+	free(sub);
+	xasprintf(&sub, "%s/a/b/results/sent", dir);
+	ck_assert_int_eq(stat(sub, &st), 0);
+	ck_assert(S_ISDIR(st.st_mode));
+	free(sub);
+	xasprintf(&sub, "%s/file", dir);
+	write_file(sub, "x", 1);
+	ck_assert_int_eq(spool_prepare(sub), -1);
+	free(sub);
+	rm_rf(dir);
+	free(dir);
+}
+END_TEST
+
+/* --- suite ---------------------------------------------------------------- */
+
+static Suite *
+core_suite(void)
+{
+	Suite	*s = suite_create("core");
+	TCase	*tc;
+
+	tc = tcase_create("record");
+	tcase_add_test(tc, record_roundtrip);
+	tcase_add_test(tc, record_empty_and_hostile);
+	tcase_add_test(tc, verdict_names);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("mp");
+	tcase_add_test(tc, json_quoting);
+	tcase_add_test(tc, json_types);
+	tcase_add_test(tc, scan_bounds);
+	tcase_add_test(tc, validate_rejects);
+	tcase_add_test(tc, validate_not_map);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("spool");
+	tcase_add_test(tc, spool_write_read);
+	tcase_add_test(tc, spool_damaged);
+	tcase_add_test(tc, spool_probe_id_persisted);
+	tcase_add_test(tc, spool_prepare_nested);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr;
+	int	 failed;
+
+	log_set_level(LOG_ERROR);
+	sr = srunner_create(core_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
