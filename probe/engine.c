@@ -1,0 +1,322 @@
+/*
+ * The engine: what lives across rounds (resolvers, TLS context, root
+ * stores, interception roots, probe id) and rounds that measure a target
+ * list with at most --concurrency targets in flight on one event loop.
+ * Each finished target gets its verdict and is packed at once (the
+ * record is freed); the packed records are spooled at the end of the
+ * round, or in chunks when a round grows large.
+ */
+#include <sys/resource.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <msgpack.h>
+
+#include "dns.h"
+#include "engine.h"
+#include "log.h"
+#include "measure.h"
+#include "spool.h"
+#include "tls.h"
+#include "util.h"
+#include "verdict.h"
+#include "xmalloc.h"
+
+/* Spool a chunk once this many bytes of records are waiting. */
+#define ENGINE_CHUNK_BYTES	(4 * 1024 * 1024)
+
+struct engine {
+	struct event_base	 *base;
+	const struct config	 *cfg;
+	struct dns_resolver	**resolvers;
+	size_t			  n_resolvers;
+	struct dns_resolver	 *control;
+	struct tls_ctx		 *tls;
+	struct ica		 *cas;
+	size_t			  n_cas;
+	char			 *probe_id;
+	size_t			  concurrency;
+	struct measure_env	  env;
+	struct verdict_ctx	  vctx;
+};
+
+struct round {
+	struct engine		*e;
+	const struct targets	*targets;
+	round_done_cb		 cb;
+	void			*arg;
+	char			 run_id[UUID_STRLEN + 1];
+	size_t			 next;		/* next target to start */
+	size_t			 in_flight;
+	int			 stopping;
+	int			 finished;
+	double			 t0;
+	struct round_stats	 stats;
+	msgpack_sbuffer		 sbuf;
+	msgpack_packer		 pk;
+	size_t			 n_packed;	/* records in sbuf */
+	struct event		*done_ev;
+};
+
+static void	round_fill(struct round *);
+
+/* Enough descriptors for every connection a full round may hold. */
+static void
+engine_raise_nofile(size_t concurrency)
+{
+	struct rlimit	rl;
+	rlim_t		want;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	want = (rlim_t)concurrency * (2 * MEASURE_MAX_ADDRS + 2) + 64;
+	if (rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ?
+	    want : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+		log_warn("cannot raise the open file limit");
+}
+
+static char *
+engine_data_path(const char *given, const char *rel, const char *fallback)
+{
+	char	*path;
+
+	if (given != NULL)
+		return xstrdup(given);
+	xasprintf(&path, "%s/%s", config_datadir(), rel);
+	if (fallback != NULL && access(path, R_OK) != 0) {
+		free(path);
+		path = xstrdup(fallback);
+	}
+	return path;
+}
+
+struct engine *
+engine_new(struct event_base *base, const struct config *cfg)
+{
+	struct engine	*e;
+	char		*ca_file = NULL, *ica_dir = NULL;
+	size_t		 i, n;
+
+	e = xcalloc(1, sizeof *e);
+	e->base = base;
+	e->cfg = cfg;
+	e->concurrency = cfg->concurrency > 0 ? (size_t)cfg->concurrency : 1;
+
+	n = cfg->resolvers.n > 0 ? cfg->resolvers.n : 1;
+	e->resolvers = xcalloc(n, sizeof *e->resolvers);
+	for (i = 0; i < n; i++) {
+		e->resolvers[i] = dns_resolver_new(base, cfg->resolvers.n > 0 ?
+		    cfg->resolvers.v[i] : "system", cfg->timeout_ms);
+		if (e->resolvers[i] == NULL)
+			goto fail;
+		e->n_resolvers++;
+	}
+	if (cfg->control_resolver != NULL) {
+		e->control = dns_resolver_new(base, cfg->control_resolver,
+		    cfg->timeout_ms);
+		if (e->control == NULL)
+			goto fail;
+	}
+
+	/* Installed data first; in a build tree, the build's roots. */
+	ca_file = engine_data_path(cfg->ca_file, "roots.pem",
+	    NJ_BUILDDIR "/roots.pem");
+	if ((e->tls = tls_ctx_new(ca_file)) == NULL)
+		goto fail;
+	ica_dir = engine_data_path(cfg->interception_cas,
+	    "targets/interception-cas", NULL);
+	if (ica_load_dir(ica_dir, &e->cas, &e->n_cas) != 0) {
+		if (cfg->interception_cas != NULL) {
+			log_error("%s: cannot read interception roots",
+			    ica_dir);
+			goto fail;
+		}
+		log_warn("%s: cannot read interception roots", ica_dir);
+		e->cas = NULL;
+		e->n_cas = 0;
+	}
+
+	if (spool_prepare(cfg->results) != 0)
+		goto fail;
+	if (cfg->probe_id != NULL)
+		e->probe_id = xstrdup(cfg->probe_id);
+	else if ((e->probe_id = spool_probe_id(cfg->results)) == NULL)
+		goto fail;
+
+	engine_raise_nofile(e->concurrency);
+
+	e->env.base = base;
+	e->env.resolvers = e->resolvers;
+	e->env.n_resolvers = e->n_resolvers;
+	e->env.control = e->control;
+	e->env.tls = e->tls;
+	e->env.timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : 5000;
+	e->env.control_sni = cfg->control_sni;
+	e->vctx.cas = e->cas;
+	e->vctx.n_cas = e->n_cas;
+	e->vctx.control_sni = cfg->control_sni;
+
+	free(ca_file);
+	free(ica_dir);
+	return e;
+fail:
+	free(ca_file);
+	free(ica_dir);
+	engine_free(e);
+	return NULL;
+}
+
+void
+engine_free(struct engine *e)
+{
+	size_t	i;
+
+	if (e == NULL)
+		return;
+	for (i = 0; i < e->n_resolvers; i++)
+		dns_resolver_free(e->resolvers[i]);
+	free(e->resolvers);
+	dns_resolver_free(e->control);
+	tls_ctx_free(e->tls);
+	ica_free(e->cas, e->n_cas);
+	free(e->probe_id);
+	free(e);
+}
+
+/* Spool what is packed; the buffer is emptied either way. */
+static void
+round_spool(struct round *r)
+{
+	if (r->n_packed == 0)
+		return;
+	if (spool_write(r->e->cfg->results, NULL, r->sbuf.data,
+	    r->sbuf.size) == 0)
+		r->stats.n_written += r->n_packed;
+	else
+		log_error("%zu records lost: the spool cannot be written",
+		    r->n_packed);
+	msgpack_sbuffer_clear(&r->sbuf);
+	r->n_packed = 0;
+}
+
+static void
+round_done_ev_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct round	*r = arg;
+
+	(void)fd;
+	(void)what;
+	r->cb(r, r->arg);
+}
+
+static void
+round_check_end(struct round *r)
+{
+	if (r->finished || r->in_flight > 0)
+		return;
+	if (!r->stopping && r->next < r->targets->n)
+		return;
+	r->finished = 1;
+	round_spool(r);
+	r->stats.elapsed_ms = util_mono_ms() - r->t0;
+	/* From the loop, so that the callback may free the round. */
+	event_active(r->done_ev, EV_TIMEOUT, 0);
+}
+
+static void
+round_measure_cb(struct measure *m, struct record *rec, void *arg)
+{
+	struct round	*r = arg;
+	struct engine	*e = r->e;
+
+	measure_free(m);
+	memcpy(rec->run_id, r->run_id, sizeof rec->run_id);
+	rec->probe_id = xstrdup(e->probe_id);
+	rec->campaign = e->cfg->campaign != NULL ?
+	    xstrdup(e->cfg->campaign) : NULL;
+	verdict_decide(rec, &e->vctx, &rec->verdict);
+	if ((size_t)rec->verdict.status < sizeof r->stats.by_status /
+	    sizeof r->stats.by_status[0])
+		r->stats.by_status[rec->verdict.status]++;
+	record_pack(rec, &r->pk);
+	record_free(rec);
+	r->n_packed++;
+	r->stats.n_done++;
+	r->in_flight--;
+	if (r->sbuf.size >= ENGINE_CHUNK_BYTES)
+		round_spool(r);
+	round_fill(r);
+	round_check_end(r);
+}
+
+static void
+round_fill(struct round *r)
+{
+	const struct target	*t;
+
+	while (!r->stopping && r->in_flight < r->e->concurrency &&
+	    r->next < r->targets->n) {
+		t = &r->targets->v[r->next++];
+		r->in_flight++;
+		measure_start(&r->e->env, t, round_measure_cb, r);
+	}
+}
+
+struct round *
+round_start(struct engine *e, const struct targets *targets,
+    round_done_cb cb, void *arg)
+{
+	struct round	*r;
+
+	r = xcalloc(1, sizeof *r);
+	r->e = e;
+	r->targets = targets;
+	r->cb = cb;
+	r->arg = arg;
+	r->t0 = util_mono_ms();
+	r->stats.n_targets = targets->n;
+	util_uuid4(r->run_id);
+	msgpack_sbuffer_init(&r->sbuf);
+	msgpack_packer_init(&r->pk, &r->sbuf, msgpack_sbuffer_write);
+	r->done_ev = event_new(e->base, -1, 0, round_done_ev_cb, r);
+	round_fill(r);
+	round_check_end(r);
+	return r;
+}
+
+void
+round_stop(struct round *r)
+{
+	if (r->stopping)
+		return;
+	r->stopping = 1;
+	round_check_end(r);
+}
+
+const struct round_stats *
+round_get_stats(const struct round *r)
+{
+	return &r->stats;
+}
+
+void
+round_free(struct round *r)
+{
+	if (r == NULL)
+		return;
+	if (r->in_flight > 0) {
+		/* Measurements hold the round: a caller bug. */
+		log_error("round freed with %zu targets in flight",
+		    r->in_flight);
+		abort();
+	}
+	event_free(r->done_ev);
+	msgpack_sbuffer_destroy(&r->sbuf);
+	free(r);
+}

@@ -1,0 +1,552 @@
+/*
+ * One target, top to bottom:
+ *
+ *   measure_start
+ *     -> DNS: A and AAAA through each probe resolver and the control
+ *        resolver, all at once (measure_dns_cb fills one rec_dns each)
+ *     -> measure_connect_all: one struct mconn per distinct address
+ *          conn_connect     non-blocking connect, deadline timeout_ms
+ *          conn_tls         bufferevent_openssl handshake, deadline
+ *          conn_tls_event   chain, verification, failure; on reset,
+ *                           timeout or EOF one retry with the control SNI
+ *     -> measure_finish: runtime, the record handed to the callback
+ *
+ * m->pending counts what is outstanding (queries, connections); the step
+ * that brings it to zero finishes the measure and touches nothing after.
+ * Records are appended to with indices, never pointers: their arrays move
+ * as they grow.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include "dns.h"
+#include "log.h"
+#include "measure.h"
+#include "tls.h"
+#include "util.h"
+#include "xmalloc.h"
+
+struct mconn {
+	struct measure		*m;
+	struct mconn		*next;
+
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen;
+	char			 ip[46];
+	enum rec_role		 source;
+	int			 retry;		/* with the control SNI */
+	const char		*sni;		/* NULL: none (IP target) */
+	const char		*name;		/* the certificate must match */
+	size_t			 tcp_idx;	/* NO_IDX: none (retry) */
+	size_t			 tls_idx;	/* NO_IDX: not yet */
+
+	int			 fd;
+	struct event		*ev;		/* connect wait */
+	struct event		*timer;		/* handshake deadline */
+	struct bufferevent	*bev;
+	double			 t0;
+};
+
+#define NO_IDX	((size_t)-1)
+
+struct mquery {
+	struct measure		*m;
+	size_t			 idx;		/* in rec->dns */
+	double			 t0;
+};
+
+struct measure {
+	const struct measure_env *env;
+	const struct target	*target;
+	struct record		*rec;
+	double			 t0;
+	size_t			 pending;
+	struct mconn		*conns;
+	measure_cb		 cb;
+	void			*arg;
+};
+
+static void	conn_connect(struct mconn *);
+static void	conn_tls(struct mconn *);
+
+static void
+measure_finish(struct measure *m)
+{
+	struct record	*rec = m->rec;
+
+	rec->runtime_ms = util_mono_ms() - m->t0;
+	m->rec = NULL;
+	m->cb(m, rec, m->arg);
+}
+
+/* One outstanding step ended; the last one finishes the measure. */
+static void
+measure_step_done(struct measure *m)
+{
+	if (--m->pending == 0)
+		measure_finish(m);
+}
+
+static int
+addr_seen(const struct measure_addr *v, size_t n, const char *ip)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(v[i].ip, ip) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+size_t
+measure_addrs(const struct record *rec, struct measure_addr *out, size_t max)
+{
+	const struct rec_dns	*d;
+	const struct rec_answer	*a;
+	size_t			 i, j, n = 0, k, per;
+	int			 pass;
+
+	for (pass = 0; pass < 2; pass++) {
+		per = 0;
+		for (i = 0; i < rec->n_dns; i++) {
+			d = &rec->dns[i];
+			if (d->role != (pass == 0 ? ROLE_PROBE : ROLE_CONTROL))
+				continue;
+			for (j = 0; j < d->n_answers; j++) {
+				a = &d->answers[j];
+				if (per >= max)
+					break;
+				if (a->type == ANSWER_CNAME || a->value == NULL)
+					continue;
+				if (strcmp(a->value, "0.0.0.0") == 0 ||
+				    strcmp(a->value, "::") == 0)
+					continue;
+				if (strlen(a->value) >= sizeof out[0].ip)
+					continue;
+				if (addr_seen(out, n, a->value))
+					continue;
+				k = n++;
+				memcpy(out[k].ip, a->value,
+				    strlen(a->value) + 1);
+				out[k].source = pass == 0 ? ROLE_PROBE :
+				    ROLE_CONTROL;
+				per++;
+			}
+		}
+	}
+	return n;
+}
+
+/* --- one connection -------------------------------------------------- */
+
+static void
+conn_free(struct mconn *c)
+{
+	struct mconn	**cp;
+
+	for (cp = &c->m->conns; *cp != NULL; cp = &(*cp)->next) {
+		if (*cp == c) {
+			*cp = c->next;
+			break;
+		}
+	}
+	if (c->ev != NULL)
+		event_free(c->ev);
+	if (c->timer != NULL)
+		event_free(c->timer);
+	if (c->bev != NULL)
+		bufferevent_free(c->bev);	/* frees the SSL, closes fd */
+	if (c->fd != -1)
+		close(c->fd);
+	free(c);
+}
+
+static void
+conn_done(struct mconn *c)
+{
+	struct measure	*m = c->m;
+
+	conn_free(c);
+	measure_step_done(m);
+}
+
+static struct mconn *
+conn_new(struct measure *m, const char *ip, enum rec_role source)
+{
+	struct mconn		*c;
+	struct sockaddr_in	*sin;
+	struct sockaddr_in6	*sin6;
+
+	c = xcalloc(1, sizeof *c);
+	c->m = m;
+	c->fd = -1;
+	c->tcp_idx = c->tls_idx = NO_IDX;
+	c->source = source;
+	snprintf(c->ip, sizeof c->ip, "%s", ip);
+	if (strchr(ip, ':') != NULL) {
+		sin6 = (struct sockaddr_in6 *)&c->ss;
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(m->target->port);
+		if (inet_pton(AF_INET6, ip, &sin6->sin6_addr) != 1)
+			c->ss.ss_family = AF_UNSPEC;
+		c->sslen = sizeof *sin6;
+	} else {
+		sin = (struct sockaddr_in *)&c->ss;
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(m->target->port);
+		if (inet_pton(AF_INET, ip, &sin->sin_addr) != 1)
+			c->ss.ss_family = AF_UNSPEC;
+		c->sslen = sizeof *sin;
+	}
+	if (m->target->is_ip)
+		c->name = m->target->host;	/* no SNI, check the IP */
+	else
+		c->sni = c->name = m->target->host;
+	c->next = m->conns;
+	m->conns = c;
+	m->pending++;
+	return c;
+}
+
+static struct rec_tls *
+conn_add_tls(struct mconn *c)
+{
+	struct rec_tls	*tls;
+
+	tls = record_add_tls(c->m->rec);
+	c->tls_idx = (size_t)(tls - c->m->rec->tls);
+	tls->ip = xstrdup(c->ip);
+	tls->port = c->m->target->port;
+	tls->source = c->source;
+	tls->sni = c->sni != NULL ? xstrdup(c->sni) : NULL;
+	return tls;
+}
+
+/*
+ * A step failed (failure is a heap string, handed over).  Before TLS it
+ * is the connect's failure (or, for a retry, its tls entry's); after, the
+ * handshake's, retried once with the control SNI when retryable.
+ */
+static void
+conn_fail(struct mconn *c, char *failure, int retryable)
+{
+	struct measure		 *m = c->m;
+	const struct measure_env *env = m->env;
+	struct rec_tcp		 *tcp;
+	struct rec_tls		 *tls;
+	struct mconn		 *r;
+
+	if (c->tls_idx == NO_IDX) {
+		tcp = &m->rec->tcp[c->tcp_idx];
+		tcp->failure = failure;
+		tcp->t_ms = util_mono_ms() - c->t0;
+		conn_done(c);
+		return;
+	}
+	tls = &m->rec->tls[c->tls_idx];
+	tls->failure = failure;
+	tls->t_ms = util_mono_ms() - c->t0;
+
+	if (retryable && !c->retry && c->sni != NULL &&
+	    env->control_sni != NULL && *env->control_sni != '\0' &&
+	    strcmp(c->sni, env->control_sni) != 0) {
+		r = conn_new(m, c->ip, c->source);
+		r->retry = 1;
+		r->sni = r->name = env->control_sni;
+		conn_add_tls(r);
+		conn_done(c);		/* r is pending: m lives on */
+		conn_connect(r);
+		return;
+	}
+	conn_done(c);
+}
+
+static void
+conn_timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	conn_fail(arg, xstrdup("generic_timeout_error"), 1);
+}
+
+static void
+conn_tls_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct mconn		*c = arg;
+	struct measure		*m = c->m;
+	struct rec_tls		*tls;
+	unsigned long		 errs[16], e;
+	size_t			 n = 0;
+	int			 saved_errno = errno;
+
+	if (what & BEV_EVENT_CONNECTED) {
+		tls = &m->rec->tls[c->tls_idx];
+		tls->t_ms = util_mono_ms() - c->t0;
+		tls_fill(m->env->tls, bufferevent_openssl_get_ssl(bev), tls,
+		    c->name, m->target->is_ip, c->retry);
+		conn_done(c);
+		return;
+	}
+	if (!(what & (BEV_EVENT_ERROR | BEV_EVENT_EOF)))
+		return;
+	while ((e = bufferevent_get_openssl_error(bev)) != 0) {
+		if (n < sizeof errs / sizeof errs[0])
+			errs[n++] = e;
+	}
+	conn_fail(c, tls_handshake_failure(errs, n, saved_errno,
+	    (what & BEV_EVENT_EOF) != 0), 1);
+}
+
+/* Connected: the handshake, with its own deadline. */
+static void
+conn_tls(struct mconn *c)
+{
+	struct measure		*m = c->m;
+	struct timeval		 tv;
+	SSL			*ssl;
+
+	if (c->tls_idx == NO_IDX)
+		conn_add_tls(c);
+	c->t0 = util_mono_ms();
+	ssl = tls_ssl_new(m->env->tls, c->sni, c->name, m->target->is_ip);
+	if (ssl == NULL) {
+		conn_fail(c, xstrdup("unknown_failure: cannot create TLS "
+		    "state"), 0);
+		return;
+	}
+	c->bev = bufferevent_openssl_socket_new(m->env->base, c->fd, ssl,
+	    BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev == NULL) {
+		SSL_free(ssl);
+		conn_fail(c, xstrdup("unknown_failure: cannot create TLS "
+		    "stream"), 0);
+		return;
+	}
+	c->fd = -1;		/* the bufferevent closes it */
+	bufferevent_setcb(c->bev, NULL, NULL, conn_tls_event_cb, c);
+	c->timer = evtimer_new(m->env->base, conn_timeout_cb, c);
+	tv.tv_sec = m->env->timeout_ms / 1000;
+	tv.tv_usec = (m->env->timeout_ms % 1000) * 1000;
+	evtimer_add(c->timer, &tv);
+}
+
+static void
+conn_connect_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct mconn	*c = arg;
+	struct rec_tcp	*tcp;
+	socklen_t	 len;
+	int		 err = 0;
+
+	if (c->ev != NULL) {
+		event_free(c->ev);
+		c->ev = NULL;
+	}
+	if (what & EV_TIMEOUT) {
+		conn_fail(c, xstrdup("generic_timeout_error"), 0);
+		return;
+	}
+	len = sizeof err;
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
+		err = errno;
+	if (err != 0) {
+		conn_fail(c, tls_errno_failure(err), 0);
+		return;
+	}
+	if (c->tcp_idx != NO_IDX) {
+		tcp = &c->m->rec->tcp[c->tcp_idx];
+		tcp->t_ms = util_mono_ms() - c->t0;
+	}
+	conn_tls(c);
+}
+
+/* A non-blocking connect; may fail (and end c) before returning. */
+static void
+conn_connect(struct mconn *c)
+{
+	struct measure	*m = c->m;
+	struct timeval	 tv;
+
+	c->t0 = util_mono_ms();
+	if (c->ss.ss_family == AF_UNSPEC) {
+		conn_fail(c, xstrdup("unknown_failure: bad address"), 0);
+		return;
+	}
+	c->fd = socket(c->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0);
+	if (c->fd == -1) {
+		conn_fail(c, tls_errno_failure(errno), 0);
+		return;
+	}
+	if (connect(c->fd, (struct sockaddr *)&c->ss, c->sslen) == 0) {
+		conn_connect_cb(c->fd, EV_WRITE, c);
+		return;
+	}
+	if (errno != EINPROGRESS) {
+		conn_fail(c, tls_errno_failure(errno), 0);
+		return;
+	}
+	c->ev = event_new(m->env->base, c->fd, EV_WRITE, conn_connect_cb, c);
+	tv.tv_sec = m->env->timeout_ms / 1000;
+	tv.tv_usec = (m->env->timeout_ms % 1000) * 1000;
+	event_add(c->ev, &tv);
+}
+
+/* --- the target ------------------------------------------------------ */
+
+static void
+measure_connect_all(struct measure *m)
+{
+	struct measure_addr	 addrs[2 * MEASURE_MAX_ADDRS];
+	struct rec_tcp		*tcp;
+	struct mconn		*c;
+	size_t			 i, n;
+
+	if (m->target->is_ip) {
+		snprintf(addrs[0].ip, sizeof addrs[0].ip, "%s",
+		    m->target->host);
+		addrs[0].source = ROLE_PROBE;
+		n = 1;
+	} else
+		n = measure_addrs(m->rec, addrs, MEASURE_MAX_ADDRS);
+
+	/* Hold one step so that early failures cannot finish m here. */
+	m->pending++;
+	for (i = 0; i < n; i++) {
+		c = conn_new(m, addrs[i].ip, addrs[i].source);
+		tcp = record_add_tcp(m->rec);
+		c->tcp_idx = (size_t)(tcp - m->rec->tcp);
+		tcp->ip = xstrdup(c->ip);
+		tcp->port = m->target->port;
+		tcp->source = c->source;
+		conn_connect(c);
+	}
+	measure_step_done(m);
+}
+
+static void
+measure_dns_cb(int status, const unsigned char *abuf, int alen, void *arg)
+{
+	struct mquery	*q = arg;
+	struct measure	*m = q->m;
+	struct rec_dns	*d = &m->rec->dns[q->idx];
+
+	d->t_ms = util_mono_ms() - q->t0;
+	dns_fill(d, status, abuf, alen);
+	free(q);
+	if (--m->pending == 0) {
+		/* Every answer is in: connect (holds m->pending itself). */
+		measure_connect_all(m);
+	}
+}
+
+static void
+measure_later_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct measure	*m = arg;
+
+	(void)fd;
+	(void)what;
+	m->pending--;
+	measure_connect_all(m);
+}
+
+static void
+measure_query(struct measure *m, struct dns_resolver *r, enum rec_role role,
+    int qtype)
+{
+	struct rec_dns	*d;
+	struct mquery	*q;
+
+	d = record_add_dns(m->rec);
+	d->resolver = xstrdup(dns_resolver_name(r));
+	d->role = role;
+	d->query_type = qtype;
+	q = xcalloc(1, sizeof *q);
+	q->m = m;
+	q->idx = (size_t)(d - m->rec->dns);
+	q->t0 = util_mono_ms();
+	m->pending++;
+	dns_query(r, m->target->host, qtype, measure_dns_cb, q);
+}
+
+struct measure *
+measure_start(const struct measure_env *env, const struct target *t,
+    measure_cb cb, void *arg)
+{
+	struct measure	*m;
+	struct record	*rec;
+	struct timeval	 tv = { 0, 0 };
+	size_t		 i;
+
+	m = xcalloc(1, sizeof *m);
+	m->env = env;
+	m->target = t;
+	m->cb = cb;
+	m->arg = arg;
+	m->t0 = util_mono_ms();
+
+	m->rec = rec = record_new();
+	rec->start_ms = util_now_ms();
+	rec->tz_offset = util_tz_offset((time_t)(rec->start_ms / 1000));
+	rec->target.input = xstrdup(t->input != NULL ? t->input : t->host);
+	rec->target.host = xstrdup(t->host);
+	rec->target.port = t->port;
+	rec->target.category = t->category != NULL ?
+	    xstrdup(t->category) : NULL;
+
+	/* dns_query() always calls back from the loop, never from here. */
+	if (!t->is_ip) {
+		for (i = 0; i < env->n_resolvers; i++) {
+			measure_query(m, env->resolvers[i], ROLE_PROBE,
+			    DNS_TYPE_A);
+			measure_query(m, env->resolvers[i], ROLE_PROBE,
+			    DNS_TYPE_AAAA);
+		}
+		if (env->control != NULL) {
+			measure_query(m, env->control, ROLE_CONTROL,
+			    DNS_TYPE_A);
+			measure_query(m, env->control, ROLE_CONTROL,
+			    DNS_TYPE_AAAA);
+		}
+	}
+	if (m->pending == 0) {
+		/* Nothing to resolve: connect from the loop. */
+		m->pending = 1;
+		if (event_base_once(env->base, -1, EV_TIMEOUT,
+		    measure_later_cb, m, &tv) != 0) {
+			log_error("cannot schedule a measurement");
+			abort();
+		}
+	}
+	return m;
+}
+
+void
+measure_free(struct measure *m)
+{
+	if (m == NULL)
+		return;
+	/* Only finished measures are freed: nothing is in flight. */
+	while (m->conns != NULL)
+		conn_free(m->conns);
+	record_free(m->rec);
+	free(m);
+}

@@ -1,0 +1,62 @@
+/*
+ * What happens to one target: DNS A and AAAA through every resolver (and
+ * the control resolver), a TCP connect to each distinct address, a TLS
+ * handshake with the target's SNI on each connection (retried once with
+ * the control SNI when it is reset, times out or meets EOF).  One struct
+ * measure per target in flight; it fills a struct record.
+ */
+#ifndef NJ_MEASURE_H
+#define NJ_MEASURE_H
+
+#include <stddef.h>
+
+#include <event2/event.h>
+
+#include "record.h"
+#include "targets.h"
+
+struct dns_resolver;
+struct tls_ctx;
+
+/* Addresses connected to per target, from each source. */
+#define MEASURE_MAX_ADDRS	8
+
+/* What every measurement shares (owned by the engine). */
+struct measure_env {
+	struct event_base	 *base;
+	struct dns_resolver	**resolvers;	/* role probe */
+	size_t			  n_resolvers;
+	struct dns_resolver	 *control;	/* NULL: no control */
+	struct tls_ctx		 *tls;
+	long			  timeout_ms;	/* each step */
+	const char		 *control_sni;	/* NULL: no retry */
+};
+
+struct measure;
+
+/*
+ * Called once when every step has finished or timed out; the record is
+ * handed over (the callee frees it) and the measure may be freed from
+ * inside the callback.
+ */
+typedef void	(*measure_cb)(struct measure *, struct record *, void *);
+
+/* Start measuring t (borrowed until the callback). */
+struct measure	*measure_start(const struct measure_env *,
+		    const struct target *, measure_cb, void *);
+void		 measure_free(struct measure *);
+
+/*
+ * The addresses to connect to from a record's DNS answers: the distinct
+ * probe-role addresses first (source probe), then the control's addresses
+ * the probe did not see (source control), at most max of each, skipping
+ * unspecified addresses.  Pure, for tests.
+ */
+struct measure_addr {
+	char		ip[46];
+	enum rec_role	source;
+};
+size_t		 measure_addrs(const struct record *, struct measure_addr *,
+		    size_t max);
+
+#endif

@@ -1,0 +1,272 @@
+/*
+ * TLS contexts, chain capture and verification for measurements.
+ *
+ * Handshakes never fail on verification (SSL_VERIFY_NONE): the chain is
+ * the evidence and is kept whatever it is.  OpenSSL still verifies it
+ * against the SSL_CTX's store (the reference roots) with the host name
+ * set by SSL_set1_host, and SSL_get_verify_result() gives the outcome.
+ * The same chain is then verified once more against the default store.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
+
+#include "cert.h"
+#include "log.h"
+#include "tls.h"
+#include "xmalloc.h"
+
+struct tls_ctx {
+	SSL_CTX		*ctx;		/* holds the reference store */
+	X509_STORE	*system;	/* OpenSSL's default paths */
+	X509_STORE_CTX	*vctx;		/* reused for system verification */
+};
+
+static const unsigned char tls_alpn[] = "\x02h2\x08http/1.1";
+
+static void
+tls_log_errors(const char *what)
+{
+	unsigned long	e;
+	char		buf[256];
+
+	while ((e = ERR_get_error()) != 0) {
+		ERR_error_string_n(e, buf, sizeof buf);
+		log_error("%s: %s", what, buf);
+	}
+}
+
+struct tls_ctx *
+tls_ctx_new(const char *ca_file)
+{
+	struct tls_ctx	*t;
+	X509_STORE	*ref;
+
+	t = xcalloc(1, sizeof *t);
+	if ((t->ctx = SSL_CTX_new(TLS_client_method())) == NULL) {
+		tls_log_errors("SSL_CTX_new");
+		goto fail;
+	}
+	if ((ref = X509_STORE_new()) == NULL)
+		goto fail;
+	SSL_CTX_set_cert_store(t->ctx, ref);
+	if (X509_STORE_load_file(ref, ca_file) != 1) {
+		ERR_clear_error();
+		log_error("%s: cannot load root certificates", ca_file);
+		goto fail;
+	}
+	SSL_CTX_set_verify(t->ctx, SSL_VERIFY_NONE, NULL);
+	/* Every measurement is a full handshake that shows the chain. */
+	SSL_CTX_set_session_cache_mode(t->ctx, SSL_SESS_CACHE_OFF);
+	SSL_CTX_set_options(t->ctx, SSL_OP_NO_TICKET);
+	SSL_CTX_set_mode(t->ctx, SSL_MODE_RELEASE_BUFFERS);
+	SSL_CTX_set_max_cert_list(t->ctx, TLS_MAX_CERT_LIST);
+	SSL_CTX_set_alpn_protos(t->ctx, tls_alpn, sizeof tls_alpn - 1);
+
+	if ((t->system = X509_STORE_new()) == NULL ||
+	    (t->vctx = X509_STORE_CTX_new()) == NULL)
+		goto fail;
+	if (X509_STORE_set_default_paths(t->system) != 1) {
+		/* No system store: nothing is trusted by it. */
+		ERR_clear_error();
+		log_warn("cannot load the system certificate store");
+	}
+	return t;
+fail:
+	tls_ctx_free(t);
+	return NULL;
+}
+
+void
+tls_ctx_free(struct tls_ctx *t)
+{
+	if (t == NULL)
+		return;
+	SSL_CTX_free(t->ctx);
+	X509_STORE_free(t->system);
+	X509_STORE_CTX_free(t->vctx);
+	free(t);
+}
+
+SSL *
+tls_ssl_new(struct tls_ctx *t, const char *sni, const char *name, int is_ip)
+{
+	SSL	*ssl;
+
+	if ((ssl = SSL_new(t->ctx)) == NULL) {
+		tls_log_errors("SSL_new");
+		return NULL;
+	}
+	if (sni != NULL && SSL_set_tlsext_host_name(ssl, sni) != 1)
+		goto fail;
+	if (name != NULL) {
+		if (is_ip) {
+			if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl),
+			    name) != 1)
+				goto fail;
+		} else if (SSL_set1_host(ssl, name) != 1)
+			goto fail;
+	}
+	return ssl;
+fail:
+	ERR_clear_error();
+	SSL_free(ssl);
+	return NULL;
+}
+
+/* 1 when the default store trusts chain for name. */
+static int
+tls_verify_system(struct tls_ctx *t, STACK_OF(X509) *chain,
+    const char *name, int is_ip)
+{
+	X509_VERIFY_PARAM	*param;
+	int			 ok = 0;
+
+	if (chain == NULL || sk_X509_num(chain) == 0)
+		return 0;
+	if (X509_STORE_CTX_init(t->vctx, t->system, sk_X509_value(chain, 0),
+	    chain) != 1)
+		goto out;
+	X509_STORE_CTX_set_default(t->vctx, "ssl_server");
+	param = X509_STORE_CTX_get0_param(t->vctx);
+	if (name != NULL) {
+		if (is_ip) {
+			if (X509_VERIFY_PARAM_set1_ip_asc(param, name) != 1)
+				goto out;
+		} else if (X509_VERIFY_PARAM_set1_host(param, name, 0) != 1)
+			goto out;
+	}
+	ok = X509_verify_cert(t->vctx) == 1;
+out:
+	X509_STORE_CTX_cleanup(t->vctx);
+	ERR_clear_error();
+	return ok;
+}
+
+const char *
+tls_verify_failure(long v)
+{
+	switch (v) {
+	case X509_V_OK:
+		return NULL;
+	case X509_V_ERR_HOSTNAME_MISMATCH:
+	case X509_V_ERR_IP_ADDRESS_MISMATCH:
+	case X509_V_ERR_EMAIL_MISMATCH:
+		return "ssl_invalid_hostname";
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+	case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+	case X509_V_ERR_CERT_UNTRUSTED:
+		return "ssl_unknown_authority";
+	default:
+		return "ssl_invalid_certificate";
+	}
+}
+
+void
+tls_fill(struct tls_ctx *t, SSL *ssl, struct rec_tls *e, const char *name,
+    int is_ip, int cert_ok_is_success)
+{
+	STACK_OF(X509)	*chain;
+	const char	*f;
+	long		 v;
+	int		 i, n;
+
+	e->version = xstrdup(SSL_get_version(ssl));
+	e->cipher = xstrdup(SSL_get_cipher_name(ssl));
+
+	/* Borrowed; on the client side it starts with the leaf. */
+	chain = SSL_get_peer_cert_chain(ssl);
+	n = chain != NULL ? sk_X509_num(chain) : 0;
+	for (i = 0; i < n && i < TLS_MAX_CHAIN; i++)
+		cert_fill(sk_X509_value(chain, i), rec_tls_add_cert(e));
+
+	if (n == 0) {
+		e->trusted = e->trusted_by_system = 0;
+		e->verify_error = xstrdup("no certificate presented");
+		if (!cert_ok_is_success)
+			e->failure = xstrdup("ssl_invalid_certificate");
+		return;
+	}
+	v = SSL_get_verify_result(ssl);
+	e->trusted = v == X509_V_OK;
+	if (!e->trusted)
+		e->verify_error = xstrdup(X509_verify_cert_error_string(v));
+	e->trusted_by_system = tls_verify_system(t, chain, name, is_ip);
+	if (!cert_ok_is_success && (f = tls_verify_failure(v)) != NULL)
+		e->failure = xstrdup(f);
+}
+
+char *
+tls_errno_failure(int err)
+{
+	char	*s;
+
+	switch (err) {
+	case ECONNREFUSED:
+		return xstrdup("connection_refused");
+	case ECONNRESET:
+	case EPIPE:
+		return xstrdup("connection_reset");
+	case ETIMEDOUT:
+		return xstrdup("generic_timeout_error");
+	case ENETUNREACH:
+	case EAFNOSUPPORT:
+		return xstrdup("network_unreachable");
+	case EHOSTUNREACH:
+		return xstrdup("host_unreachable");
+	case ECONNABORTED:
+		return xstrdup("connection_aborted");
+	case EADDRNOTAVAIL:
+		return xstrdup("address_not_available");
+	case EACCES:
+	case EPERM:
+		return xstrdup("operation_not_permitted");
+	default:
+		xasprintf(&s, "unknown_failure: %s", strerror(err));
+		return s;
+	}
+}
+
+char *
+tls_handshake_failure(const unsigned long *errs, size_t n, int saved_errno,
+    int eof)
+{
+	size_t	i;
+	int	ssl_error = 0, sys_errno = 0;
+
+	if (eof)
+		return xstrdup("eof_error");
+	for (i = 0; i < n; i++) {
+		/* libevent also queues SSL_get_error() codes (small ints). */
+		if (ERR_GET_LIB(errs[i]) == 0)
+			continue;
+		if (ERR_GET_LIB(errs[i]) == ERR_LIB_SYS) {
+			sys_errno = ERR_GET_REASON(errs[i]);
+			continue;
+		}
+		if (ERR_GET_LIB(errs[i]) == ERR_LIB_SSL &&
+		    ERR_GET_REASON(errs[i]) ==
+		    SSL_R_UNEXPECTED_EOF_WHILE_READING)
+			return xstrdup("eof_error");
+		ssl_error = 1;
+	}
+	if (ssl_error)
+		return xstrdup("ssl_failed_handshake");
+	if (sys_errno != 0)
+		return tls_errno_failure(sys_errno);
+	if (saved_errno != 0 && saved_errno != EAGAIN &&
+	    saved_errno != EINPROGRESS)
+		return tls_errno_failure(saved_errno);
+	/* SSL_ERROR_SYSCALL with nothing queued: the peer closed. */
+	return xstrdup("eof_error");
+}
