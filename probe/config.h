@@ -21,8 +21,8 @@ struct config {
 	char		*results;	/* --results, "./results" */
 	struct strlist	 resolvers;	/* --resolver, empty = "system" */
 	char		*control_resolver; /* NULL = none */
-	char		*ca_file;	/* reference store */
-	char		*interception_cas;
+	char		*ca_file;	/* reference store; NULL = default */
+	char		*interception_cas; /* NULL = default */
 	long		 timeout_ms;	/* 5000 */
 	long		 concurrency;	/* 64 */
 	long		 interval_s;	/* 900 */
@@ -36,7 +36,8 @@ struct config {
 	char		*control_sni;	/* "example.org" */
 	long		 max_spool_mb;	/* 512 */
 	long		 rate;		/* --rate N targets/s, 0 = unlimited */
-	long		 per_address;	/* connections at once per address */
+	long		 per_address;	/* connections at once per address,
+					   0 = no limit */
 	int		 once;
 	int		 resume;
 	int		 verbose;	/* -v count */
@@ -60,5 +61,17 @@ int	config_load_file(struct config *, const char *path);
 
 /* Where shipped data lives: installed pkgdatadir, else the source tree. */
 const char	*config_datadir(void);
+/*
+ * The default --ca-file (heap): pkgdatadir/roots.pem when installed, else
+ * the roots.pem the build made (NJ_BUILDDIR).
+ */
+char		*config_default_ca_file(void);
+
+/*
+ * Split "ADDR[:PORT]", "[v6]:PORT", "[v6]" or a bare IPv6 literal into
+ * host (no brackets) and port (defport when absent).  0 or -1.
+ */
+int	config_parse_hostport(const char *, char *host, size_t hostlen,
+	    int *port, int defport);
 
 #endif

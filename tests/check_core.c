@@ -7,6 +7,7 @@
 #include <check.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -844,6 +845,432 @@ START_TEST(spool_prepare_nested)
 }
 END_TEST
 
+
+/* --- targets -------------------------------------------------------------- */
+
+static int
+load_str(struct targets *t, const char *s)
+{
+	return targets_load_buffer(t, "list.txt", s, strlen(s));
+}
+
+START_TEST(targets_plain)
+{
+	struct targets	t = { NULL, 0 };
+	int		n;
+
+	n = load_str(&t,
+	    "# a comment\n"
+	    "\n"
+	    "www.Facebook.com GRP\n"
+	    "  youtube.com:8443   MMED  # trailing comment\r\n"
+	    "93.184.216.34\n"
+	    "[2001:DB8::1]:444 CTRL\n"
+	    "2001:db8::2\n"
+	    "[::1]\n"
+	    "https://WordPress.com/some/path?q=1 GRP\n"
+	    "www.facebook.com\n"		/* duplicate */
+	    "example.org.\n");
+	ck_assert_int_eq(n, 9);
+	ck_assert_uint_eq(t.n, 8);
+	ck_assert_str_eq(t.v[0].host, "www.facebook.com");
+	ck_assert_str_eq(t.v[0].input, "www.Facebook.com");
+	ck_assert_int_eq(t.v[0].port, 443);
+	ck_assert_str_eq(t.v[0].category, "GRP");
+	ck_assert_int_eq(t.v[0].is_ip, 0);
+	ck_assert_str_eq(t.v[1].host, "youtube.com");
+	ck_assert_int_eq(t.v[1].port, 8443);
+	ck_assert_str_eq(t.v[1].category, "MMED");
+	ck_assert_str_eq(t.v[2].host, "93.184.216.34");
+	ck_assert_int_eq(t.v[2].is_ip, 1);
+	ck_assert_ptr_null(t.v[2].category);
+	ck_assert_str_eq(t.v[3].host, "2001:db8::1");
+	ck_assert_int_eq(t.v[3].port, 444);
+	ck_assert_int_eq(t.v[3].is_ip, 1);
+	ck_assert_str_eq(t.v[4].host, "2001:db8::2");
+	ck_assert_int_eq(t.v[4].port, 443);
+	ck_assert_str_eq(t.v[5].host, "::1");
+	ck_assert_str_eq(t.v[6].host, "wordpress.com");
+	ck_assert_int_eq(t.v[6].port, 443);
+	ck_assert_str_eq(t.v[7].host, "example.org");
+	/* A second list: duplicates across files are dropped too. */
+	n = load_str(&t, "www.facebook.com:443\nnew.example.net\n");
+	ck_assert_int_eq(n, 2);
+	ck_assert_uint_eq(t.n, 9);
+	ck_assert_str_eq(t.v[8].host, "new.example.net");
+	targets_free(&t);
+	targets_free(NULL);
+}
+END_TEST
+
+START_TEST(targets_plain_bad)
+{
+	static const char *const bad[] = {
+		"host:0", "host:65536", "host:http", "bad_host!.com",
+		"[2001:db8::1", "[2001:db8::1]x", "[example.com]:443",
+		"2001:db8:::1:2", "a..b", ".a", "1.2.3", "999.1.1.1",
+		"host GRP extra", "host B@D", "ftp://example.com",
+		"https://user@example.com/", "https:///path",
+		"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+		    ".com",
+		"host TOOLONGCATEGORYTOOLONGCATEGORYTOOLONG",
+	};
+	struct targets	t = { NULL, 0 };
+	size_t		i;
+	char		nul[] = "a\0b.com\nok.example\n";
+
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		ck_assert_msg(load_str(&t, bad[i]) == 0, "accepted %s", bad[i]);
+		ck_assert_uint_eq(t.n, 0);
+	}
+	ck_assert_int_eq(targets_load_buffer(&t, "x", nul, sizeof nul - 1), 1);
+	ck_assert_str_eq(t.v[0].host, "ok.example");
+	targets_free(&t);
+	ck_assert_int_eq(load_str(&t, ""), 0);
+	ck_assert_int_eq(load_str(&t, "# only\n\n   \n"), 0);
+}
+END_TEST
+
+START_TEST(targets_csv)
+{
+	struct targets	t = { NULL, 0 };
+	int		n;
+
+	n = load_str(&t,
+	    "\xef\xbb\xbf# Citizen Lab list\n"
+	    "url,category_code,category_description,date_added,source,notes\n"
+	    "https://www.facebook.com/,GRP,Social Networking,2017-04-12,"
+	    "citizenlab,\n"
+	    "http://youtube.com:8080/watch,MMED,\"Media sharing, video\","
+	    "2014-04-15,,\"multi\n"
+	    "line \"\"note\"\"\"\n"
+	    "\"https://[2001:db8::5]/x\",CTRL,Control,,,\r\n"
+	    "\n"
+	    "ftp://bad.example/,GRP,,,,\n"
+	    "https://bad host/,GRP,,,,\n"
+	    "\"https://unterminated.example/,GRP\n");
+	ck_assert_int_eq(n, 3);
+	ck_assert_uint_eq(t.n, 3);
+	ck_assert_str_eq(t.v[0].host, "www.facebook.com");
+	ck_assert_str_eq(t.v[0].input, "https://www.facebook.com/");
+	ck_assert_str_eq(t.v[0].category, "GRP");
+	ck_assert_int_eq(t.v[0].port, 443);
+	ck_assert_str_eq(t.v[1].host, "youtube.com");
+	ck_assert_int_eq(t.v[1].port, 8080);
+	ck_assert_str_eq(t.v[1].category, "MMED");
+	ck_assert_str_eq(t.v[2].host, "2001:db8::5");
+	ck_assert_int_eq(t.v[2].is_ip, 1);
+	ck_assert_str_eq(t.v[2].category, "CTRL");
+	targets_free(&t);
+
+	/* Columns in another order; an empty category is none. */
+	n = load_str(&t, "category_code,url\n,https://a.example\n"
+	    "NEWS,https://b.example:444\n");
+	ck_assert_int_eq(n, 2);
+	ck_assert_ptr_null(t.v[0].category);
+	ck_assert_str_eq(t.v[1].category, "NEWS");
+	ck_assert_int_eq(t.v[1].port, 444);
+	targets_free(&t);
+	/* No url column at all. */
+	ck_assert_int_eq(load_str(&t, "url_x,category_code\nhttps://a.b,X\n"),
+	    0);
+}
+END_TEST
+
+/* Bad lines are reported as file:line on stderr. */
+START_TEST(targets_errors_name_lines)
+{
+	char		*dir = tmpdir(), *path, *errpath, buf[4096];
+	struct targets	 t = { NULL, 0 };
+	FILE		*f;
+	size_t		 n;
+	int		 saved;
+
+	xasprintf(&path, "%s/list.txt", dir);
+	xasprintf(&errpath, "%s/err", dir);
+	write_file(path, "ok.example\n\nbad!host\nhttps://x.example 1 2\n", 44);
+	fflush(stderr);
+	saved = dup(2);
+	ck_assert_int_ge(saved, 0);
+	f = fopen(errpath, "w");
+	dup2(fileno(f), 2);
+	log_set_level(LOG_WARN);
+	ck_assert_int_eq(targets_load_file(&t, path), 1);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	fclose(f);
+	log_set_level(LOG_ERROR);
+	f = fopen(errpath, "r");
+	n = fread(buf, 1, sizeof buf - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	ck_assert_msg(strstr(buf, "list.txt:3: bad character in host name")
+	    != NULL, "%s", buf);
+	ck_assert_msg(strstr(buf, "list.txt:4: trailing text") != NULL, "%s",
+	    buf);
+	targets_free(&t);
+	free(path);
+	xasprintf(&path, "%s/missing.txt", dir);
+	ck_assert_int_eq(targets_load_file(&t, path), -1);
+	ck_assert_int_eq(targets_load_file(&t, dir), -1);
+	free(path);
+	free(errpath);
+	rm_rf(dir);
+	free(dir);
+}
+END_TEST
+
+/* --- config --------------------------------------------------------------- */
+
+static int
+parse(struct config *c, int upload, ...)
+{
+	char	*argv[96];
+	int	 argc = 0;
+	va_list	 ap;
+
+	argv[argc++] = upload ? "upload" : "run";
+	va_start(ap, upload);
+	while ((argv[argc] = va_arg(ap, char *)) != NULL)
+		argc++;
+	va_end(ap);
+	return config_parse_args(c, argc, argv, upload);
+}
+
+START_TEST(config_defaults_and_args)
+{
+	struct config	c;
+
+	config_init(&c);
+	ck_assert_str_eq(c.results, "./results");
+	ck_assert_int_eq(c.timeout_ms, 5000);
+	ck_assert_int_eq(c.concurrency, 64);
+	ck_assert_int_eq(c.interval_s, 900);
+	ck_assert_int_eq(c.jitter_s, 60);
+	ck_assert_str_eq(c.control_sni, "example.org");
+	ck_assert_ptr_null(c.ca_file);
+	ck_assert_int_eq(parse(&c, 0, "--once", "--targets", "a.txt",
+	    "--targets=b.txt", "--resolver", "8.8.8.8", "--resolver",
+	    "[2001:db8::53]:5353", "--control-resolver", "127.0.0.1:5300",
+	    "--timeout", "250", "--concurrency", "8", "--interval", "60",
+	    "--jitter", "0", "--collector", "https://c.example:8443",
+	    "--collector", "http://127.0.0.1:9", "--probe-id", "p-1",
+	    "--campaign", "kz 2026", "--control-sni", "benign.example",
+	    "--schedule", "18:00-24:00/300", "--max-spool", "10", "--rate",
+	    "50", "--per-address", "2", "--resume", "-vv", "--ca-file",
+	    "/x.pem", "--interception-cas", "/icas", "--collector-ca",
+	    "/ca.pem", "--token-file", "/tok", "--results", "/tmp/r", NULL),
+	    0);
+	ck_assert_int_eq(c.once, 1);
+	ck_assert_uint_eq(c.targets.n, 2);
+	ck_assert_str_eq(c.targets.v[1], "b.txt");
+	ck_assert_uint_eq(c.resolvers.n, 2);
+	ck_assert_str_eq(c.control_resolver, "127.0.0.1:5300");
+	ck_assert_int_eq(c.timeout_ms, 250);
+	ck_assert_int_eq(c.concurrency, 8);
+	ck_assert_int_eq(c.interval_s, 60);
+	ck_assert_int_eq(c.jitter_s, 0);
+	ck_assert_uint_eq(c.collectors.n, 2);
+	ck_assert_str_eq(c.probe_id, "p-1");
+	ck_assert_str_eq(c.campaign, "kz 2026");
+	ck_assert_str_eq(c.control_sni, "benign.example");
+	ck_assert_str_eq(c.schedule, "18:00-24:00/300");
+	ck_assert_int_eq(c.max_spool_mb, 10);
+	ck_assert_int_eq(c.rate, 50);
+	ck_assert_int_eq(c.per_address, 2);
+	ck_assert_int_eq(c.resume, 1);
+	ck_assert_int_eq(c.verbose, 2);
+	ck_assert_str_eq(c.ca_file, "/x.pem");
+	ck_assert_str_eq(c.interception_cas, "/icas");
+	ck_assert_str_eq(c.collector_ca, "/ca.pem");
+	ck_assert_str_eq(c.token_file, "/tok");
+	ck_assert_str_eq(c.results, "/tmp/r");
+	config_free(&c);
+	config_free(NULL);
+	log_set_level(LOG_ERROR);
+}
+END_TEST
+
+START_TEST(config_bad_args)
+{
+	static const char *const bad[][3] = {
+		{ "--timeout", "0", NULL }, { "--timeout", "5s", NULL },
+		{ "--concurrency", "-1", NULL }, { "--jitter", "", NULL },
+		{ "--nope", NULL, NULL }, { "--targets", NULL, NULL },
+		{ "--collector", "ftp://x", NULL },
+		{ "--collector", "http://example.com", NULL },
+		{ "--collector", "https://", NULL },
+		{ "--resolver", "[::1", NULL }, { "--resolver", "1.2.3.4:0", NULL },
+		{ "--probe-id", "a b", NULL }, { "stray", NULL, NULL },
+		{ "--control-sni", "a/b", NULL }, { "--results", "", NULL },
+	};
+	struct config	c;
+	size_t		i;
+
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		config_init(&c);
+		ck_assert_msg(parse(&c, 0, bad[i][0], bad[i][1], NULL) == -1,
+		    "accepted %s %s", bad[i][0], bad[i][1] ? bad[i][1] : "");
+		config_free(&c);
+	}
+	/* upload refuses run-only options, accepts its own. */
+	config_init(&c);
+	ck_assert_int_eq(parse(&c, 1, "--targets", "x", NULL), -1);
+	config_free(&c);
+	config_init(&c);
+	ck_assert_int_eq(parse(&c, 1, "--results", "r", "--collector",
+	    "https://c.example", "--token-file", "t", "--collector-ca", "ca",
+	    NULL), 0);
+	config_free(&c);
+	config_init(&c);
+	ck_assert_int_eq(parse(&c, 0, "--help", NULL), 1);
+	config_free(&c);
+}
+END_TEST
+
+START_TEST(config_file)
+{
+	char		*dir = tmpdir(), *path, *arg;
+	struct config	 c;
+	const char	*good =
+	    "# nightjar configuration\n"
+	    "\n"
+	    "targets = /lists/a.txt\n"
+	    "  targets=/lists/b.txt   # second list\n"
+	    "timeout = 1500\n"
+	    "campaign = evening#1\n"
+	    "once = yes\n"
+	    "--interval = 120\n"
+	    "resolver = 9.9.9.9\n";
+
+	xasprintf(&path, "%s/nj.conf", dir);
+	write_file(path, good, strlen(good));
+	xasprintf(&arg, "--config=%s", path);
+	config_init(&c);
+	ck_assert_int_eq(parse(&c, 0, arg, "--timeout", "700", "--targets",
+	    "/cli.txt", NULL), 0);
+	ck_assert_uint_eq(c.targets.n, 1);	/* the command line wins */
+	ck_assert_str_eq(c.targets.v[0], "/cli.txt");
+	ck_assert_int_eq(c.timeout_ms, 700);
+	ck_assert_str_eq(c.campaign, "evening#1");
+	ck_assert_int_eq(c.once, 1);
+	ck_assert_int_eq(c.interval_s, 120);
+	ck_assert_uint_eq(c.resolvers.n, 1);
+	ck_assert_str_eq(c.config_file, path);
+	config_free(&c);
+	config_init(&c);
+	ck_assert_int_eq(config_load_file(&c, path), 0);
+	ck_assert_uint_eq(c.targets.n, 2);
+	ck_assert_int_eq(c.timeout_ms, 1500);
+	config_free(&c);
+	/* An upload shares the file: run-only names are fine there. */
+	config_init(&c);
+	ck_assert_int_eq(parse(&c, 1, arg, NULL), 0);
+	config_free(&c);
+	free(arg);
+	free(path);
+	rm_rf(dir);
+	free(dir);
+}
+END_TEST
+
+/* Each bad file fails, naming file:line on stderr. */
+START_TEST(config_file_errors)
+{
+	static const struct {
+		const char	*text;
+		const char	*msg;
+	} bad[] = {
+		{ "timeout = 5\nbogus = 1\n", "nj.conf:2: unknown option 'bogus'" },
+		{ "# c\n\njust words\n", "nj.conf:3: want 'name = value'" },
+		{ "timeout = soon\n", "nj.conf:1: --timeout soon" },
+		{ "once = maybe\n", "nj.conf:1: once maybe" },
+		{ "results =\n", "nj.conf:1: results: empty value" },
+		{ "config = other.conf\n", "nj.conf:1: unknown option 'config'" },
+		{ "collector = http://10.0.0.1\n", "nj.conf:1: --collector" },
+	};
+	char		*dir = tmpdir(), *path, *errpath, buf[4096];
+	struct config	 c;
+	FILE		*f;
+	size_t		 i, n;
+	int		 saved;
+
+	xasprintf(&path, "%s/nj.conf", dir);
+	xasprintf(&errpath, "%s/err", dir);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		write_file(path, bad[i].text, strlen(bad[i].text));
+		fflush(stderr);
+		saved = dup(2);
+		f = fopen(errpath, "w");
+		dup2(fileno(f), 2);
+		config_init(&c);
+		ck_assert_int_eq(config_load_file(&c, path), -1);
+		config_free(&c);
+		fflush(stderr);
+		dup2(saved, 2);
+		close(saved);
+		fclose(f);
+		f = fopen(errpath, "r");
+		n = fread(buf, 1, sizeof buf - 1, f);
+		buf[n] = '\0';
+		fclose(f);
+		ck_assert_msg(strstr(buf, bad[i].msg) != NULL, "want '%s' in "
+		    "'%s'", bad[i].msg, buf);
+	}
+	config_init(&c);
+	xasprintf(&errpath, "%s", "--config=/nonexistent/nj.conf");
+	ck_assert_int_eq(parse(&c, 0, errpath, NULL), -1);
+	config_free(&c);
+	free(errpath);
+	free(path);
+	rm_rf(dir);
+	free(dir);
+}
+END_TEST
+
+START_TEST(config_hostport)
+{
+	char	host[64];
+	int	port;
+
+	ck_assert_int_eq(config_parse_hostport("1.2.3.4", host, sizeof host,
+	    &port, 53), 0);
+	ck_assert_str_eq(host, "1.2.3.4");
+	ck_assert_int_eq(port, 53);
+	ck_assert_int_eq(config_parse_hostport("1.2.3.4:5353", host,
+	    sizeof host, &port, 53), 0);
+	ck_assert_int_eq(port, 5353);
+	ck_assert_int_eq(config_parse_hostport("[::1]:99", host, sizeof host,
+	    &port, 53), 0);
+	ck_assert_str_eq(host, "::1");
+	ck_assert_int_eq(port, 99);
+	ck_assert_int_eq(config_parse_hostport("2001:db8::1", host,
+	    sizeof host, &port, 53), 0);
+	ck_assert_str_eq(host, "2001:db8::1");
+	ck_assert_int_eq(port, 53);
+	ck_assert_int_eq(config_parse_hostport("h:", host, sizeof host, &port,
+	    53), -1);
+	ck_assert_int_eq(config_parse_hostport("", host, sizeof host, &port,
+	    53), -1);
+	ck_assert_int_eq(config_parse_hostport("[::1]x", host, sizeof host,
+	    &port, 53), -1);
+	ck_assert_int_eq(config_parse_hostport("abcdefghijklmnop", host, 8,
+	    &port, 53), -1);
+}
+END_TEST
+
+START_TEST(config_data_paths)
+{
+	char	*ca = config_default_ca_file();
+
+	ck_assert_ptr_nonnull(strstr(ca, "/roots.pem"));
+	ck_assert(strcmp(config_datadir(), NJ_PKGDATADIR) == 0 ||
+	    strcmp(config_datadir(), NJ_SRCDIR) == 0);
+	free(ca);
+}
+END_TEST
+
 /* --- suite ---------------------------------------------------------------- */
 
 static Suite *
@@ -871,6 +1298,22 @@ core_suite(void)
 	tcase_add_test(tc, spool_damaged);
 	tcase_add_test(tc, spool_probe_id_persisted);
 	tcase_add_test(tc, spool_prepare_nested);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("targets");
+	tcase_add_test(tc, targets_plain);
+	tcase_add_test(tc, targets_plain_bad);
+	tcase_add_test(tc, targets_csv);
+	tcase_add_test(tc, targets_errors_name_lines);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("config");
+	tcase_add_test(tc, config_defaults_and_args);
+	tcase_add_test(tc, config_bad_args);
+	tcase_add_test(tc, config_file);
+	tcase_add_test(tc, config_file_errors);
+	tcase_add_test(tc, config_hostport);
+	tcase_add_test(tc, config_data_paths);
 	suite_add_tcase(s, tc);
 	return s;
 }

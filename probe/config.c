@@ -1,0 +1,660 @@
+/*
+ * Options of `run` and `upload`: the command line through getopt_long and
+ * `name = value` files (--config), the command line winning.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "config.h"
+#include "log.h"
+#include "spool.h"
+#include "util.h"
+#include "xmalloc.h"
+
+#define CONFIG_MAX_LINE		4096
+#define CONFIG_MAX_SIZE		(1024 * 1024)
+
+void
+strlist_add(struct strlist *l, const char *s)
+{
+	l->v = xreallocarray(l->v, l->n + 1, sizeof *l->v);
+	l->v[l->n++] = xstrdup(s);
+}
+
+void
+strlist_clear(struct strlist *l)
+{
+	size_t	i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+void
+config_init(struct config *c)
+{
+	memset(c, 0, sizeof *c);
+	c->results = xstrdup("./results");
+	c->timeout_ms = 5000;
+	c->concurrency = 64;
+	c->interval_s = 900;
+	c->jitter_s = 60;
+	c->control_sni = xstrdup("example.org");
+	c->max_spool_mb = 512;
+	c->rate = 0;
+	c->per_address = 0;
+}
+
+void
+config_free(struct config *c)
+{
+	if (c == NULL)
+		return;
+	strlist_clear(&c->targets);
+	free(c->results);
+	strlist_clear(&c->resolvers);
+	free(c->control_resolver);
+	free(c->ca_file);
+	free(c->interception_cas);
+	free(c->schedule);
+	strlist_clear(&c->collectors);
+	free(c->collector_ca);
+	free(c->token_file);
+	free(c->probe_id);
+	free(c->campaign);
+	free(c->control_sni);
+	free(c->config_file);
+	memset(c, 0, sizeof *c);
+}
+
+const char *
+config_datadir(void)
+{
+	struct stat	st;
+
+	if (stat(NJ_PKGDATADIR, &st) == 0 && S_ISDIR(st.st_mode))
+		return NJ_PKGDATADIR;
+	return NJ_SRCDIR;
+}
+
+char *
+config_default_ca_file(void)
+{
+	char		*path;
+	struct stat	 st;
+
+	if (stat(NJ_PKGDATADIR, &st) == 0 && S_ISDIR(st.st_mode)) {
+		xasprintf(&path, "%s/roots.pem", NJ_PKGDATADIR);
+		return path;
+	}
+	xasprintf(&path, "%s/roots.pem", NJ_BUILDDIR);
+	return path;
+}
+
+/* --- addresses ------------------------------------------------------------ */
+
+int
+config_parse_hostport(const char *s, char *host, size_t hostlen, int *port,
+    int defport)
+{
+	const char	*end, *colon;
+	size_t		 n;
+	long		 p;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	*port = defport;
+	if (*s == '[') {
+		if ((end = strchr(s, ']')) == NULL)
+			return -1;
+		n = (size_t)(end - s - 1);
+		if (end[1] == ':') {
+			if (util_parse_long(end + 2, 1, 65535, &p) != 0)
+				return -1;
+			*port = (int)p;
+		} else if (end[1] != '\0')
+			return -1;
+		s++;
+	} else if ((colon = strchr(s, ':')) != NULL &&
+	    strchr(colon + 1, ':') == NULL) {
+		n = (size_t)(colon - s);
+		if (util_parse_long(colon + 1, 1, 65535, &p) != 0)
+			return -1;
+		*port = (int)p;
+	} else
+		n = strlen(s);	/* a name, IPv4, or a bare IPv6 literal */
+	if (n == 0 || n >= hostlen)
+		return -1;
+	memcpy(host, s, n);
+	host[n] = '\0';
+	return 0;
+}
+
+static int
+is_loopback(const char *host)
+{
+	return strcmp(host, "localhost") == 0 || strcmp(host, "::1") == 0 ||
+	    strncmp(host, "127.", 4) == 0;
+}
+
+/* https://host[:port][/] or http:// to loopback. */
+static int
+check_collector(const char *url, char *err, size_t errlen)
+{
+	char		 host[256], hp[300];
+	const char	*rest;
+	size_t		 n;
+	int		 port, tls;
+
+	if (strncmp(url, "https://", 8) == 0) {
+		rest = url + 8;
+		tls = 1;
+	} else if (strncmp(url, "http://", 7) == 0) {
+		rest = url + 7;
+		tls = 0;
+	} else {
+		snprintf(err, errlen, "want https://HOST[:PORT]");
+		return -1;
+	}
+	n = strcspn(rest, "/");
+	if (n == 0 || n >= sizeof hp || (rest[n] == '/' && rest[n + 1] != '\0')) {
+		snprintf(err, errlen, "want https://HOST[:PORT] (no path)");
+		return -1;
+	}
+	memcpy(hp, rest, n);
+	hp[n] = '\0';
+	if (config_parse_hostport(hp, host, sizeof host, &port,
+	    tls ? 443 : 80) != 0) {
+		snprintf(err, errlen, "bad host or port");
+		return -1;
+	}
+	if (!tls && !is_loopback(host)) {
+		snprintf(err, errlen, "http:// is only for loopback tests; "
+		    "use https://");
+		return -1;
+	}
+	return 0;
+}
+
+/* --- the options ---------------------------------------------------------- */
+
+enum opt_kind { K_STR, K_LIST, K_LONG, K_FLAG, K_COUNT };
+
+struct opt_def {
+	const char	*name;
+	int		 val;		/* getopt value */
+	enum opt_kind	 kind;
+	int		 upload;	/* valid for `upload` too */
+	long		 min, max;	/* K_LONG */
+	const char	*arg;		/* for --help */
+	const char	*help;
+};
+
+enum {
+	O_TARGETS = 256, O_RESULTS, O_RESOLVER, O_CONTROL_RESOLVER, O_CA_FILE,
+	O_ICA, O_TIMEOUT, O_CONCURRENCY, O_INTERVAL, O_JITTER, O_SCHEDULE,
+	O_COLLECTOR, O_COLLECTOR_CA, O_TOKEN_FILE, O_PROBE_ID, O_CAMPAIGN,
+	O_CONTROL_SNI, O_MAX_SPOOL, O_RATE, O_PER_ADDRESS, O_RESUME, O_ONCE,
+	O_CONFIG, O_VERBOSE = 'v', O_QUIET = 'q', O_HELP = 'h'
+};
+
+static const struct opt_def defs[] = {
+	{ "targets", O_TARGETS, K_LIST, 0, 0, 0, "FILE",
+	  "target list, repeatable (default: targets/default.txt)" },
+	{ "results", O_RESULTS, K_STR, 1, 0, 0, "DIR",
+	  "spool directory (default: ./results)" },
+	{ "resolver", O_RESOLVER, K_LIST, 0, 0, 0, "ADDR[:PORT]",
+	  "resolver the probe uses, repeatable; system = /etc/resolv.conf "
+	  "(default)" },
+	{ "control-resolver", O_CONTROL_RESOLVER, K_STR, 0, 0, 0,
+	  "ADDR[:PORT]", "resolver believed uncensored (default: none)" },
+	{ "ca-file", O_CA_FILE, K_STR, 0, 0, 0, "FILE",
+	  "reference root store (default: the bundled Mozilla roots.pem)" },
+	{ "interception-cas", O_ICA, K_STR, 0, 0, 0, "DIR",
+	  "known interception roots (default: targets/interception-cas)" },
+	{ "timeout", O_TIMEOUT, K_LONG, 0, 1, 600000, "MS",
+	  "per-step timeout: DNS, connect, handshake each (default: 5000)" },
+	{ "concurrency", O_CONCURRENCY, K_LONG, 0, 1, 100000, "N",
+	  "targets measured at once (default: 64)" },
+	{ "interval", O_INTERVAL, K_LONG, 0, 1, 30 * 86400, "SEC",
+	  "time between round starts (default: 900)" },
+	{ "jitter", O_JITTER, K_LONG, 0, 0, 86400, "SEC",
+	  "random delay added to each round start (default: 60)" },
+	{ "schedule", O_SCHEDULE, K_STR, 0, 0, 0, "SPEC",
+	  "round start times instead of --interval" },
+	{ "collector", O_COLLECTOR, K_LIST, 1, 0, 0, "URL",
+	  "https://host:port of the collector, repeatable: tried in order "
+	  "(default: keep locally)" },
+	{ "collector-ca", O_COLLECTOR_CA, K_STR, 1, 0, 0, "FILE",
+	  "CA to verify the collector (default: system store)" },
+	{ "token-file", O_TOKEN_FILE, K_STR, 1, 0, 0, "FILE",
+	  "bearer token for the collector" },
+	{ "probe-id", O_PROBE_ID, K_STR, 0, 0, 0, "ID",
+	  "probe identity (default: random, persisted in the results dir)" },
+	{ "campaign", O_CAMPAIGN, K_STR, 0, 0, 0, "NAME",
+	  "tag written into every record" },
+	{ "control-sni", O_CONTROL_SNI, K_STR, 0, 0, 0, "NAME",
+	  "benign SNI used to confirm SNI-based blocking (default: "
+	  "example.org)" },
+	{ "max-spool", O_MAX_SPOOL, K_LONG, 0, 0, 1L << 30, "MB",
+	  "most megabytes of pending records kept; 0 = no limit (default: "
+	  "512)" },
+	{ "rate", O_RATE, K_LONG, 0, 0, 1000000, "N",
+	  "targets started per second; 0 = no limit (default)" },
+	{ "per-address", O_PER_ADDRESS, K_LONG, 0, 0, 100000, "N",
+	  "connections at once to one address; 0 = no limit (default)" },
+	{ "resume", O_RESUME, K_FLAG, 0, 0, 0, NULL,
+	  "continue an interrupted round instead of starting over" },
+	{ "once", O_ONCE, K_FLAG, 0, 0, 0, NULL,
+	  "measure one round, then exit" },
+	{ "config", O_CONFIG, K_STR, 1, 0, 0, "FILE",
+	  "read `name = value` options from FILE (the command line wins)" },
+	{ "verbose", O_VERBOSE, K_COUNT, 1, 0, 0, NULL,
+	  "-v: more logging (repeat for debug)" },
+	{ "quiet", O_QUIET, K_FLAG, 1, 0, 0, NULL,
+	  "-q: errors only" },
+	{ "help", O_HELP, K_FLAG, 1, 0, 0, NULL, "this text" },
+};
+
+#define N_DEFS	(sizeof defs / sizeof defs[0])
+
+static const struct opt_def *
+def_by_val(int val)
+{
+	size_t	i;
+
+	for (i = 0; i < N_DEFS; i++) {
+		if (defs[i].val == val)
+			return &defs[i];
+	}
+	return NULL;
+}
+
+static const struct opt_def *
+def_by_name(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < N_DEFS; i++) {
+		if (strcmp(defs[i].name, name) == 0)
+			return &defs[i];
+	}
+	return NULL;
+}
+
+static void
+set_str(char **p, const char *v)
+{
+	free(*p);
+	*p = xstrdup(v);
+}
+
+static int
+parse_bool(const char *v, int *out)
+{
+	if (strcasecmp(v, "yes") == 0 || strcasecmp(v, "true") == 0 ||
+	    strcmp(v, "1") == 0 || strcasecmp(v, "on") == 0)
+		*out = 1;
+	else if (strcasecmp(v, "no") == 0 || strcasecmp(v, "false") == 0 ||
+	    strcmp(v, "0") == 0 || strcasecmp(v, "off") == 0)
+		*out = 0;
+	else
+		return -1;
+	return 0;
+}
+
+/*
+ * Apply one option.  from_cli: the first command-line use of a list
+ * option replaces what a config file gave.  Returns 0, or -1 with a
+ * message in err.
+ */
+static int
+apply(struct config *c, const struct opt_def *d, const char *v, int from_cli,
+    unsigned int *cli_lists, char *err, size_t errlen)
+{
+	char		 host[256];
+	long		 n;
+	int		 port, b;
+	struct strlist	*l = NULL;
+
+	if (d->kind == K_STR && (v == NULL || *v == '\0')) {
+		snprintf(err, errlen, "--%s: empty value", d->name);
+		return -1;
+	}
+	switch (d->val) {
+	case O_TARGETS:
+		l = &c->targets;
+		break;
+	case O_RESOLVER:
+		l = &c->resolvers;
+		if (strcmp(v, "system") != 0 && config_parse_hostport(v, host,
+		    sizeof host, &port, 53) != 0) {
+			snprintf(err, errlen, "--resolver %s: want ADDR[:PORT] "
+			    "or system", v);
+			return -1;
+		}
+		break;
+	case O_COLLECTOR:
+		l = &c->collectors;
+		if (check_collector(v, host, sizeof host) != 0) {
+			snprintf(err, errlen, "--collector %s: %s", v, host);
+			return -1;
+		}
+		break;
+	}
+	if (l != NULL) {
+		if (*v == '\0') {
+			snprintf(err, errlen, "--%s: empty value", d->name);
+			return -1;
+		}
+		if (from_cli && !(*cli_lists & (1U << (d->val - O_TARGETS)))) {
+			*cli_lists |= 1U << (d->val - O_TARGETS);
+			strlist_clear(l);
+		}
+		strlist_add(l, v);
+		return 0;
+	}
+	if (d->kind == K_LONG) {
+		if (util_parse_long(v, d->min, d->max, &n) != 0) {
+			snprintf(err, errlen, "--%s %s: want a whole number "
+			    "from %ld to %ld", d->name, v, d->min, d->max);
+			return -1;
+		}
+		switch (d->val) {
+		case O_TIMEOUT: c->timeout_ms = n; break;
+		case O_CONCURRENCY: c->concurrency = n; break;
+		case O_INTERVAL: c->interval_s = n; break;
+		case O_JITTER: c->jitter_s = n; break;
+		case O_MAX_SPOOL: c->max_spool_mb = n; break;
+		case O_RATE: c->rate = n; break;
+		case O_PER_ADDRESS: c->per_address = n; break;
+		}
+		return 0;
+	}
+	if (d->kind == K_FLAG || d->kind == K_COUNT) {
+		b = 1;
+		if (v != NULL && d->kind == K_COUNT &&
+		    util_parse_long(v, 0, 3, &n) == 0)
+			b = (int)n;
+		else if (v != NULL && parse_bool(v, &b) != 0) {
+			snprintf(err, errlen, "%s %s: want yes or no", d->name,
+			    v);
+			return -1;
+		}
+		switch (d->val) {
+		case O_ONCE: c->once = b; break;
+		case O_RESUME: c->resume = b; break;
+		case O_QUIET: c->quiet = b; break;
+		case O_VERBOSE:
+			if (v == NULL)
+				c->verbose++;
+			else
+				c->verbose = b;
+			break;
+		}
+		return 0;
+	}
+	switch (d->val) {
+	case O_RESULTS: set_str(&c->results, v); break;
+	case O_CONTROL_RESOLVER:
+		if (config_parse_hostport(v, host, sizeof host, &port, 53) != 0) {
+			snprintf(err, errlen, "--control-resolver %s: want "
+			    "ADDR[:PORT]", v);
+			return -1;
+		}
+		set_str(&c->control_resolver, v);
+		break;
+	case O_CA_FILE: set_str(&c->ca_file, v); break;
+	case O_ICA: set_str(&c->interception_cas, v); break;
+	case O_SCHEDULE: set_str(&c->schedule, v); break;
+	case O_COLLECTOR_CA: set_str(&c->collector_ca, v); break;
+	case O_TOKEN_FILE: set_str(&c->token_file, v); break;
+	case O_PROBE_ID:
+		if (!spool_valid_probe_id(v)) {
+			snprintf(err, errlen, "--probe-id %s: want 1 to 64 "
+			    "letters, digits, '-', '_' or '.'", v);
+			return -1;
+		}
+		set_str(&c->probe_id, v);
+		break;
+	case O_CAMPAIGN:
+		if (strlen(v) > 256) {
+			snprintf(err, errlen, "--campaign: longer than 256");
+			return -1;
+		}
+		set_str(&c->campaign, v);
+		break;
+	case O_CONTROL_SNI:
+		if (strlen(v) > 253 || strpbrk(v, " \t/:") != NULL) {
+			snprintf(err, errlen, "--control-sni %s: not a host "
+			    "name", v);
+			return -1;
+		}
+		set_str(&c->control_sni, v);
+		break;
+	case O_CONFIG: set_str(&c->config_file, v); break;
+	}
+	return 0;
+}
+
+static char *
+trim(char *s)
+{
+	char	*e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' ||
+	    e[-1] == '\n'))
+		*--e = '\0';
+	return s;
+}
+
+int
+config_load_file(struct config *c, const char *path)
+{
+	FILE			*f;
+	const struct opt_def	*d;
+	char			 line[CONFIG_MAX_LINE + 2], err[512];
+	char			*name, *val, *eq, *hash;
+	unsigned int		 lists = 0;
+	size_t			 lineno = 0, total = 0;
+	int			 rc = -1;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		log_error("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof line, f) != NULL) {
+		lineno++;
+		total += strlen(line);
+		if (total > CONFIG_MAX_SIZE) {
+			log_error("%s: larger than %d bytes", path,
+			    CONFIG_MAX_SIZE);
+			goto out;
+		}
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			log_error("%s:%zu: line longer than %d characters",
+			    path, lineno, CONFIG_MAX_LINE);
+			goto out;
+		}
+		name = trim(line);
+		if (*name == '\0' || *name == '#')
+			continue;
+		/* A comment after the value must follow whitespace. */
+		for (hash = name; (hash = strchr(hash, '#')) != NULL; hash++) {
+			if (hash[-1] == ' ' || hash[-1] == '\t') {
+				*hash = '\0';
+				break;
+			}
+		}
+		if ((eq = strchr(name, '=')) == NULL) {
+			log_error("%s:%zu: want 'name = value'", path, lineno);
+			goto out;
+		}
+		*eq = '\0';
+		val = trim(eq + 1);
+		name = trim(name);
+		if (strncmp(name, "--", 2) == 0)
+			name += 2;
+		if ((d = def_by_name(name)) == NULL || d->val == O_HELP ||
+		    d->val == O_CONFIG) {
+			log_error("%s:%zu: unknown option '%s'", path, lineno,
+			    name);
+			goto out;
+		}
+		if (*val == '\0' && d->kind != K_FLAG && d->kind != K_COUNT) {
+			log_error("%s:%zu: %s: empty value", path, lineno, name);
+			goto out;
+		}
+		if (apply(c, d, *val != '\0' ? val : NULL, 0, &lists, err,
+		    sizeof err) != 0) {
+			log_error("%s:%zu: %s", path, lineno, err);
+			goto out;
+		}
+	}
+	if (ferror(f)) {
+		log_error("%s: %s", path, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	fclose(f);
+	return rc;
+}
+
+static void
+config_usage(FILE *f, int upload_only)
+{
+	char	left[64];
+	size_t	i;
+
+	if (upload_only)
+		fprintf(f, "usage: nightjar upload [options]\n\n"
+		    "Upload the pending spool once and exit (0 when nothing "
+		    "is left pending, 1 otherwise).\n\n");
+	else
+		fprintf(f, "usage: nightjar run [--once] [options]\n\n"
+		    "Measure the targets on a schedule (or one round with "
+		    "--once), spool the records,\nupload them when a collector "
+		    "is set.\n\n");
+	fprintf(f, "options (also `name = value` lines in --config FILE):\n");
+	for (i = 0; i < N_DEFS; i++) {
+		const struct opt_def	*d = &defs[i];
+
+		if (upload_only && !d->upload)
+			continue;
+		if (d->val == O_VERBOSE || d->val == O_QUIET ||
+		    d->val == O_HELP)
+			snprintf(left, sizeof left, "-%c, --%s", d->val,
+			    d->name);
+		else
+			snprintf(left, sizeof left, "--%s%s%s", d->name,
+			    d->arg != NULL ? " " : "",
+			    d->arg != NULL ? d->arg : "");
+		if (strlen(left) > 26)
+			fprintf(f, "  %s\n  %-26s %s\n", left, "", d->help);
+		else
+			fprintf(f, "  %-26s %s\n", left, d->help);
+	}
+}
+
+int
+config_parse_args(struct config *c, int argc, char **argv, int upload_only)
+{
+	struct option		 lopts[N_DEFS + 1];
+	const struct opt_def	*d;
+	const char		*cmd = upload_only ? "upload" : "run";
+	char			 err[512], *file = NULL;
+	unsigned int		 lists = 0;
+	size_t			 i;
+	int			 ch, rc = -1;
+
+	for (i = 0; i < N_DEFS; i++) {
+		lopts[i].name = defs[i].name;
+		lopts[i].has_arg = defs[i].kind == K_FLAG ||
+		    defs[i].kind == K_COUNT ? no_argument : required_argument;
+		lopts[i].flag = NULL;
+		lopts[i].val = defs[i].val;
+	}
+	memset(&lopts[N_DEFS], 0, sizeof lopts[N_DEFS]);
+
+	/* First pass: --help and --config only, quietly. */
+	opterr = 0;
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "+vqh", lopts, NULL)) != -1) {
+		if (ch == O_HELP) {
+			config_usage(stdout, upload_only);
+			return 1;
+		}
+		if (ch == O_CONFIG) {
+			free(file);
+			file = xstrdup(optarg);
+		}
+	}
+	if (file != NULL) {
+		if (config_load_file(c, file) != 0) {
+			free(file);
+			return -1;
+		}
+		set_str(&c->config_file, file);
+		free(file);
+	}
+
+	/* Second pass: everything, the command line over the file. */
+	opterr = 0;
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "+:vqh", lopts, NULL)) != -1) {
+		if (ch == '?' || ch == ':') {
+			if (ch == ':')
+				fprintf(stderr, "nightjar %s: option '%s' "
+				    "needs a value\n", cmd, argv[optind - 1]);
+			else
+				fprintf(stderr, "nightjar %s: unknown option "
+				    "'%s'\n", cmd, argv[optind - 1]);
+			goto usage;
+		}
+		d = def_by_val(ch);
+		if (d == NULL)
+			goto usage;
+		if (upload_only && !d->upload) {
+			fprintf(stderr, "nightjar upload: --%s is an option of "
+			    "'run', not of 'upload'\n", d->name);
+			goto usage;
+		}
+		if (d->val == O_CONFIG)
+			continue;
+		if (apply(c, d, optarg, 1, &lists, err, sizeof err) != 0) {
+			fprintf(stderr, "nightjar %s: %s\n", cmd, err);
+			goto out;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "nightjar %s: unexpected argument '%s'\n", cmd,
+		    argv[optind]);
+		goto usage;
+	}
+	if (c->quiet)
+		log_set_level(LOG_ERROR);
+	else if (c->verbose >= 2)
+		log_set_level(LOG_DEBUG);
+	else if (c->verbose == 1)
+		log_set_level(LOG_INFO);
+	rc = 0;
+	goto out;
+usage:
+	fprintf(stderr, "'nightjar %s --help' lists the options\n", cmd);
+out:
+	opterr = 1;
+	return rc;
+}
