@@ -1,0 +1,605 @@
+/*
+ * The measuring daemon: `nightjar run` without --once (see daemon.h).
+ *
+ * One event_base carries the rounds, the signals and the wake-up timer.
+ * The loop below is plain sequential code: wait for the start time, run a
+ * round to its end, upload, guard the spool, reload if asked, compute the
+ * next start.  Callbacks only set flags; the loops run the base with
+ * EVLOOP_ONCE and look at the flags, so nothing depends on a loopbreak
+ * reaching the right dispatch (upload_pending() runs the base itself).
+ */
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <openssl/rand.h>
+
+#include "config.h"
+#include "daemon.h"
+#include "engine.h"
+#include "log.h"
+#include "schedule.h"
+#include "spool.h"
+#include "targets.h"
+#include "upload.h"
+#include "util.h"
+#include "xmalloc.h"
+
+#define MIB		(1024L * 1024L)
+#define WAKE_MAX_S	30	/* re-read the wall clock at least this often */
+
+/* What SIGHUP replaces as a whole. */
+struct daemon_gen {
+	struct config	*cfg;
+	int		 cfg_owned;
+	struct targets	 targets;
+	struct engine	*engine;
+	struct schedule	*sched;
+};
+
+struct daemon {
+	struct event_base	*base;
+	struct daemon_gen	 gen;
+	int			 argc;
+	char			**argv;
+
+	struct event		*ev_term;
+	struct event		*ev_int;
+	struct event		*ev_hup;
+	struct event		*ev_wake;
+	struct event		*ev_deadline;
+
+	struct round		*round;
+	int			 round_done;
+	int			 stop;		/* SIGTERM/SIGINT seen */
+	int			 abandon;	/* drop the round in flight */
+	int			 failed;	/* the event loop failed */
+	int			 reload;	/* SIGHUP seen */
+	int			 woke;
+	time_t			 nominal;	/* nominal start of the last round */
+	unsigned long		 rounds;
+};
+
+static void
+apply_log_level(const struct config *cfg)
+{
+	if (cfg->quiet)
+		log_set_level(LOG_ERROR);
+	else if (cfg->verbose >= 2)
+		log_set_level(LOG_DEBUG);
+	else if (cfg->verbose == 1)
+		log_set_level(LOG_INFO);
+	else
+		log_set_level(LOG_WARN);
+}
+
+static int
+load_targets(const struct config *cfg, struct targets *t)
+{
+	char	*dflt = NULL;
+	size_t	 i;
+	int	 n, rc = -1;
+
+	memset(t, 0, sizeof *t);
+	if (cfg->targets.n == 0) {
+		xasprintf(&dflt, "%s/targets/default.txt", config_datadir());
+		if ((n = targets_load_file(t, dflt)) < 0)
+			goto out;
+		if (n == 0) {
+			log_error("%s: no valid target", dflt);
+			goto out;
+		}
+	}
+	for (i = 0; i < cfg->targets.n; i++) {
+		if ((n = targets_load_file(t, cfg->targets.v[i])) < 0)
+			goto out;
+		if (n == 0) {
+			log_error("%s: no valid target", cfg->targets.v[i]);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	if (rc != 0)
+		targets_free(t);
+	free(dflt);
+	return rc;
+}
+
+static struct schedule *
+make_schedule(const struct config *cfg)
+{
+	struct schedule	*s;
+	char		*cause;
+
+	if (cfg->schedule == NULL)
+		return schedule_new(cfg->interval_s);
+	if ((s = schedule_parse(cfg->schedule, cfg->interval_s, &cause)) ==
+	    NULL) {
+		log_error("--schedule: %s", cause);
+		free(cause);
+	}
+	return s;
+}
+
+static void
+gen_free(struct daemon_gen *g)
+{
+	engine_free(g->engine);
+	g->engine = NULL;
+	schedule_free(g->sched);
+	g->sched = NULL;
+	targets_free(&g->targets);
+	if (g->cfg_owned && g->cfg != NULL) {
+		config_free(g->cfg);
+		free(g->cfg);
+	}
+	g->cfg = NULL;
+}
+
+/* Everything a generation needs from cfg; 0, or -1 with g left empty. */
+static int
+gen_build(struct daemon *d, struct daemon_gen *g, struct config *cfg,
+    int owned)
+{
+	memset(g, 0, sizeof *g);
+	g->cfg = cfg;
+	g->cfg_owned = owned;
+	if ((g->sched = make_schedule(cfg)) == NULL)
+		goto fail;
+	if (spool_prepare(cfg->results) != 0)
+		goto fail;
+	if (load_targets(cfg, &g->targets) != 0)
+		goto fail;
+	if ((g->engine = engine_new(d->base, cfg)) == NULL)
+		goto fail;
+	return 0;
+fail:
+	if (!owned)
+		g->cfg = NULL;
+	gen_free(g);
+	return -1;
+}
+
+static void
+reload(struct daemon *d)
+{
+	struct daemon_gen	 g;
+	struct config		*cfg;
+	int			 rc;
+
+	d->reload = 0;
+	log_info("SIGHUP: re-reading the configuration and targets");
+	cfg = xcalloc(1, sizeof *cfg);
+	config_init(cfg);
+	optind = 0;		/* glibc: parse argv from scratch */
+	rc = config_parse_args(cfg, d->argc, d->argv, 0);
+	if (rc != 0 || cfg->once) {
+		log_error("SIGHUP: the configuration is not valid; keeping "
+		    "the old one");
+		config_free(cfg);
+		free(cfg);
+		return;
+	}
+	if (gen_build(d, &g, cfg, 1) != 0) {
+		log_error("SIGHUP: the new configuration or targets are not "
+		    "valid; keeping the old ones (%zu targets)",
+		    d->gen.targets.n);
+		return;
+	}
+	gen_free(&d->gen);
+	d->gen = g;
+	apply_log_level(cfg);
+	log_info("SIGHUP: %zu targets, schedule %s", g.targets.n,
+	    schedule_describe(g.sched));
+}
+
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon	*d = arg;
+
+	(void)what;
+	if (sig == SIGHUP) {
+		d->reload = 1;
+		return;
+	}
+	if (d->stop) {
+		log_info("second signal: abandoning the round in flight");
+		d->abandon = 1;
+		return;
+	}
+	d->stop = 1;
+	if (d->round != NULL && !d->round_done) {
+		struct timeval	tv;
+		long		ms;
+
+		/* Every step in flight ends within the timeout; a target
+		 * has at most four steps after it started. */
+		ms = d->gen.cfg->timeout_ms * 4 + 1000;
+		tv.tv_sec = ms / 1000;
+		tv.tv_usec = (ms % 1000) * 1000;
+		evtimer_add(d->ev_deadline, &tv);
+		log_info("%s: finishing the round in flight",
+		    strsignal((int)sig));
+		round_stop(d->round);
+	}
+}
+
+static void
+on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon	*d = arg;
+
+	(void)fd;
+	(void)what;
+	log_warn("the round did not finish in time; abandoning it");
+	d->abandon = 1;
+}
+
+static void
+on_wake(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon	*d = arg;
+
+	(void)fd;
+	(void)what;
+	d->woke = 1;
+}
+
+static void
+on_round_done(struct round *r, void *arg)
+{
+	struct daemon	*d = arg;
+
+	(void)r;
+	d->round_done = 1;
+}
+
+/* One pass of the loop; -1 when the base has nothing left to wait for. */
+static int
+turn(struct daemon *d)
+{
+	if (event_base_loop(d->base, EVLOOP_ONCE) == -1) {
+		log_error("event loop failed");
+		return -1;
+	}
+	return 0;
+}
+
+/* Wait until the wall clock reaches start: 0, or -1 on stop. */
+static int
+wait_until(struct daemon *d, time_t *start)
+{
+	struct timeval	tv;
+	time_t		now;
+
+	for (;;) {
+		if (d->stop)
+			return -1;
+		if (d->reload) {
+			reload(d);
+			*start = (time_t)-1;	/* recompute */
+			return 0;
+		}
+		now = time(NULL);
+		if (now >= *start)
+			return 0;
+		tv.tv_sec = *start - now;
+		if (tv.tv_sec > WAKE_MAX_S)
+			tv.tv_sec = WAKE_MAX_S;
+		tv.tv_usec = 0;
+		d->woke = 0;
+		evtimer_add(d->ev_wake, &tv);
+		while (!d->woke && !d->stop && !d->reload) {
+			if (turn(d) != 0) {
+				evtimer_del(d->ev_wake);
+				return -1;
+			}
+		}
+		evtimer_del(d->ev_wake);
+	}
+}
+
+static uint32_t
+random_u32(void)
+{
+	uint32_t	v;
+
+	if (RAND_bytes((unsigned char *)&v, sizeof v) != 1)
+		v = (uint32_t)rand();
+	return v;
+}
+
+/* The next start (and d->nominal), given the last nominal start. */
+static time_t
+next_start(struct daemon *d)
+{
+	struct schedule_slot	 slot, s2;
+	const struct config	*cfg = d->gen.cfg;
+	long			 jitter = 0;
+	unsigned long		 skipped = 0;
+	time_t			 now, n;
+
+	if (cfg->jitter_s > 0)
+		jitter = (long)(random_u32() % (uint32_t)(cfg->jitter_s + 1));
+	now = time(NULL);
+	schedule_next(d->gen.sched, d->nominal, jitter, &slot);
+	if (slot.nominal > now + slot.interval) {
+		log_warn("the clock went back; rescheduling from now");
+		d->nominal = now;
+		schedule_next(d->gen.sched, d->nominal, jitter, &slot);
+	}
+	if (slot.start > now) {
+		d->nominal = slot.nominal;
+		return slot.start;
+	}
+	/* Overrun (or a suspend): start now, skipping missed starts. */
+	n = slot.nominal;
+	while (skipped < 1000000) {
+		schedule_next(d->gen.sched, n, 0, &s2);
+		if (s2.nominal > now)
+			break;
+		n = s2.nominal;
+		skipped++;
+	}
+	if (slot.nominal < now)
+		log_info("the last round overran its interval by %lds%s",
+		    (long)(now - slot.nominal), skipped ? " (skipping the "
+		    "starts it covered)" : "");
+	d->nominal = n;
+	return now;
+}
+
+static void
+run_round(struct daemon *d)
+{
+	const struct round_stats	*st;
+
+	d->round_done = 0;
+	d->round = round_start(d->gen.engine, &d->gen.targets, on_round_done,
+	    d);
+	if (d->round == NULL) {
+		log_error("could not start a round");
+		return;
+	}
+	while (!d->round_done && !d->abandon) {
+		if (turn(d) != 0) {
+			d->failed = d->abandon = 1;
+			break;
+		}
+	}
+	evtimer_del(d->ev_deadline);
+	if (d->round_done) {
+		st = round_get_stats(d->round);
+		d->rounds++;
+		log_info("round %lu: %zu of %zu targets, %zu ok, %zu blocked, "
+		    "%zu intercepted, %zu anomaly, %zu down, %zu error, "
+		    "%zu records written, %.0f ms", d->rounds, st->n_done,
+		    st->n_targets, st->by_status[STATUS_OK],
+		    st->by_status[STATUS_BLOCKED],
+		    st->by_status[STATUS_INTERCEPTED],
+		    st->by_status[STATUS_ANOMALY], st->by_status[STATUS_DOWN],
+		    st->by_status[STATUS_ERROR], st->n_written,
+		    st->elapsed_ms);
+	} else {
+		/*
+		 * Measurements in flight hold the round and cannot be
+		 * cancelled: leave at once.  Spool writes are synchronous,
+		 * so no temporary file exists now, and the records packed
+		 * so far are dropped whole.
+		 */
+		log_warn("round abandoned: its records are not written");
+		_exit(d->failed ? 1 : 0);
+	}
+	round_free(d->round);
+	d->round = NULL;
+}
+
+static void
+after_round(struct daemon *d)
+{
+	struct upload_result	res;
+	const struct config	*cfg = d->gen.cfg;
+
+	if (cfg->collectors.n > 0 && !d->stop) {
+		memset(&res, 0, sizeof res);
+		upload_pending(d->base, cfg, &res);
+		log_info("upload: uploaded %zu, pending %zu, rejected %zu",
+		    res.uploaded, res.pending, res.rejected);
+	}
+	daemon_guard_spool(cfg->results, cfg->max_spool_mb);
+}
+
+int
+daemon_run(struct config *cfg, int argc, char **argv)
+{
+	struct daemon	 d;
+	time_t		 start;
+	int		 rc = 2;
+
+	memset(&d, 0, sizeof d);
+	d.argc = argc;
+	d.argv = argv;
+	apply_log_level(cfg);
+	if (geteuid() == 0)
+		log_warn("running as root: nightjar needs no privileges; run "
+		    "it as an ordinary user (contrib/nightjar.service does)");
+	if ((d.base = event_base_new()) == NULL) {
+		log_error("event_base_new failed");
+		return 1;
+	}
+	if (gen_build(&d, &d.gen, cfg, 0) != 0)
+		goto out;
+
+	d.ev_term = evsignal_new(d.base, SIGTERM, on_signal, &d);
+	d.ev_int = evsignal_new(d.base, SIGINT, on_signal, &d);
+	d.ev_hup = evsignal_new(d.base, SIGHUP, on_signal, &d);
+	d.ev_wake = evtimer_new(d.base, on_wake, &d);
+	d.ev_deadline = evtimer_new(d.base, on_deadline, &d);
+	if (d.ev_term == NULL || d.ev_int == NULL || d.ev_hup == NULL ||
+	    d.ev_wake == NULL || d.ev_deadline == NULL ||
+	    evsignal_add(d.ev_term, NULL) != 0 ||
+	    evsignal_add(d.ev_int, NULL) != 0 ||
+	    evsignal_add(d.ev_hup, NULL) != 0) {
+		log_error("cannot set up signal handling");
+		rc = 1;
+		goto out;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	log_info("measuring %zu targets, schedule %s, jitter up to %lds, "
+	    "results in %s", d.gen.targets.n, schedule_describe(d.gen.sched),
+	    cfg->jitter_s, cfg->results);
+
+	d.nominal = start = time(NULL);
+	for (;;) {
+		if (wait_until(&d, &start) != 0)
+			break;
+		if (start == (time_t)-1) {	/* reloaded while waiting */
+			start = next_start(&d);
+			continue;
+		}
+		run_round(&d);
+		if (d.stop || d.abandon)
+			break;
+		after_round(&d);
+		if (d.stop)
+			break;
+		if (d.reload)
+			reload(&d);
+		start = next_start(&d);
+	}
+	log_info("stopped after %lu rounds", d.rounds);
+	rc = 0;
+out:
+	if (d.ev_term != NULL)
+		event_free(d.ev_term);
+	if (d.ev_int != NULL)
+		event_free(d.ev_int);
+	if (d.ev_hup != NULL)
+		event_free(d.ev_hup);
+	if (d.ev_wake != NULL)
+		event_free(d.ev_wake);
+	if (d.ev_deadline != NULL)
+		event_free(d.ev_deadline);
+	gen_free(&d.gen);
+	event_base_free(d.base);
+	return rc;
+}
+
+/* ---- --max-spool -------------------------------------------------------- */
+
+struct spool_entry {
+	char	*path;
+	off_t	 size;
+	time_t	 mtime;
+};
+
+static int
+cmp_entry(const void *a, const void *b)
+{
+	const struct spool_entry	*x = a, *y = b;
+
+	if (x->mtime != y->mtime)
+		return x->mtime < y->mtime ? -1 : 1;
+	return strcmp(x->path, y->path);
+}
+
+/* Total size of the regular files in dir (not recursive). */
+static off_t
+dir_bytes(const char *dir)
+{
+	DIR		*dp;
+	struct dirent	*de;
+	struct stat	 st;
+	char		*path;
+	off_t		 total = 0;
+
+	if ((dp = opendir(dir)) == NULL)
+		return 0;
+	while ((de = readdir(dp)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		xasprintf(&path, "%s/%s", dir, de->d_name);
+		if (lstat(path, &st) == 0 && S_ISREG(st.st_mode))
+			total += st.st_size;
+		free(path);
+	}
+	closedir(dp);
+	return total;
+}
+
+size_t
+daemon_guard_spool(const char *dir, long max_mb)
+{
+	struct spool_files	 pending, sent;
+	struct spool_entry	*e = NULL;
+	struct stat		 st;
+	char			*rejdir;
+	off_t			 limit, kept = 0, total;
+	size_t			 i, n = 0, dropped = 0;
+
+	if (max_mb <= 0)
+		return 0;
+	limit = (off_t)max_mb * MIB;
+	if (spool_list(dir, 0, &pending) != 0)
+		return 0;
+	if (spool_list(dir, 1, &sent) != 0) {
+		spool_files_free(&pending);
+		return 0;
+	}
+	for (i = 0; i < pending.n; i++) {
+		if (stat(pending.path[i], &st) == 0)
+			kept += st.st_size;
+	}
+	xasprintf(&rejdir, "%s/rejected", dir);
+	kept += dir_bytes(rejdir);
+	free(rejdir);
+
+	total = kept;
+	e = xcalloc(sent.n + 1, sizeof *e);
+	for (i = 0; i < sent.n; i++) {
+		if (stat(sent.path[i], &st) != 0)
+			continue;
+		e[n].path = sent.path[i];
+		e[n].size = st.st_size;
+		e[n].mtime = st.st_mtime;
+		total += st.st_size;
+		n++;
+	}
+	if (n > 0)
+		qsort(e, n, sizeof *e, cmp_entry);
+	for (i = 0; i < n && total > limit; i++) {
+		if (unlink(e[i].path) != 0) {
+			log_warn("--max-spool: %s: %s", e[i].path,
+			    strerror(errno));
+			continue;
+		}
+		log_debug("--max-spool: deleted %s", e[i].path);
+		total -= e[i].size;
+		dropped++;
+	}
+	if (dropped > 0)
+		log_info("--max-spool: deleted the %zu oldest uploaded files "
+		    "in %s/sent to stay under %ld MB", dropped, dir, max_mb);
+	if (kept > limit)
+		log_error("--max-spool: %.1f MB of records in %s are not "
+		    "uploaded, over the %ld MB limit; nothing pending is "
+		    "deleted: upload them ('nightjar upload') or raise "
+		    "--max-spool", (double)kept / MIB, dir, max_mb);
+	free(e);
+	spool_files_free(&pending);
+	spool_files_free(&sent);
+	return dropped;
+}
