@@ -1,11 +1,1048 @@
+/*
+ * nightjar report: read records (spool files, directories or a collector
+ * database), bin them per host (or host x probe) and local hour of day,
+ * find time-of-day windows with rw_find() and print them as text, JSON or
+ * SVG (CONTRACT "report").
+ *
+ * Only the few fields the analysis needs are kept per record, folded into
+ * counters at once: per host-hour counts, per host-hour-day counts (for
+ * "on how many days") and bounded samples of handshake times (for
+ * medians), so memory grows with hosts and days, not with records.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <msgpack.h>
+#include <sqlite3.h>
+
 #include "commands.h"
 #include "log.h"
+#include "mp.h"
+#include "report.h"
+#include "spool.h"
+#include "util.h"
+#include "xmalloc.h"
+
+/* Samples kept per host-hour for medians; beyond, reservoir sampling. */
+#define SAMPLE_CAP	4096
+#define MAX_TZ_OFFSET	(18 * 3600)
+#define MAX_HOST_LEN	1024
+
+enum report_format { FORMAT_TEXT = 0, FORMAT_JSON, FORMAT_SVG };
+
+struct samples {
+	float		*v;
+	size_t		 n;
+	size_t		 cap;
+	uint64_t	 seen;
+};
+
+struct bin {
+	struct rw_hour	 h;
+	struct rw_day	*days;
+	size_t		 ndays;
+	size_t		 daycap;
+	int		 unsorted;	/* days appended out of order */
+	struct samples	 tls;
+	struct samples	 tcp;
+};
+
+struct group {
+	char		*host;
+	char		*probe_id;	/* NULL unless --by probe */
+	uint64_t	 hash;
+	uint64_t	 n;
+	struct bin	 bins[RW_HOURS];
+};
+
+struct report {
+	enum report_format	 format;
+	int			 by_probe;
+	int			 min_days;
+	int64_t			 since;		/* ms, inclusive; INT64_MIN */
+	int64_t			 until;		/* ms, exclusive; INT64_MAX */
+
+	struct group		**groups;
+	size_t			 ngroups;
+	size_t			 gcap;
+	size_t			*table;		/* open addressing: index + 1 */
+	size_t			 tsize;
+
+	uint64_t		 records;	/* used */
+	uint64_t		 skipped;	/* lacking what report needs */
+	uint64_t		 filtered;	/* outside --since/--until */
+	int			 damaged_files;
+	uint64_t		 rng;
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+"usage: nightjar report [PATH...] [options]\n"
+"\n"
+"Time-of-day analysis: per target host and local hour of day, how many\n"
+"measurements failed, and the windows of hours where failures (or slow\n"
+"handshakes) concentrate.  PATH is a record file or a results directory\n"
+"(DIR/*.msgpack and DIR/sent/*.msgpack); default ./results.\n"
+"\n"
+"options:\n"
+"  --db FILE            also read a nightjar-collector database\n"
+"  --format FMT         text (default), json or svg\n"
+"  --output FILE        write to FILE instead of standard output\n"
+"  --by probe           one row per host and probe id\n"
+"  --since DATE         only measurements at or after DATE (UTC; RFC 3339\n"
+"                       or YYYY-MM-DD)\n"
+"  --until DATE         only measurements before DATE (a bare date\n"
+"                       includes that whole day)\n"
+"  --min-days N         a window must hold on N distinct local days\n"
+"                       (default 3)\n"
+"  -h, --help           this text\n");
+}
+
+static uint64_t
+hash_bytes(uint64_t h, const char *s, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < len; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+/* A copy of len bytes with NUL bytes replaced, so it is a C string. */
+static char *
+copy_str(const char *s, size_t len)
+{
+	char	*p;
+	size_t	 i;
+
+	p = xmalloc(len + 1);
+	for (i = 0; i < len; i++)
+		p[i] = s[i] == '\0' ? '?' : s[i];
+	p[len] = '\0';
+	return p;
+}
+
+static int
+key_eq(const char *a, const char *b, size_t blen)
+{
+	if (a == NULL)
+		return b == NULL;
+	if (b == NULL)
+		return 0;
+	return strlen(a) == blen && memcmp(a, b, blen) == 0 &&
+	    memchr(b, '\0', blen) == NULL;
+}
+
+static void
+table_grow(struct report *r)
+{
+	size_t	 i, j, tsize = r->tsize ? r->tsize * 2 : 64;
+	size_t	*t = xcalloc(tsize, sizeof *t);
+
+	for (i = 0; i < r->ngroups; i++) {
+		j = r->groups[i]->hash & (tsize - 1);
+		while (t[j] != 0)
+			j = (j + 1) & (tsize - 1);
+		t[j] = i + 1;
+	}
+	free(r->table);
+	r->table = t;
+	r->tsize = tsize;
+}
+
+static struct group *
+group_get(struct report *r, const char *host, size_t hlen,
+    const char *probe, size_t plen)
+{
+	uint64_t	 h;
+	size_t		 j;
+	struct group	*g;
+
+	h = hash_bytes(14695981039346656037ULL, host, hlen);
+	if (probe != NULL)
+		h = hash_bytes(h ^ 0xff, probe, plen);
+	if (r->tsize == 0 || (r->ngroups + 1) * 2 > r->tsize)
+		table_grow(r);
+	j = h & (r->tsize - 1);
+	while (r->table[j] != 0) {
+		g = r->groups[r->table[j] - 1];
+		if (g->hash == h && key_eq(g->host, host, hlen) &&
+		    key_eq(g->probe_id, probe, plen))
+			return g;
+		j = (j + 1) & (r->tsize - 1);
+	}
+	g = xcalloc(1, sizeof *g);
+	g->host = copy_str(host, hlen);
+	g->probe_id = probe != NULL ? copy_str(probe, plen) : NULL;
+	g->hash = h;
+	if (r->ngroups == r->gcap) {
+		r->gcap = r->gcap ? r->gcap * 2 : 16;
+		r->groups = xreallocarray(r->groups, r->gcap,
+		    sizeof *r->groups);
+	}
+	r->groups[r->ngroups++] = g;
+	r->table[j] = r->ngroups;
+	return g;
+}
+
+static int
+day_cmp(const void *a, const void *b)
+{
+	const struct rw_day	*x = a, *y = b;
+
+	return (x->day > y->day) - (x->day < y->day);
+}
+
+/* Sort a bin's day entries and merge entries of the same day. */
+static void
+bin_compact(struct bin *b)
+{
+	size_t	i, o;
+
+	if (!b->unsorted || b->ndays < 2) {
+		b->unsorted = 0;
+		return;
+	}
+	qsort(b->days, b->ndays, sizeof *b->days, day_cmp);
+	for (i = 1, o = 0; i < b->ndays; i++) {
+		if (b->days[i].day == b->days[o].day) {
+			b->days[o].n += b->days[i].n;
+			b->days[o].failed += b->days[i].failed;
+			b->days[o].nt += b->days[i].nt;
+			b->days[o].sumlog += b->days[i].sumlog;
+		} else
+			b->days[++o] = b->days[i];
+	}
+	b->ndays = o + 1;
+	b->unsorted = 0;
+}
+
+static struct rw_day *
+bin_day(struct bin *b, int32_t day)
+{
+	struct rw_day	*d;
+
+	if (b->ndays > 0 && b->days[b->ndays - 1].day == day)
+		return &b->days[b->ndays - 1];
+	if (b->ndays == b->daycap) {
+		bin_compact(b);
+		if (b->ndays > 0 && b->days[b->ndays - 1].day == day)
+			return &b->days[b->ndays - 1];
+		if (b->daycap == 0 || b->ndays * 2 > b->daycap) {
+			b->daycap = b->daycap ? b->daycap * 2 : 8;
+			b->days = xreallocarray(b->days, b->daycap,
+			    sizeof *b->days);
+		}
+	}
+	if (b->ndays > 0 && b->days[b->ndays - 1].day > day)
+		b->unsorted = 1;
+	d = &b->days[b->ndays++];
+	memset(d, 0, sizeof *d);
+	d->day = day;
+	return d;
+}
+
+static void
+samples_add(struct report *r, struct samples *s, double v)
+{
+	uint64_t	j;
+
+	s->seen++;
+	if (s->n < SAMPLE_CAP) {
+		if (s->n == s->cap) {
+			s->cap = s->cap ? s->cap * 2 : 16;
+			if (s->cap > SAMPLE_CAP)
+				s->cap = SAMPLE_CAP;
+			s->v = xreallocarray(s->v, s->cap, sizeof *s->v);
+		}
+		s->v[s->n++] = v;
+		return;
+	}
+	/* Reservoir sampling with a fixed-seed generator: deterministic. */
+	r->rng = r->rng * 6364136223846793005ULL + 1442695040888963407ULL;
+	j = (r->rng >> 11) % s->seen;
+	if (j < SAMPLE_CAP)
+		s->v[j] = v;
+}
+
+static int64_t
+floor_div(int64_t a, int64_t b)
+{
+	int64_t	q = a / b;
+
+	if ((a % b != 0) && ((a < 0) != (b < 0)))
+		q--;
+	return q;
+}
+
+/* Step time of the first successful entry of a tcp/tls array, or -1. */
+static double
+step_ms(const msgpack_object *o, const char *key, const char *host,
+    size_t hlen)
+{
+	const msgpack_object	*arr, *e, *f, *t, *sni;
+	uint32_t		 i;
+
+	arr = mp_get(o, key);
+	if (arr == NULL || arr->type != MSGPACK_OBJECT_ARRAY)
+		return -1;
+	for (i = 0; i < arr->via.array.size; i++) {
+		e = &arr->via.array.ptr[i];
+		if (e->type != MSGPACK_OBJECT_MAP)
+			continue;
+		f = mp_get(e, "failure");
+		if (f != NULL && f->type != MSGPACK_OBJECT_NIL)
+			continue;
+		/* Only the target's own SNI, not a --control-sni probe. */
+		sni = mp_get(e, "sni");
+		if (sni != NULL && sni->type == MSGPACK_OBJECT_STR &&
+		    (sni->via.str.size != hlen ||
+		    memcmp(sni->via.str.ptr, host, hlen) != 0))
+			continue;
+		t = mp_get(e, "t_ms");
+		if (t == NULL)
+			continue;
+		switch (t->type) {
+		case MSGPACK_OBJECT_FLOAT32:
+		case MSGPACK_OBJECT_FLOAT64:
+			if (!isfinite(t->via.f64) || t->via.f64 < 0)
+				return -1;
+			return t->via.f64;
+		case MSGPACK_OBJECT_POSITIVE_INTEGER:
+			return (double)t->via.u64;
+		default:
+			return -1;
+		}
+	}
+	return -1;
+}
+
+/* Fold one record into its group; records lacking what we need count. */
+static void
+report_add(struct report *r, const msgpack_object *o)
+{
+	const msgpack_object	*host, *probe = NULL, *st, *meth;
+	char			 tbuf[64];
+	int64_t			 ms, tz, local;
+	int32_t			 day;
+	int			 hour, status;
+	enum rw_method		 method = RWM_NONE;
+	struct group		*g;
+	struct bin		*b;
+	struct rw_day		*d;
+	double			 tcp, tls;
+
+	if (o->type != MSGPACK_OBJECT_MAP)
+		goto skip;
+	host = mp_get(o, "target.host");
+	if (host == NULL || host->type != MSGPACK_OBJECT_STR ||
+	    host->via.str.size == 0 || host->via.str.size > MAX_HOST_LEN)
+		goto skip;
+	if (mp_get_str(o, "start_time", tbuf, sizeof tbuf) != 0 ||
+	    util_parse_rfc3339_ms(tbuf, &ms) != 0)
+		goto skip;
+	if (mp_get_int(o, "tz_offset", &tz) != 0 || tz < -MAX_TZ_OFFSET ||
+	    tz > MAX_TZ_OFFSET)
+		goto skip;
+	st = mp_get(o, "verdict.status");
+	if (st == NULL || st->type != MSGPACK_OBJECT_STR ||
+	    (status = rw_status_from(st->via.str.ptr, st->via.str.size)) < 0)
+		goto skip;
+	meth = mp_get(o, "verdict.method");
+	if (meth != NULL && meth->type == MSGPACK_OBJECT_STR)
+		method = rw_method_from(meth->via.str.ptr, meth->via.str.size);
+	if (r->by_probe) {
+		probe = mp_get(o, "probe_id");
+		if (probe != NULL && (probe->type != MSGPACK_OBJECT_STR ||
+		    probe->via.str.size > MAX_HOST_LEN))
+			probe = NULL;
+	}
+	if (ms < r->since || ms >= r->until) {
+		r->filtered++;
+		return;
+	}
+
+	local = floor_div(ms, 1000) + tz;
+	day = (int32_t)floor_div(local, 86400);
+	hour = (int)((local - (int64_t)day * 86400) / 3600);
+
+	g = group_get(r, host->via.str.ptr, host->via.str.size,
+	    probe ? probe->via.str.ptr : (r->by_probe ? "" : NULL),
+	    probe ? probe->via.str.size : 0);
+	b = &g->bins[hour];
+	d = bin_day(b, day);
+	g->n++;
+	b->h.n++;
+	d->n++;
+	b->h.status[status]++;
+	r->records++;
+	if (status != RWS_OK) {
+		b->h.failed++;
+		d->failed++;
+		b->h.method[method]++;
+		return;
+	}
+	tcp = step_ms(o, "tcp", host->via.str.ptr, host->via.str.size);
+	if (tcp >= 0)
+		samples_add(r, &b->tcp, tcp);
+	tls = step_ms(o, "tls", host->via.str.ptr, host->via.str.size);
+	if (tls >= 0) {
+		samples_add(r, &b->tls, tls);
+		d->nt++;
+		d->sumlog += log(tls > 0.001 ? tls : 0.001);
+	}
+	return;
+skip:
+	r->skipped++;
+}
+
+static int
+file_cb(const msgpack_object *o, const char *raw, size_t rawlen, void *arg)
+{
+	(void)raw;
+	(void)rawlen;
+	report_add(arg, o);
+	return 0;
+}
+
+static void
+read_file(struct report *r, const char *path)
+{
+	if (spool_read_file(path, file_cb, r) != 0)
+		r->damaged_files++;	/* spool_read_file warned by name */
+}
+
+static int
+read_path(struct report *r, const char *path)
+{
+	struct stat		 sb;
+	struct spool_files	 f;
+	size_t			 i;
+	int			 sent;
+
+	if (stat(path, &sb) != 0) {
+		log_error("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(sb.st_mode)) {
+		read_file(r, path);
+		return 0;
+	}
+	for (sent = 0; sent <= 1; sent++) {
+		memset(&f, 0, sizeof f);
+		if (spool_list(path, sent, &f) != 0) {
+			if (sent)
+				continue;	/* no sent/ yet */
+			log_error("%s: cannot list record files", path);
+			return -1;
+		}
+		for (i = 0; i < f.n; i++)
+			read_file(r, f.path[i]);
+		spool_files_free(&f);
+	}
+	return 0;
+}
+
+static int
+read_db(struct report *r, const char *path)
+{
+	sqlite3			*db = NULL;
+	sqlite3_stmt		*st = NULL;
+	msgpack_unpacked	 up;
+	const void		*blob;
+	int			 len, rc, ret = -1;
+	size_t			 off;
+	uint64_t		 bad = 0;
+
+	msgpack_unpacked_init(&up);
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) !=
+	    SQLITE_OK) {
+		log_error("%s: %s", path, db ? sqlite3_errmsg(db) :
+		    "cannot open database");
+		goto out;
+	}
+	sqlite3_busy_timeout(db, 5000);
+	if (sqlite3_prepare_v2(db, "SELECT record FROM measurements "
+	    "ORDER BY rowid", -1, &st, NULL) != SQLITE_OK) {
+		log_error("%s: not a nightjar collector database: %s", path,
+		    sqlite3_errmsg(db));
+		goto out;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		blob = sqlite3_column_blob(st, 0);
+		len = sqlite3_column_bytes(st, 0);
+		off = 0;
+		if (blob == NULL || len <= 0 ||
+		    msgpack_unpack_next(&up, blob, (size_t)len, &off) !=
+		    MSGPACK_UNPACK_SUCCESS || off != (size_t)len ||
+		    up.data.type != MSGPACK_OBJECT_MAP) {
+			bad++;
+			continue;
+		}
+		report_add(r, &up.data);
+	}
+	if (rc != SQLITE_DONE) {
+		log_error("%s: %s", path, sqlite3_errmsg(db));
+		goto out;
+	}
+	if (bad > 0)
+		log_warn("%s: %llu damaged records skipped", path,
+		    (unsigned long long)bad);
+	ret = 0;
+out:
+	msgpack_unpacked_destroy(&up);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return ret;
+}
+
+static int
+group_cmp(const void *a, const void *b)
+{
+	const struct group	*x = *(struct group *const *)a;
+	const struct group	*y = *(struct group *const *)b;
+	int			 c;
+
+	if ((c = strcmp(x->host, y->host)) != 0)
+		return c;
+	if (x->probe_id == NULL || y->probe_id == NULL)
+		return (x->probe_id != NULL) - (y->probe_id != NULL);
+	return strcmp(x->probe_id, y->probe_id);
+}
+
+/* Turn the groups into rows (sorted) and run the window finder on each. */
+static struct report_row *
+report_rows(struct report *r)
+{
+	struct report_row	*rows, *row;
+	struct rw_params	 p;
+	struct group		*g;
+	struct bin		*b;
+	size_t			 i;
+	int			 h;
+
+	rw_params_default(&p);
+	p.min_days = r->min_days;
+	qsort(r->groups, r->ngroups, sizeof *r->groups, group_cmp);
+	rows = xcalloc(r->ngroups ? r->ngroups : 1, sizeof *rows);
+	for (i = 0; i < r->ngroups; i++) {
+		g = r->groups[i];
+		row = &rows[i];
+		row->host = g->host;
+		row->probe_id = g->probe_id;
+		row->measurements = g->n;
+		for (h = 0; h < RW_HOURS; h++) {
+			b = &g->bins[h];
+			bin_compact(b);
+			b->h.days = b->days;
+			b->h.ndays = b->ndays;
+			b->h.tls = b->tls.v;
+			b->h.ntls = b->tls.n;
+			row->hours[h] = b->h;
+			/* Sorting the samples in place keeps them valid. */
+			row->median_tcp[h] = b->tcp.n ?
+			    rw_median(b->tcp.v, b->tcp.n) : -1;
+			row->median_tls[h] = b->tls.n ?
+			    rw_median(b->tls.v, b->tls.n) : -1;
+		}
+		rw_find(row->hours, &p, &row->res);
+	}
+	return rows;
+}
+
+static void
+report_free(struct report *r)
+{
+	size_t	i;
+	int	h;
+
+	for (i = 0; i < r->ngroups; i++) {
+		for (h = 0; h < RW_HOURS; h++) {
+			free(r->groups[i]->bins[h].days);
+			free(r->groups[i]->bins[h].tls.v);
+			free(r->groups[i]->bins[h].tcp.v);
+		}
+		free(r->groups[i]->host);
+		free(r->groups[i]->probe_id);
+		free(r->groups[i]);
+	}
+	free(r->groups);
+	free(r->table);
+}
+
+/* --- output -------------------------------------------------------------- */
+
+/* A number with up to four decimals, trailing zeros dropped. */
+static void
+put_rate(struct buf *b, double v)
+{
+	char	s[64];
+	size_t	n;
+
+	snprintf(s, sizeof s, "%.4f", v);
+	n = strlen(s);
+	while (n > 1 && s[n - 1] == '0')
+		n--;
+	if (s[n - 1] == '.')
+		n--;
+	buf_add(b, s, n);
+}
+
+static void
+put_ms(struct buf *b, double v)
+{
+	if (v < 0)
+		buf_addstr(b, "null");
+	else
+		buf_printf(b, "%.1f", v);
+}
+
+static void
+put_method(struct buf *b, enum rw_method m)
+{
+	const char	*s = rw_method_name(m);
+
+	if (s == NULL)
+		buf_addstr(b, "null");
+	else
+		json_quote(b, s, strlen(s));
+}
+
+static void
+put_window(struct buf *b, const struct rw_window *w)
+{
+	buf_printf(b, "{\"kind\": \"%s\", \"start_hour\": %d, "
+	    "\"end_hour\": %d, ", w->kind == RW_SLOW ? "slow" : "failure",
+	    w->start_hour, w->end_hour);
+	if (w->kind == RW_SLOW) {
+		buf_addstr(b, "\"median_tls_ms\": ");
+		put_ms(b, w->median_ms);
+		buf_addstr(b, ", \"baseline_tls_ms\": ");
+		put_ms(b, w->baseline_ms);
+	} else {
+		buf_addstr(b, "\"failure_rate\": ");
+		put_rate(b, w->rate);
+		buf_addstr(b, ", \"baseline_rate\": ");
+		put_rate(b, w->baseline);
+		buf_addstr(b, ", \"method\": ");
+		put_method(b, w->method);
+		buf_printf(b, ", \"status\": \"%s\"",
+		    rw_status_name(w->status));
+	}
+	buf_printf(b, ", \"days\": %d, \"days_seen\": %d}", w->days,
+	    w->days_seen);
+}
+
+static void
+report_json(struct buf *b, const struct report_row *rows, size_t n)
+{
+	const struct report_row	*row;
+	const struct rw_hour	*hr;
+	size_t			 i, k;
+	int			 h;
+
+	buf_addstr(b, "{\"targets\": [");
+	for (i = 0; i < n; i++) {
+		row = &rows[i];
+		buf_addstr(b, i ? ",\n" : "\n");
+		buf_addstr(b, "{\"host\": ");
+		json_quote(b, row->host, strlen(row->host));
+		if (row->probe_id != NULL) {
+			buf_addstr(b, ", \"probe_id\": ");
+			json_quote(b, row->probe_id, strlen(row->probe_id));
+		}
+		buf_printf(b, ", \"measurements\": %llu, \"hours\": [",
+		    (unsigned long long)row->measurements);
+		for (h = 0; h < RW_HOURS; h++) {
+			hr = &row->hours[h];
+			buf_printf(b, "%s{\"hour\": %d, \"n\": %u, "
+			    "\"failed\": %u, \"method\": ", h ? ", " : "", h,
+			    hr->n, hr->failed);
+			put_method(b, rw_dominant_method(hr->method));
+			buf_addstr(b, ", \"median_tcp_ms\": ");
+			put_ms(b, row->median_tcp[h]);
+			buf_addstr(b, ", \"median_tls_ms\": ");
+			put_ms(b, row->median_tls[h]);
+			buf_addstr(b, "}");
+		}
+		buf_addstr(b, "], \"all_day\": ");
+		if (row->res.all_day) {
+			buf_addstr(b, "{\"failure_rate\": ");
+			put_rate(b, row->res.whole.rate);
+			buf_addstr(b, ", \"method\": ");
+			put_method(b, row->res.whole.method);
+			buf_printf(b, ", \"status\": \"%s\", \"days\": %d, "
+			    "\"days_seen\": %d}",
+			    rw_status_name(row->res.whole.status),
+			    row->res.whole.days, row->res.whole.days_seen);
+		} else
+			buf_addstr(b, "null");
+		buf_addstr(b, ", \"windows\": [");
+		for (k = 0; k < row->res.nfail; k++) {
+			if (k)
+				buf_addstr(b, ", ");
+			put_window(b, &row->res.fail[k]);
+		}
+		buf_addstr(b, "], \"slow_windows\": [");
+		for (k = 0; k < row->res.nslow; k++) {
+			if (k)
+				buf_addstr(b, ", ");
+			put_window(b, &row->res.slow[k]);
+		}
+		buf_addstr(b, "]}");
+	}
+	buf_addstr(b, n ? "\n]}\n" : "]}\n");
+}
+
+static const char *
+status_words(enum rw_status s)
+{
+	switch (s) {
+	case RWS_BLOCKED:
+		return "blocked";
+	case RWS_INTERCEPTED:
+		return "intercepted";
+	case RWS_ANOMALY:
+		return "failing (anomaly)";
+	case RWS_DOWN:
+		return "down";
+	default:
+		return "failing (error)";
+	}
+}
+
+static void
+heat_cell(struct buf *b, const struct rw_hour *hr)
+{
+	static const char	*ramp[] = {
+		"\u2581", "\u2582", "\u2583", "\u2584", "\u2585", "\u2586",
+		"\u2587", "\u2588"
+	};
+	double			 rate;
+	int			 level;
+
+	if (hr->n == 0) {
+		buf_addstr(b, "\u00b7");
+		return;
+	}
+	rate = (double)hr->failed / hr->n;
+	if (hr->failed == 0)
+		level = 0;
+	else {
+		level = 1 + (int)(rate * 7);
+		if (level > 7)
+			level = 7;
+	}
+	buf_addstr(b, ramp[level]);
+}
+
+static void
+put_pct(struct buf *b, double v)
+{
+	buf_printf(b, "%.0f%%", v * 100);
+}
+
+static void
+report_text(struct buf *b, const struct report_row *rows, size_t n)
+{
+	const struct report_row	*row;
+	const struct rw_window	*w;
+	char			 name[MAX_HOST_LEN * 2 + 8];
+	size_t			 i, k, width = 4, len;
+	uint64_t		 failed;
+	const char		*m;
+	int			 h;
+
+	for (i = 0; i < n; i++) {
+		len = strlen(rows[i].host) +
+		    (rows[i].probe_id ? strlen(rows[i].probe_id) + 3 : 0);
+		if (len > width)
+			width = len;
+	}
+	if (width > 40)
+		width = 40;
+	buf_printf(b, "%-*s %9s %6s  ", (int)width, "HOST", "MEASURED",
+	    "FAILED");
+	for (h = 0; h < RW_HOURS; h += 3)
+		buf_printf(b, "%-3d", h);
+	buf_addstr(b, " (local hour)\n");
+	for (i = 0; i < n; i++) {
+		row = &rows[i];
+		if (row->probe_id != NULL)
+			snprintf(name, sizeof name, "%s (%s)", row->host,
+			    row->probe_id);
+		else
+			snprintf(name, sizeof name, "%s", row->host);
+		report_sanitize(name);
+		failed = 0;
+		for (h = 0; h < RW_HOURS; h++)
+			failed += row->hours[h].failed;
+		buf_printf(b, "%-*s %9llu %5.1f%%  ", (int)width, name,
+		    (unsigned long long)row->measurements,
+		    row->measurements ? 100.0 * failed / row->measurements :
+		    0.0);
+		for (h = 0; h < RW_HOURS; h++)
+			heat_cell(b, &row->hours[h]);
+		buf_addstr(b, "\n");
+		if (row->res.all_day) {
+			w = &row->res.whole;
+			m = rw_method_name(w->method);
+			buf_printf(b, "  %s all day on %d/%d days, %s (",
+			    status_words(w->status), w->days, w->days_seen,
+			    m ? m : "no method");
+			put_pct(b, w->rate);
+			buf_addstr(b, " of measurements failed)\n");
+		}
+		for (k = 0; k < row->res.nfail; k++) {
+			w = &row->res.fail[k];
+			m = rw_method_name(w->method);
+			buf_printf(b, "  %s %02d:00\u2013%02d:00 local on "
+			    "%d/%d days, %s (", status_words(w->status),
+			    w->start_hour, w->end_hour, w->days, w->days_seen,
+			    m ? m : "no method");
+			put_pct(b, w->rate);
+			buf_addstr(b, " failed vs ");
+			put_pct(b, w->baseline);
+			buf_addstr(b, " at other hours)\n");
+		}
+		for (k = 0; k < row->res.nslow; k++) {
+			w = &row->res.slow[k];
+			buf_printf(b, "  slow %02d:00\u2013%02d:00 local on "
+			    "%d/%d days: median handshake %.1f ms vs %.1f ms "
+			    "at other hours\n", w->start_hour, w->end_hour,
+			    w->days, w->days_seen, w->median_ms,
+			    w->baseline_ms);
+		}
+		if (!row->res.all_day && row->res.nfail == 0 &&
+		    row->res.nslow == 0)
+			buf_addstr(b, "  no window\n");
+	}
+	if (n == 0)
+		buf_addstr(b, "no measurements\n");
+	else
+		buf_addstr(b, "\ncells: \u00b7 no data, \u2581 none failed, "
+		    "\u2582\u2583\u2584\u2585\u2586\u2587\u2588 rising "
+		    "share failed (\u2588 at least 6/7)\n");
+}
+
+/* Replace bytes that are not printable UTF-8 by '?', in place. */
+void
+report_sanitize(char *s)
+{
+	unsigned char	*p = (unsigned char *)s;
+	size_t		 len, i;
+	uint32_t	 cp;
+
+	while (*p != '\0') {
+		if (*p < 0x20 || *p == 0x7f) {
+			*p++ = '?';
+			continue;
+		}
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		if ((*p & 0xe0) == 0xc0) {
+			len = 2;
+			cp = *p & 0x1f;
+		} else if ((*p & 0xf0) == 0xe0) {
+			len = 3;
+			cp = *p & 0x0f;
+		} else if ((*p & 0xf8) == 0xf0) {
+			len = 4;
+			cp = *p & 0x07;
+		} else {
+			*p++ = '?';
+			continue;
+		}
+		for (i = 1; i < len; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				break;
+			cp = (cp << 6) | (p[i] & 0x3f);
+		}
+		if (i < len || (len == 2 && cp < 0x80) ||
+		    (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
+		    (cp >= 0x80 && cp < 0xa0) || cp == 0xfffe ||
+		    cp == 0xffff) {
+			*p++ = '?';
+			continue;
+		}
+		p += len;
+	}
+}
+
+static int
+parse_date(const char *s, int end, int64_t *out)
+{
+	if (util_parse_rfc3339_ms(s, out) != 0)
+		return -1;
+	/* A bare date as --until includes that whole day. */
+	if (end && strlen(s) == 10)
+		*out += 86400000LL;
+	return 0;
+}
 
 int
 cmd_report(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	log_error("'report' is not available in this build");
-	return 1;
+	static const struct option	 longopts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "by", required_argument, NULL, 'b' },
+		{ "since", required_argument, NULL, 's' },
+		{ "until", required_argument, NULL, 'u' },
+		{ "min-days", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct report		 r;
+	struct report_row	*rows = NULL;
+	struct buf		 out;
+	const char		*db = NULL, *output = NULL;
+	FILE			*f = NULL;
+	long			 l;
+	int			 ch, i, ret = 2;
+
+	memset(&r, 0, sizeof r);
+	memset(&out, 0, sizeof out);
+	r.min_days = 3;
+	r.since = INT64_MIN;
+	r.until = INT64_MAX;
+	r.rng = 0x6e696768746a6172ULL;
+
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'd':
+			db = optarg;
+			break;
+		case 'f':
+			if (strcmp(optarg, "text") == 0)
+				r.format = FORMAT_TEXT;
+			else if (strcmp(optarg, "json") == 0)
+				r.format = FORMAT_JSON;
+			else if (strcmp(optarg, "svg") == 0)
+				r.format = FORMAT_SVG;
+			else {
+				log_error("--format: '%s' is not text, json "
+				    "or svg", optarg);
+				goto out;
+			}
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case 'b':
+			if (strcmp(optarg, "probe") == 0)
+				r.by_probe = 1;
+			else if (strcmp(optarg, "host") == 0)
+				r.by_probe = 0;
+			else {
+				log_error("--by: '%s' is not probe", optarg);
+				goto out;
+			}
+			break;
+		case 's':
+			if (parse_date(optarg, 0, &r.since) != 0) {
+				log_error("--since: bad date '%s' (want "
+				    "YYYY-MM-DD or RFC 3339)", optarg);
+				goto out;
+			}
+			break;
+		case 'u':
+			if (parse_date(optarg, 1, &r.until) != 0) {
+				log_error("--until: bad date '%s' (want "
+				    "YYYY-MM-DD or RFC 3339)", optarg);
+				goto out;
+			}
+			break;
+		case 'm':
+			if (util_parse_long(optarg, 1, 100000, &l) != 0) {
+				log_error("--min-days: '%s' is not a number "
+				    "from 1 to 100000", optarg);
+				goto out;
+			}
+			r.min_days = (int)l;
+			break;
+		case 'h':
+			usage(stdout);
+			ret = 0;
+			goto out;
+		default:
+			if (optopt != 0)
+				log_error("report: option -%c: unknown or "
+				    "missing its argument", optopt);
+			else
+				log_error("report: unknown option or missing "
+				    "argument: %s", argv[optind - 1]);
+			usage(stderr);
+			goto out;
+		}
+	}
+
+	if (optind < argc) {
+		for (i = optind; i < argc; i++) {
+			if (read_path(&r, argv[i]) != 0)
+				goto out;
+		}
+	} else if (db == NULL) {
+		if (read_path(&r, "./results") != 0)
+			goto out;
+	}
+	if (db != NULL && read_db(&r, db) != 0)
+		goto out;
+	if (r.skipped > 0)
+		log_warn("%llu records without a usable target.host, "
+		    "start_time, tz_offset or verdict.status skipped",
+		    (unsigned long long)r.skipped);
+
+	rows = report_rows(&r);
+	switch (r.format) {
+	case FORMAT_JSON:
+		report_json(&out, rows, r.ngroups);
+		break;
+	case FORMAT_TEXT:
+		report_text(&out, rows, r.ngroups);
+		break;
+	case FORMAT_SVG:
+		report_svg(&out, rows, r.ngroups);
+		break;
+	}
+
+	if (output != NULL) {
+		if ((f = fopen(output, "w")) == NULL) {
+			log_error("%s: %s", output, strerror(errno));
+			goto out;
+		}
+	} else
+		f = stdout;
+	if ((out.len > 0 && fwrite(out.data, 1, out.len, f) != out.len) ||
+	    fflush(f) != 0) {
+		log_error("%s: %s", output ? output : "stdout",
+		    strerror(errno));
+		ret = 1;
+		goto out;
+	}
+	ret = 0;
+out:
+	if (f != NULL && f != stdout && fclose(f) != 0 && ret == 0) {
+		log_error("%s: %s", output, strerror(errno));
+		ret = 1;
+	}
+	free(rows);
+	buf_free(&out);
+	report_free(&r);
+	return ret;
 }

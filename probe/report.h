@@ -11,7 +11,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #define RW_HOURS	24
 #define RW_MAXWIN	12	/* at most 12 disjoint runs in 24 hours */
@@ -129,7 +128,11 @@ struct report_row {
 	struct rw_result	 res;
 };
 
-/* report-svg.c: the heatmap of rows x hours. */
-void	report_svg(FILE *, const struct report_row *, size_t, int min_days);
+struct buf;
+
+/* report-svg.c: the heatmap of rows x hours, appended to the buffer. */
+void	report_svg(struct buf *, const struct report_row *, size_t);
+/* Replace bytes that are not printable UTF-8 by '?', in place. */
+void	report_sanitize(char *);
 
 #endif
