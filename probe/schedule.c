@@ -216,8 +216,12 @@ windows_overlap(const struct schedule_window *a,
 static void
 format_clock(long sod, char *buf, size_t len)
 {
-	snprintf(buf, len, "%02ld:%02ld:%02ld", sod / 3600, sod / 60 % 60,
-	    sod % 60);
+	int	h, m, sec;
+
+	h = (int)(sod / 3600 % 100);
+	m = (int)(sod / 60 % 60);
+	sec = (int)(sod % 60);
+	snprintf(buf, len, "%02d:%02d:%02d", h, m, sec);
 }
 
 static void
