@@ -870,7 +870,7 @@ START_TEST(test_ica_real_chain)
 	struct record		*r;
 	struct rec_tls		*t;
 	struct rec_cert		*c;
-	char			 path[4096];
+	char			 path[4200];
 	size_t			 n;
 	X509			*x;
 
