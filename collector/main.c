@@ -1,17 +1,199 @@
-/* nightjar-collector: receives records from probes and stores them. */
+/*
+ * nightjar-collector: receives records from probes and stores them
+ * (CONTRACT "Collector").  main() parses options and hands over to the
+ * server or to export.
+ */
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "log.h"
+#include "server.h"
+#include "store.h"
+#include "util.h"
+
+#define DEFAULT_MAX_BODY	(8L * 1024 * 1024)
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+"usage: nightjar-collector --listen ADDR:PORT --db FILE [options]\n"
+"       nightjar-collector export --db FILE [--since TIME]\n"
+"\n"
+"options:\n"
+"  --listen ADDR:PORT     address to serve on (IPv6 as [ADDR]:PORT; port 0\n"
+"                         picks a free port, printed on stdout)\n"
+"  --db FILE              SQLite database (created when missing)\n"
+"  --tls-cert PEM         certificate chain: serve HTTPS (needs --tls-key)\n"
+"  --tls-key PEM          private key of --tls-cert\n"
+"  --tokens FILE          bearer tokens, one a line, optionally followed by\n"
+"                         the probe id it belongs to; must not be readable\n"
+"                         by others\n"
+"  --max-body BYTES       largest request body (default 8388608)\n"
+"  --timeout SEC          idle timeout of a connection (default 30); a\n"
+"                         connection lives at most ten times this long\n"
+"  --max-connections N    connections served at once (default 256)\n"
+"  -v, --verbose          log every request\n"
+"  -q, --quiet            log errors only\n"
+"  --version              print the version\n"
+"  --help                 this text\n"
+"\n"
+"export options:\n"
+"  --db FILE              the collector's database\n"
+"  --since TIME           only records received at or after TIME\n"
+"                         (RFC 3339 or YYYY-MM-DD, UTC)\n");
+}
+
+static int
+cmd_export(int argc, char **argv)
+{
+	static const struct option	 opts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "since", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char			*db = NULL;
+	int64_t				 since = -1;
+	int				 ch;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'd':
+			db = optarg;
+			break;
+		case 's':
+			if (util_parse_rfc3339_ms(optarg, &since) == -1) {
+				log_error("--since %s: not a time (RFC 3339 "
+				    "or YYYY-MM-DD)", optarg);
+				return 2;
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc || db == NULL) {
+		log_error("export: %s", db == NULL ? "--db is required" :
+		    "unexpected argument");
+		return 2;
+	}
+	return store_export(db, since, stdout) == 0 ? 0 : 1;
+}
 
 int
 main(int argc, char **argv)
 {
-	if (argc > 1 && strcmp(argv[1], "--version") == 0) {
-		printf("nightjar-collector %s\n", PACKAGE_VERSION);
-		return 0;
+	static const struct option	 opts[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "db", required_argument, NULL, 'd' },
+		{ "tls-cert", required_argument, NULL, 'c' },
+		{ "tls-key", required_argument, NULL, 'k' },
+		{ "tokens", required_argument, NULL, 't' },
+		{ "max-body", required_argument, NULL, 'b' },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ "max-connections", required_argument, NULL, 'm' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct server_config		 cfg;
+	long				 v;
+	int				 ch, verbose = 0, quiet = 0;
+
+	log_set_prog("nightjar-collector");
+	if (argc > 1 && strcmp(argv[1], "export") == 0)
+		return cmd_export(argc - 1, argv + 1);
+
+	memset(&cfg, 0, sizeof cfg);
+	cfg.max_body = DEFAULT_MAX_BODY;
+	cfg.timeout_s = 30;
+	cfg.max_conns = 256;
+	while ((ch = getopt_long(argc, argv, "vqh", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'l':
+			cfg.listen = optarg;
+			break;
+		case 'd':
+			cfg.db = optarg;
+			break;
+		case 'c':
+			cfg.tls_cert = optarg;
+			break;
+		case 'k':
+			cfg.tls_key = optarg;
+			break;
+		case 't':
+			cfg.tokens = optarg;
+			break;
+		case 'b':
+			if (util_parse_long(optarg, 1, 1L << 30, &v) == -1) {
+				log_error("--max-body %s: expected 1 to %ld "
+				    "bytes", optarg, 1L << 30);
+				return 2;
+			}
+			cfg.max_body = (size_t)v;
+			break;
+		case 'T':
+			if (util_parse_long(optarg, 1, 3600, &v) == -1) {
+				log_error("--timeout %s: expected 1 to 3600 "
+				    "seconds", optarg);
+				return 2;
+			}
+			cfg.timeout_s = (int)v;
+			break;
+		case 'm':
+			if (util_parse_long(optarg, 1, 100000, &v) == -1) {
+				log_error("--max-connections %s: expected 1 "
+				    "to 100000", optarg);
+				return 2;
+			}
+			cfg.max_conns = (int)v;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 'V':
+			printf("nightjar-collector %s\n", PACKAGE_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
 	}
-	printf("usage: nightjar-collector --listen ADDR:PORT --db FILE "
-	    "[--tls-cert PEM --tls-key PEM] [--tokens FILE] "
-	    "[--max-body BYTES]\n"
-	    "       nightjar-collector export --db FILE [--since TIME]\n");
-	return argc > 1 && strcmp(argv[1], "--help") == 0 ? 0 : 2;
+	if (optind != argc) {
+		log_error("unexpected argument '%s'", argv[optind]);
+		return 2;
+	}
+	if (cfg.listen == NULL || cfg.db == NULL) {
+		log_error("--listen and --db are required");
+		usage(stderr);
+		return 2;
+	}
+	if ((cfg.tls_cert == NULL) != (cfg.tls_key == NULL)) {
+		log_error("--tls-cert and --tls-key go together");
+		return 2;
+	}
+	if (quiet)
+		log_set_level(LOG_ERROR);
+	else if (verbose > 1)
+		log_set_level(LOG_DEBUG);
+	else if (verbose)
+		log_set_level(LOG_INFO);
+	return server_run(&cfg);
 }

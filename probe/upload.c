@@ -1,11 +1,1049 @@
+/*
+ * Upload of the pending spool to a collector (CONTRACT "Spool and upload").
+ *
+ * A file leaves the pending spool only after a collector has answered 2xx
+ * for a batch holding it, so a crash anywhere loses nothing; at worst a
+ * batch is sent again and the collector counts duplicates.  Files larger
+ * than one batch are first split into batch-sized files, atomically and
+ * with names derived from the original, so that a split interrupted by a
+ * crash is simply done again with the same result.
+ *
+ * Network errors and 5xx answers back off exponentially (1 s doubling to
+ * 10 min, with jitter); the state lives in DIR/.upload-state so that the
+ * daemon resumes it after a restart.  A 4xx answer moves the batch to
+ * DIR/rejected/ with the answer beside it (a batch of several files is
+ * first retried file by file, so one bad file does not take the others
+ * with it).
+ */
+#include <sys/stat.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include <openssl/err.h>
+#include <openssl/rand.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include <msgpack.h>
+
 #include "commands.h"
+#include "config.h"
 #include "log.h"
+#include "mp.h"
+#include "spool.h"
+#include "upload.h"
+#include "util.h"
+#include "xmalloc.h"
+
+#define UPLOAD_MAX_RECORDS	500
+#define UPLOAD_MAX_BYTES	(1024 * 1024)
+#define UPLOAD_TIMEOUT_S	30	/* connect, read, write */
+#define UPLOAD_DEADLINE_S	120	/* one request, all in */
+#define UPLOAD_MAX_RESPONSE	65536
+#define UPLOAD_ATTEMPTS		3	/* passes made by `nightjar upload` */
+#define BACKOFF_MIN_S		1
+#define BACKOFF_MAX_S		600
+#define STATE_FILE		".upload-state"
+#define TOKEN_MAX		512
+
+enum post_outcome {
+	POST_OK = 0,		/* 2xx: stored */
+	POST_REJECTED,		/* 4xx: never send again */
+	POST_RETRY		/* network error or 5xx */
+};
+
+struct collector {
+	char	*url;
+	int	 tls;
+	char	*host;		/* without brackets */
+	int	 port;
+	char	*path;		/* ".../v1/measurements" */
+	char	*hostheader;	/* as in the URL */
+};
+
+struct upload {
+	const struct config	*cfg;
+	struct event_base	*base;
+	SSL_CTX			*ssl_ctx;
+	struct collector	*coll;
+	size_t			 ncoll;
+	char			*token;
+	char			*sentdir;
+	char			*rejdir;
+	struct upload_result	*res;
+};
+
+/* One batch being built: records from one or more whole files. */
+struct upbatch {
+	struct buf	 body;		/* records, without the array header */
+	size_t		 nrec;
+	char		**files;	/* paths */
+	size_t		 nfiles;
+};
+
+/* One file read: its records' raw bytes, concatenated, and offsets. */
+struct fileread {
+	struct buf	 data;
+	size_t		*off;		/* start of each record; n + 1 entries */
+	size_t		 n;
+};
+
+/* One request in flight. */
+struct post {
+	struct upload		*u;
+	struct evhttp_connection *evcon;
+	struct event		*deadline;
+	SSL			*ssl;		/* owned by evcon's bufferevent */
+	int			 done;
+	int			 code;		/* 0 = no answer */
+	struct buf		 answer;
+	char			 why[256];
+};
+
+/* --- files -------------------------------------------------------------- */
+
+static int
+fsync_dir(const char *dir)
+{
+	int	fd, rv = 0;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY)) == -1) {
+		log_error("%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (fsync(fd) == -1 && errno != EINVAL) {
+		log_error("%s: fsync: %s", dir, strerror(errno));
+		rv = -1;
+	}
+	close(fd);
+	return rv;
+}
+
+static const char *
+base_name(const char *path)
+{
+	const char	*p = strrchr(path, '/');
+
+	return p != NULL ? p + 1 : path;
+}
+
+static int
+fileread_cb(const msgpack_object *o, const char *raw, size_t rawlen,
+    void *arg)
+{
+	struct fileread	*fr = arg;
+
+	(void)o;
+	if (fr->n == 0) {
+		fr->off = xreallocarray(fr->off, 2, sizeof *fr->off);
+		fr->off[0] = 0;
+	} else
+		fr->off = xreallocarray(fr->off, fr->n + 2, sizeof *fr->off);
+	buf_add(&fr->data, raw, rawlen);
+	fr->n++;
+	fr->off[fr->n] = fr->data.len;
+	return 0;
+}
+
+static void
+fileread_free(struct fileread *fr)
+{
+	buf_free(&fr->data);
+	free(fr->off);
+	memset(fr, 0, sizeof *fr);
+}
+
+/* Read a pending file; -1 when it is damaged (warned about by name). */
+static int
+fileread(const char *path, struct fileread *fr)
+{
+	memset(fr, 0, sizeof *fr);
+	if (spool_read_file(path, fileread_cb, fr) != 0) {
+		fileread_free(fr);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Split pending files holding more than one batch into batch-sized files
+ * NAME.NNNN.msgpack, then remove the original.  Parts are written
+ * atomically and are the same every time, so a split interrupted by a
+ * crash is redone harmlessly.
+ */
+static int
+split_file(const char *dir, const char *path, const struct fileread *fr)
+{
+	char	*stem, *name;
+	size_t	 i, first, part = 0, bytes;
+	int	 rv = -1;
+
+	stem = xstrdup(base_name(path));
+	stem[strlen(stem) - strlen(".msgpack")] = '\0';
+	for (first = 0; first < fr->n; first = i) {
+		bytes = 0;
+		for (i = first; i < fr->n; i++) {
+			size_t len = fr->off[i + 1] - fr->off[i];
+
+			if (i > first && (i - first >= UPLOAD_MAX_RECORDS ||
+			    bytes + len > UPLOAD_MAX_BYTES))
+				break;
+			bytes += len;
+		}
+		xasprintf(&name, "%s.%04zu.msgpack", stem, ++part);
+		if (spool_write(dir, name, fr->data.data + fr->off[first],
+		    bytes) != 0) {
+			free(name);
+			goto out;
+		}
+		free(name);
+	}
+	if (unlink(path) == -1) {
+		log_error("%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (fsync_dir(dir) == -1)
+		goto out;
+	log_info("%s: split into %zu files of at most %d records", path,
+	    part, UPLOAD_MAX_RECORDS);
+	rv = 0;
+out:
+	free(stem);
+	return rv;
+}
+
+static int
+split_pending(const char *dir)
+{
+	struct spool_files	 files;
+	struct fileread		 fr;
+	size_t			 i;
+	int			 rv = 0;
+
+	if (spool_list(dir, 0, &files) != 0)
+		return -1;
+	for (i = 0; i < files.n; i++) {
+		if (fileread(files.path[i], &fr) == -1)
+			continue;
+		if (fr.n > UPLOAD_MAX_RECORDS ||
+		    (fr.n > 1 && fr.data.len > UPLOAD_MAX_BYTES)) {
+			if (split_file(dir, files.path[i], &fr) == -1)
+				rv = -1;
+		}
+		fileread_free(&fr);
+	}
+	spool_files_free(&files);
+	return rv;
+}
+
+/* Records in pending files (damaged files are not records). */
+static size_t
+count_pending(const char *dir)
+{
+	struct spool_files	 files;
+	struct fileread		 fr;
+	size_t			 i, n = 0;
+
+	if (spool_list(dir, 0, &files) != 0)
+		return 0;
+	for (i = 0; i < files.n; i++) {
+		if (fileread(files.path[i], &fr) == -1)
+			continue;
+		n += fr.n;
+		fileread_free(&fr);
+	}
+	spool_files_free(&files);
+	return n;
+}
+
+/* Move path into todir (rename, then fsync both directories). */
+static int
+move_file(const char *path, const char *todir, const char *fromdir)
+{
+	char	*to;
+	int	 rv = -1;
+
+	xasprintf(&to, "%s/%s", todir, base_name(path));
+	if (rename(path, to) == -1) {
+		log_error("%s: cannot move to %s: %s", path, todir,
+		    strerror(errno));
+		goto out;
+	}
+	if (fsync_dir(todir) == -1 || fsync_dir(fromdir) == -1)
+		goto out;
+	rv = 0;
+out:
+	free(to);
+	return rv;
+}
+
+/* --- backoff state ------------------------------------------------------ */
+
+struct backoff {
+	long	 failures;
+	int64_t	 next_ms;	/* no attempt before this */
+};
+
+static void
+state_load(const char *dir, struct backoff *b)
+{
+	char		*path;
+	FILE		*f;
+	long long	 next;
+	long		 failures;
+
+	b->failures = 0;
+	b->next_ms = 0;
+	xasprintf(&path, "%s/%s", dir, STATE_FILE);
+	if ((f = fopen(path, "r")) != NULL) {
+		if (fscanf(f, "%ld %lld", &failures, &next) == 2 &&
+		    failures >= 0 && failures < 64 && next >= 0) {
+			b->failures = failures;
+			b->next_ms = next;
+		} else
+			log_warn("%s: damaged, ignored", path);
+		fclose(f);
+	}
+	free(path);
+}
+
+static void
+state_save(const char *dir, const struct backoff *b)
+{
+	char	*path, line[64];
+
+	if (b->failures == 0) {
+		xasprintf(&path, "%s/%s", dir, STATE_FILE);
+		if (unlink(path) == -1 && errno != ENOENT)
+			log_warn("%s: %s", path, strerror(errno));
+		free(path);
+		return;
+	}
+	snprintf(line, sizeof line, "%ld %lld\n", b->failures,
+	    (long long)b->next_ms);
+	spool_write(dir, STATE_FILE, line, strlen(line));
+}
+
+/* Seconds to wait after the n-th failure in a row: 1 s doubling to 10 min,
+ * the upper half of it drawn at random so that probes spread out. */
+static double
+backoff_delay(long failures)
+{
+	double		delay = BACKOFF_MIN_S;
+	uint32_t	r = 0;
+	long		i;
+
+	for (i = 1; i < failures && delay < BACKOFF_MAX_S; i++)
+		delay *= 2;
+	if (delay > BACKOFF_MAX_S)
+		delay = BACKOFF_MAX_S;
+	if (RAND_bytes((unsigned char *)&r, sizeof r) != 1)
+		r = (uint32_t)random();
+	return delay / 2 + delay / 2 * ((double)r / UINT32_MAX);
+}
+
+/* --- collectors --------------------------------------------------------- */
+
+static int
+is_loopback(const char *host)
+{
+	struct in_addr	 a4;
+	struct in6_addr	 a6;
+
+	if (strcasecmp(host, "localhost") == 0)
+		return 1;
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	if (inet_pton(AF_INET6, host, &a6) == 1)
+		return IN6_IS_ADDR_LOOPBACK(&a6);
+	return 0;
+}
+
+static int
+is_ip(const char *host)
+{
+	struct in_addr	 a4;
+	struct in6_addr	 a6;
+
+	return inet_pton(AF_INET, host, &a4) == 1 ||
+	    inet_pton(AF_INET6, host, &a6) == 1;
+}
+
+static void
+collector_clear(struct collector *c)
+{
+	free(c->url);
+	free(c->host);
+	free(c->path);
+	free(c->hostheader);
+	memset(c, 0, sizeof *c);
+}
+
+static int
+collector_parse(const char *url, struct collector *c)
+{
+	struct evhttp_uri	*uri;
+	const char		*scheme, *host, *path;
+	size_t			 hlen;
+	int			 port, rv = -1;
+
+	memset(c, 0, sizeof *c);
+	if ((uri = evhttp_uri_parse_with_flags(url, 0)) == NULL) {
+		log_error("--collector %s: not a URL", url);
+		return -1;
+	}
+	scheme = evhttp_uri_get_scheme(uri);
+	host = evhttp_uri_get_host(uri);
+	port = evhttp_uri_get_port(uri);
+	path = evhttp_uri_get_path(uri);
+	if (scheme == NULL || host == NULL || *host == '\0') {
+		log_error("--collector %s: expected https://HOST[:PORT]", url);
+		goto out;
+	}
+	if (strcasecmp(scheme, "https") == 0)
+		c->tls = 1;
+	else if (strcasecmp(scheme, "http") != 0) {
+		log_error("--collector %s: scheme must be https", url);
+		goto out;
+	}
+	if (evhttp_uri_get_query(uri) != NULL ||
+	    evhttp_uri_get_userinfo(uri) != NULL) {
+		log_error("--collector %s: unexpected query or user", url);
+		goto out;
+	}
+	hlen = strlen(host);
+	if (host[0] == '[' && hlen > 2 && host[hlen - 1] == ']')
+		c->host = xstrndup(host + 1, hlen - 2);
+	else
+		c->host = xstrdup(host);
+	if (!c->tls && !is_loopback(c->host)) {
+		log_error("--collector %s: http:// only for loopback; use "
+		    "https://", url);
+		goto out;
+	}
+	c->port = port > 0 ? port : (c->tls ? 443 : 80);
+	if (path == NULL || *path == '\0')
+		path = "/";
+	xasprintf(&c->path, "%s%sv1/measurements", path,
+	    path[strlen(path) - 1] == '/' ? "" : "/");
+	if (port > 0)
+		xasprintf(&c->hostheader, "%s:%d", host, port);
+	else
+		c->hostheader = xstrdup(host);
+	c->url = xstrdup(url);
+	rv = 0;
+out:
+	if (rv == -1)
+		collector_clear(c);
+	evhttp_uri_free(uri);
+	return rv;
+}
+
+static char *
+read_token(const char *path)
+{
+	FILE	*f;
+	char	 line[TOKEN_MAX + 2], *p, *tok = NULL;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		log_error("--token-file %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	while (fgets(line, sizeof line, f) != NULL) {
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			log_error("--token-file %s: line too long", path);
+			goto out;
+		}
+		p = line + strspn(line, " \t\r\n");
+		if (*p == '#' || *p == '\0')
+			continue;
+		p[strcspn(p, " \t\r\n")] = '\0';
+		tok = xstrdup(p);
+		break;
+	}
+	if (tok == NULL)
+		log_error("--token-file %s: no token in it", path);
+out:
+	fclose(f);
+	return tok;
+}
+
+/* --- HTTP --------------------------------------------------------------- */
+
+static void
+post_finish(struct post *p)
+{
+	p->done = 1;
+	if (p->deadline != NULL)
+		event_del(p->deadline);
+}
+
+static void
+post_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct post	*p = arg;
+
+	(void)fd;
+	(void)what;
+	snprintf(p->why, sizeof p->why, "no answer in %d s",
+	    UPLOAD_DEADLINE_S);
+	p->code = 0;
+	post_finish(p);
+}
+
+static void
+post_error(enum evhttp_request_error e, void *arg)
+{
+	struct post	*p = arg;
+	const char	*what;
+	long		 vr;
+
+	switch (e) {
+	case EVREQ_HTTP_TIMEOUT: what = "timed out"; break;
+	case EVREQ_HTTP_EOF: what = "connection closed"; break;
+	case EVREQ_HTTP_INVALID_HEADER: what = "invalid answer"; break;
+	case EVREQ_HTTP_BUFFER_ERROR: what = "connection failed"; break;
+	case EVREQ_HTTP_DATA_TOO_LONG: what = "answer too long"; break;
+	default: what = "request failed"; break;
+	}
+	snprintf(p->why, sizeof p->why, "%s", what);
+	if (p->ssl != NULL && (vr = SSL_get_verify_result(p->ssl)) != X509_V_OK)
+		snprintf(p->why, sizeof p->why, "certificate verify failed: "
+		    "%s", X509_verify_cert_error_string(vr));
+}
+
+static void
+post_done(struct evhttp_request *req, void *arg)
+{
+	struct post	*p = arg;
+	struct evbuffer	*in;
+	size_t		 len;
+	long		 vr;
+
+	if (p->done)
+		return;
+	if (req == NULL || evhttp_request_get_response_code(req) == 0) {
+		if (p->why[0] == '\0')
+			snprintf(p->why, sizeof p->why, "connection failed");
+		if (p->ssl != NULL &&
+		    (vr = SSL_get_verify_result(p->ssl)) != X509_V_OK)
+			snprintf(p->why, sizeof p->why, "certificate verify "
+			    "failed: %s", X509_verify_cert_error_string(vr));
+		post_finish(p);
+		return;
+	}
+	p->code = evhttp_request_get_response_code(req);
+	in = evhttp_request_get_input_buffer(req);
+	len = evbuffer_get_length(in);
+	if (len > UPLOAD_MAX_RESPONSE)
+		len = UPLOAD_MAX_RESPONSE;
+	p->answer.len = 0;
+	buf_add(&p->answer, evbuffer_pullup(in, (ev_ssize_t)len), len);
+	post_finish(p);
+}
+
+static enum post_outcome
+post_batch(struct upload *u, const struct collector *c, const char *body,
+    size_t len, struct buf *answer, int *code)
+{
+	struct post		 p;
+	struct bufferevent	*bev = NULL;
+	struct evhttp_request	*req;
+	struct evkeyvalq	*h;
+	struct timeval		 tv;
+	char			*auth = NULL, clen[32];
+	enum post_outcome	 rv = POST_RETRY;
+
+	memset(&p, 0, sizeof p);
+	p.u = u;
+	*code = 0;
+	if (c->tls) {
+		if ((p.ssl = SSL_new(u->ssl_ctx)) == NULL) {
+			snprintf(p.why, sizeof p.why, "SSL_new failed");
+			goto out;
+		}
+		if (is_ip(c->host))
+			X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(p.ssl),
+			    c->host);
+		else {
+			SSL_set_tlsext_host_name(p.ssl, c->host);
+			SSL_set1_host(p.ssl, c->host);
+		}
+		bev = bufferevent_openssl_socket_new(u->base, -1, p.ssl,
+		    BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE |
+		    BEV_OPT_DEFER_CALLBACKS);
+		if (bev == NULL) {
+			SSL_free(p.ssl);
+			p.ssl = NULL;
+			snprintf(p.why, sizeof p.why, "cannot set up TLS");
+			goto out;
+		}
+		bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	} else {
+		bev = bufferevent_socket_new(u->base, -1,
+		    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
+		if (bev == NULL) {
+			snprintf(p.why, sizeof p.why, "cannot make a socket");
+			goto out;
+		}
+	}
+	/* From here on the connection owns bev (and the SSL in it). */
+	p.evcon = evhttp_connection_base_bufferevent_new(u->base, NULL, bev,
+	    c->host, (unsigned short)c->port);
+	if (p.evcon == NULL) {
+		bufferevent_free(bev);
+		p.ssl = NULL;
+		snprintf(p.why, sizeof p.why, "cannot make a connection");
+		goto out;
+	}
+	evhttp_connection_set_timeout(p.evcon, UPLOAD_TIMEOUT_S);
+	evhttp_connection_set_retries(p.evcon, 0);
+	evhttp_connection_set_max_body_size(p.evcon, UPLOAD_MAX_RESPONSE);
+
+	req = evhttp_request_new(post_done, &p);
+	evhttp_request_set_error_cb(req, post_error);
+	h = evhttp_request_get_output_headers(req);
+	evhttp_add_header(h, "Host", c->hostheader);
+	evhttp_add_header(h, "Content-Type", "application/msgpack");
+	evhttp_add_header(h, "Accept", "application/json");
+	evhttp_add_header(h, "Connection", "close");
+	snprintf(clen, sizeof clen, "%zu", len);
+	evhttp_add_header(h, "Content-Length", clen);
+	evhttp_add_header(h, "User-Agent", "nightjar/" PACKAGE_VERSION);
+	if (u->token != NULL) {
+		xasprintf(&auth, "Bearer %s", u->token);
+		evhttp_add_header(h, "Authorization", auth);
+	}
+	evbuffer_add(evhttp_request_get_output_buffer(req), body, len);
+	if (evhttp_make_request(p.evcon, req, EVHTTP_REQ_POST, c->path) != 0) {
+		/* evhttp_make_request frees req on failure. */
+		snprintf(p.why, sizeof p.why, "cannot send the request");
+		goto out;
+	}
+	p.deadline = evtimer_new(u->base, post_deadline, &p);
+	tv.tv_sec = UPLOAD_DEADLINE_S;
+	tv.tv_usec = 0;
+	evtimer_add(p.deadline, &tv);
+	while (!p.done) {
+		if (event_base_loop(u->base, EVLOOP_ONCE) == -1) {
+			snprintf(p.why, sizeof p.why, "event loop failed");
+			break;
+		}
+	}
+
+	*code = p.code;
+	if (p.code >= 200 && p.code < 300)
+		rv = POST_OK;
+	else if (p.code >= 400 && p.code < 500)
+		rv = POST_REJECTED;
+	else if (p.code != 0)
+		snprintf(p.why, sizeof p.why, "HTTP %d", p.code);
+	buf_add(answer, p.answer.data != NULL ? p.answer.data : "",
+	    p.answer.len);
+out:
+	if (rv == POST_RETRY)
+		log_warn("collector %s: %s", c->url,
+		    p.why[0] != '\0' ? p.why : "failed");
+	/* Frees a request still in flight (deadline) with the connection. */
+	if (p.evcon != NULL)
+		evhttp_connection_free(p.evcon);
+	if (p.deadline != NULL)
+		event_free(p.deadline);
+	buf_free(&p.answer);
+	free(auth);
+	return rv;
+}
+
+/* --- batches ------------------------------------------------------------ */
+
+static void
+upbatch_clear(struct upbatch *b)
+{
+	size_t	i;
+
+	buf_free(&b->body);
+	for (i = 0; i < b->nfiles; i++)
+		free(b->files[i]);
+	free(b->files);
+	memset(b, 0, sizeof *b);
+}
+
+static void
+upbatch_add(struct upbatch *b, const char *path, const struct fileread *fr)
+{
+	b->files = xreallocarray(b->files, b->nfiles + 1, sizeof *b->files);
+	b->files[b->nfiles++] = xstrdup(path);
+	buf_add(&b->body, fr->data.data, fr->data.len);
+	b->nrec += fr->n;
+}
+
+/* The request body: an array header and the records. */
+static void
+upbatch_body(const struct upbatch *b, struct buf *out)
+{
+	msgpack_sbuffer	sb;
+	msgpack_packer	pk;
+
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_pack_array(&pk, b->nrec);
+	out->len = 0;
+	buf_add(out, sb.data, sb.size);
+	buf_add(out, b->body.data, b->body.len);
+	msgpack_sbuffer_destroy(&sb);
+}
+
+static void
+save_answer(struct upload *u, const char *path, int code,
+    const struct buf *answer)
+{
+	struct buf	 text = { NULL, 0, 0 };
+	char		*name;
+
+	buf_printf(&text, "HTTP %d\n", code);
+	buf_add(&text, answer->data != NULL ? answer->data : "", answer->len);
+	if (text.len > 0 && text.data[text.len - 1] != '\n')
+		buf_add(&text, "\n", 1);
+	xasprintf(&name, "%s.response", base_name(path));
+	spool_write(u->rejdir, name, text.data, text.len);
+	free(name);
+	buf_free(&text);
+}
+
+/* Send b to the collectors in order.  POST_OK, POST_REJECTED or POST_RETRY;
+ * on POST_REJECTED the answer and code are filled in. */
+static enum post_outcome
+upbatch_send(struct upload *u, const struct upbatch *b, struct buf *answer,
+    int *code)
+{
+	struct buf		body = { NULL, 0, 0 };
+	enum post_outcome	rv = POST_RETRY;
+	size_t			i;
+
+	upbatch_body(b, &body);
+	for (i = 0; i < u->ncoll; i++) {
+		answer->len = 0;
+		rv = post_batch(u, &u->coll[i], body.data, body.len, answer,
+		    code);
+		if (rv != POST_RETRY)
+			break;
+	}
+	buf_free(&body);
+	return rv;
+}
+
+/* Files of b are accepted: move them to sent/. */
+static void
+upbatch_sent(struct upload *u, const struct upbatch *b)
+{
+	size_t	i;
+
+	for (i = 0; i < b->nfiles; i++)
+		move_file(b->files[i], u->sentdir, u->cfg->results);
+	u->res->uploaded += b->nrec;
+	log_info("uploaded %zu records (%zu files)", b->nrec, b->nfiles);
+}
+
+/* Send one file on its own; POST_RETRY stops the pass. */
+static enum post_outcome
+send_single(struct upload *u, const char *path)
+{
+	struct fileread		 fr;
+	struct upbatch		 b;
+	struct buf		 answer = { NULL, 0, 0 };
+	enum post_outcome	 rv;
+	int			 code;
+
+	if (fileread(path, &fr) == -1)
+		return POST_OK;		/* damaged: skipped, warned */
+	memset(&b, 0, sizeof b);
+	upbatch_add(&b, path, &fr);
+	fileread_free(&fr);
+	rv = upbatch_send(u, &b, &answer, &code);
+	if (rv == POST_OK)
+		upbatch_sent(u, &b);
+	else if (rv == POST_REJECTED) {
+		log_error("collector refused %s (HTTP %d): %.*s", path, code,
+		    (int)(answer.len > 200 ? 200 : answer.len),
+		    answer.data != NULL ? answer.data : "");
+		save_answer(u, path, code, &answer);
+		if (move_file(path, u->rejdir, u->cfg->results) == 0)
+			u->res->rejected += b.nrec;
+	}
+	buf_free(&answer);
+	upbatch_clear(&b);
+	return rv;
+}
+
+/*
+ * One pass over the pending files.  0 when every file was dealt with,
+ * 1 when a network error or 5xx stopped it.
+ */
+static int
+upload_pass(struct upload *u)
+{
+	struct spool_files	 files;
+	struct fileread		 fr;
+	struct upbatch		 b;
+	struct buf		 answer = { NULL, 0, 0 };
+	enum post_outcome	 out;
+	size_t			 i, j;
+	int			 code, rv = 0;
+
+	if (spool_list(u->cfg->results, 0, &files) != 0)
+		return 1;
+	memset(&b, 0, sizeof b);
+	for (i = 0; i < files.n || b.nfiles > 0; ) {
+		/* Fill the batch with whole files while they fit. */
+		while (i < files.n) {
+			if (fileread(files.path[i], &fr) == -1) {
+				i++;
+				continue;
+			}
+			if (b.nfiles > 0 &&
+			    (b.nrec + fr.n > UPLOAD_MAX_RECORDS ||
+			    b.body.len + fr.data.len > UPLOAD_MAX_BYTES)) {
+				fileread_free(&fr);
+				break;
+			}
+			if (fr.n > 0)
+				upbatch_add(&b, files.path[i], &fr);
+			fileread_free(&fr);
+			i++;
+		}
+		if (b.nfiles == 0)
+			break;
+		out = upbatch_send(u, &b, &answer, &code);
+		if (out == POST_OK)
+			upbatch_sent(u, &b);
+		else if (out == POST_REJECTED) {
+			if (b.nfiles == 1) {
+				/* Already alone: send_single moves it. */
+				out = send_single(u, b.files[0]);
+			} else {
+				log_warn("collector refused a batch of %zu "
+				    "files (HTTP %d): sending them one by one",
+				    b.nfiles, code);
+				for (j = 0; j < b.nfiles; j++) {
+					out = send_single(u, b.files[j]);
+					if (out == POST_RETRY)
+						break;
+				}
+			}
+		}
+		upbatch_clear(&b);
+		if (out == POST_RETRY) {
+			rv = 1;
+			break;
+		}
+	}
+	upbatch_clear(&b);
+	buf_free(&answer);
+	spool_files_free(&files);
+	return rv;
+}
+
+/* --- the whole upload --------------------------------------------------- */
+
+static void
+upload_clear(struct upload *u)
+{
+	size_t	i;
+
+	for (i = 0; i < u->ncoll; i++)
+		collector_clear(&u->coll[i]);
+	free(u->coll);
+	if (u->token != NULL) {
+		OPENSSL_cleanse(u->token, strlen(u->token));
+		free(u->token);
+	}
+	free(u->sentdir);
+	free(u->rejdir);
+	SSL_CTX_free(u->ssl_ctx);
+	if (u->base != NULL)
+		event_base_free(u->base);
+	memset(u, 0, sizeof *u);
+}
+
+/* Everything but the network: 0, or -1 on a configuration error. */
+static int
+upload_setup(struct upload *u, const struct config *cfg,
+    struct upload_result *res)
+{
+	size_t	i;
+	int	any_tls = 0;
+
+	memset(u, 0, sizeof *u);
+	u->cfg = cfg;
+	u->res = res;
+	u->coll = xcalloc(cfg->collectors.n + 1, sizeof *u->coll);
+	for (i = 0; i < cfg->collectors.n; i++) {
+		if (collector_parse(cfg->collectors.v[i], &u->coll[i]) == -1)
+			return -1;
+		u->ncoll++;
+		any_tls |= u->coll[i].tls;
+	}
+	if (cfg->token_file != NULL &&
+	    (u->token = read_token(cfg->token_file)) == NULL)
+		return -1;
+	if (any_tls) {
+		if ((u->ssl_ctx = SSL_CTX_new(TLS_client_method())) == NULL)
+			return -1;
+		SSL_CTX_set_min_proto_version(u->ssl_ctx, TLS1_2_VERSION);
+		SSL_CTX_set_verify(u->ssl_ctx, SSL_VERIFY_PEER, NULL);
+		if (cfg->collector_ca != NULL) {
+			if (SSL_CTX_load_verify_locations(u->ssl_ctx,
+			    cfg->collector_ca, NULL) != 1) {
+				log_error("--collector-ca %s: cannot load "
+				    "certificates", cfg->collector_ca);
+				ERR_clear_error();
+				return -1;
+			}
+		} else
+			SSL_CTX_set_default_verify_paths(u->ssl_ctx);
+	}
+	if ((u->base = event_base_new()) == NULL) {
+		log_error("cannot set up libevent");
+		return -1;
+	}
+	xasprintf(&u->sentdir, "%s/sent", cfg->results);
+	xasprintf(&u->rejdir, "%s/rejected", cfg->results);
+	return 0;
+}
+
+/*
+ * Upload with at most attempts passes.  honour_wait: do not try before
+ * the time the persisted backoff says.  Sleeps between passes.
+ */
+static int
+upload_run(const struct config *cfg, int attempts, int honour_wait,
+    struct upload_result *res)
+{
+	struct upload	 u;
+	struct backoff	 st;
+	struct timespec	 ts;
+	double		 delay;
+	int		 attempt, failed = 1, rv = -1;
+
+	memset(res, 0, sizeof *res);
+	if (upload_setup(&u, cfg, res) == -1)
+		goto out;
+	if (spool_prepare(cfg->results) != 0)
+		goto out;
+	state_load(cfg->results, &st);
+	if (u.ncoll == 0) {
+		res->pending = count_pending(cfg->results);
+		rv = 0;
+		goto out;
+	}
+	if (honour_wait && util_now_ms() < st.next_ms) {
+		log_info("upload: backing off for %.0f s more",
+		    (double)(st.next_ms - util_now_ms()) / 1000);
+		res->pending = count_pending(cfg->results);
+		rv = 0;
+		goto out;
+	}
+	for (attempt = 0; attempt < attempts; attempt++) {
+		if (attempt > 0) {
+			/* In-process waits stay short: 1 s, 2 s, ... */
+			delay = backoff_delay(attempt);
+			log_info("upload: retrying in %.1f s", delay);
+			ts.tv_sec = (time_t)delay;
+			ts.tv_nsec = (long)((delay - (double)ts.tv_sec) * 1e9);
+			nanosleep(&ts, NULL);
+		}
+		split_pending(cfg->results);
+		failed = upload_pass(&u);
+		if (!failed)
+			break;
+	}
+	if (failed) {
+		st.failures++;
+		delay = backoff_delay(st.failures);
+		st.next_ms = util_now_ms() + (int64_t)(delay * 1000);
+		log_warn("upload: collector unreachable; next attempt in "
+		    "%.0f s", delay);
+	} else {
+		st.failures = 0;
+		st.next_ms = 0;
+	}
+	state_save(cfg->results, &st);
+	res->pending = count_pending(cfg->results);
+	rv = 0;
+out:
+	upload_clear(&u);
+	return rv;
+}
+
+int
+upload_pending(struct event_base *base, const struct config *cfg,
+    struct upload_result *res)
+{
+	/*
+	 * The upload runs on a private event base: the caller may well be
+	 * inside a callback of its own loop, and libevent does not allow
+	 * running a base from within itself.
+	 */
+	(void)base;
+	if (upload_run(cfg, 1, 1, res) == -1)
+		return 1;
+	return res->pending == 0 ? 0 : 1;
+}
 
 int
 cmd_upload(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	log_error("'upload' is not available in this build");
-	return 1;
+	struct config		cfg;
+	struct upload_result	res;
+	int			r, rv = 1;
+
+	log_set_prog("nightjar");
+	config_init(&cfg);
+	r = config_parse_args(&cfg, argc, argv, 1);
+	if (r != 0) {
+		rv = r == 1 ? 0 : 2;
+		goto out;
+	}
+	if (cfg.quiet)
+		log_set_level(LOG_ERROR);
+	else if (cfg.verbose > 1)
+		log_set_level(LOG_DEBUG);
+	else if (cfg.verbose > 0)
+		log_set_level(LOG_INFO);
+	if (cfg.collectors.n == 0) {
+		log_error("upload: no --collector given");
+		rv = 2;
+		goto out;
+	}
+	if (upload_run(&cfg, UPLOAD_ATTEMPTS, 0, &res) == -1) {
+		rv = 2;
+		goto out;
+	}
+	if (res.rejected > 0)
+		log_warn("%zu records refused by the collector: see %s/rejected",
+		    res.rejected, cfg.results);
+	fprintf(stderr, "uploaded %zu, pending %zu\n", res.uploaded,
+	    res.pending);
+	rv = res.pending == 0 ? 0 : 1;
+out:
+	config_free(&cfg);
+	return rv;
 }

@@ -1,0 +1,55 @@
+/*
+ * A batch of records as a probe uploads it (CONTRACT "Spool and upload"):
+ * a msgpack array of record maps.  Parsing never trusts a claimed length:
+ * the bytes are walked once with bounds on depth, counts and sizes before
+ * anything is decoded, and every record is checked with
+ * mp_record_validate().  Safe to call on arbitrary bytes (fuzzed).
+ */
+#ifndef NJ_BATCH_H
+#define NJ_BATCH_H
+
+#include <stddef.h>
+
+#define BATCH_MAX_DEPTH		16	/* nesting inside one record */
+#define BATCH_MAX_RECORDS	10000	/* records in one batch */
+#define BATCH_MAX_OBJECTS	200000	/* msgpack objects in one record */
+
+/* A string inside the body: ptr is NULL for nil or absent. */
+struct batch_str {
+	const char	*ptr;
+	size_t		 len;
+};
+
+struct batch_record {
+	const char		*raw;	/* the record's msgpack bytes */
+	size_t			 rawlen;
+	struct batch_str	 id;
+	struct batch_str	 probe_id;
+	struct batch_str	 start_time;
+	struct batch_str	 host;
+	struct batch_str	 status;
+	struct batch_str	 method;
+};
+
+struct batch {
+	struct batch_record	*rec;
+	size_t			 n;
+};
+
+/*
+ * Parse and validate body.  On success *out points into body (which must
+ * outlive it) and 0 is returned; on any problem -1 with a reason in err
+ * and nothing allocated.
+ */
+int	collector_parse_batch(const char *body, size_t len, struct batch **out,
+	    char *err, size_t errlen);
+void	batch_free(struct batch *);
+
+/*
+ * Walk one msgpack value at buf[*off], bounded by len, maxdepth and
+ * maxobjects, advancing *off past it.  0, or -1 with a reason in err.
+ */
+int	batch_scan_value(const unsigned char *buf, size_t len, size_t *off,
+	    int maxdepth, size_t maxobjects, char *err, size_t errlen);
+
+#endif

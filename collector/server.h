@@ -1,0 +1,36 @@
+/* The collector's HTTP(S) server (CONTRACT "Collector"). */
+#ifndef NJ_SERVER_H
+#define NJ_SERVER_H
+
+#include <stddef.h>
+
+struct server_config {
+	const char	*listen;	/* ADDR:PORT or [ADDR6]:PORT */
+	const char	*db;
+	const char	*tls_cert;	/* both or neither */
+	const char	*tls_key;
+	const char	*tokens;	/* NULL = no authentication */
+	size_t		 max_body;	/* bytes */
+	int		 timeout_s;	/* idle timeout of a connection */
+	int		 max_conns;	/* connections at once */
+};
+
+/* Serve until SIGTERM or SIGINT.  The process exit status. */
+int	server_run(const struct server_config *);
+
+/*
+ * Load a tokens file: one token a line, optionally followed by the probe
+ * id it belongs to; '#' comments.  Refused when readable by others.
+ * Exposed for tests.  Returns the number of tokens, or -1 (logged).
+ */
+struct tokens;
+int	tokens_load(const char *path, struct tokens **);
+/*
+ * Check an Authorization header value.  0 when it names a known token
+ * (*probe_id set to its probe id or NULL), -1 otherwise.
+ */
+int	tokens_check(const struct tokens *, const char *authorization,
+	    const char **probe_id);
+void	tokens_free(struct tokens *);
+
+#endif
