@@ -42,6 +42,7 @@
 #include "mp.h"
 #include "server.h"
 #include "store.h"
+#include "util.h"
 #include "xmalloc.h"
 
 #define TOKEN_MAX	512
@@ -300,12 +301,6 @@ server_request(struct evhttp_request *req, void *arg)
 	enum evhttp_cmd_type		 cmd;
 
 	srv->requests++;
-	/* evhttp stopped reading a body over the limit: say so in JSON. */
-	if (evhttp_request_get_response_code(req) == HTTP_ENTITYTOOLARGE) {
-		reply_error(req, 413, "Payload Too Large",
-		    "body larger than --max-body", 1);
-		return;
-	}
 	cmd = evhttp_request_get_command(req);
 	if ((uri = evhttp_request_get_evhttp_uri(req)) != NULL)
 		path = evhttp_uri_get_path(uri);
@@ -373,6 +368,7 @@ static void
 conn_closed(struct evhttp_connection *evcon, void *arg)
 {
 	(void)evcon;
+	log_debug("connection closed");
 	conn_free(arg);
 }
 
@@ -444,6 +440,7 @@ server_newconn(struct event_base *base, void *arg)
 	c->next = srv->fresh;
 	srv->fresh = c;
 	srv->nconns++;
+	log_debug("connection %d", srv->nconns);
 	event_active(srv->attach, EV_TIMEOUT, 1);
 	server_pause(srv);
 	return bev;
@@ -484,22 +481,42 @@ bad:
 static int
 parse_listen(const char *s, struct sockaddr_storage *ss, int *sslen)
 {
-	const char	*colon;
+	struct sockaddr_in	*s4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6	*s6 = (struct sockaddr_in6 *)ss;
+	const char		*colon;
+	char			 host[INET6_ADDRSTRLEN + 1];
+	size_t			 hlen;
+	long			 port;
 
-	colon = strrchr(s, ':');
-	if (colon == NULL || colon[1] == '\0' ||
-	    strspn(colon + 1, "0123456789") != strlen(colon + 1) ||
-	    strlen(colon + 1) > 5 || atoi(colon + 1) > 65535)
-		goto bad;
-	if (strchr(s, ':') != colon && (s[0] != '[' || colon[-1] != ']'))
-		goto bad;
-	*sslen = sizeof *ss;
 	memset(ss, 0, sizeof *ss);
-	if (evutil_parse_sockaddr_port(s, (struct sockaddr *)ss, sslen) != 0)
+	if ((colon = strrchr(s, ':')) == NULL ||
+	    util_parse_long(colon + 1, 0, 65535, &port) == -1)
 		goto bad;
+	hlen = (size_t)(colon - s);
+	if (hlen >= 2 && s[0] == '[' && s[hlen - 1] == ']') {
+		if (hlen - 2 >= sizeof host)
+			goto bad;
+		memcpy(host, s + 1, hlen - 2);
+		host[hlen - 2] = '\0';
+		if (inet_pton(AF_INET6, host, &s6->sin6_addr) != 1)
+			goto bad;
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)port);
+		*sslen = sizeof *s6;
+		return 0;
+	}
+	if (hlen == 0 || hlen >= sizeof host)
+		goto bad;
+	memcpy(host, s, hlen);
+	host[hlen] = '\0';
+	if (inet_pton(AF_INET, host, &s4->sin_addr) != 1)
+		goto bad;
+	s4->sin_family = AF_INET;
+	s4->sin_port = htons((uint16_t)port);
+	*sslen = sizeof *s4;
 	return 0;
 bad:
-	log_error("--listen %s: expected ADDR:PORT or [ADDR6]:PORT", s);
+	log_error("--listen %s: expected IPV4:PORT or [IPV6]:PORT", s);
 	return -1;
 }
 

@@ -9,7 +9,7 @@
  * crash is simply done again with the same result.
  *
  * Network errors and 5xx answers back off exponentially (1 s doubling to
- * 10 min, with jitter); the state lives in DIR/.upload-state so that the
+ * 10 min, with jitter); the state lives in DIR/upload-state so that the
  * daemon resumes it after a restart.  A 4xx answer moves the batch to
  * DIR/rejected/ with the answer beside it (a batch of several files is
  * first retried file by file, so one bad file does not take the others
@@ -61,7 +61,7 @@
 #define UPLOAD_ATTEMPTS		3	/* passes made by `nightjar upload` */
 #define BACKOFF_MIN_S		1
 #define BACKOFF_MAX_S		600
-#define STATE_FILE		".upload-state"
+#define STATE_FILE		"upload-state"
 #define TOKEN_MAX		512
 
 enum post_outcome {
