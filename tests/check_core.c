@@ -1219,6 +1219,7 @@ START_TEST(config_file_errors)
 		    "'%s'", bad[i].msg, buf);
 	}
 	config_init(&c);
+	free(errpath);
 	xasprintf(&errpath, "%s", "--config=/nonexistent/nj.conf");
 	ck_assert_int_eq(parse(&c, 0, errpath, NULL), -1);
 	config_free(&c);
