@@ -19,6 +19,7 @@
 
 #include "dns.h"
 #include "log.h"
+#include "util.h"
 #include "xmalloc.h"
 
 struct dns_sock {
@@ -29,21 +30,28 @@ struct dns_sock {
 	struct dns_sock		*next;
 };
 
+struct dns_q {
+	struct dns_resolver	*r;
+	struct dns_q		*next;		/* in the wait queue */
+	char			*name;
+	int			 qtype;
+	dns_cb			 cb;
+	void			*arg;
+	double			 t0;		/* when sent */
+	int			 sending;	/* inside ares_query() */
+	int			 status;	/* for a deferred callback */
+};
+
 struct dns_resolver {
 	struct event_base	*base;
 	ares_channel		 channel;
 	struct event		*timer;
 	struct dns_sock		*socks;
 	char			 name[64];
-	size_t			 pending;
-	int			 in_query;	/* inside ares_query() */
-};
-
-struct dns_q {
-	struct dns_resolver	*r;
-	dns_cb			 cb;
-	void			*arg;
-	int			 status;	/* for a deferred callback */
+	size_t			 pending;	/* queued or sent */
+	size_t			 active;	/* sent */
+	struct dns_q		*wait_head;	/* not sent yet */
+	struct dns_q		*wait_tail;
 };
 
 static void	dns_rearm(struct dns_resolver *);
@@ -235,8 +243,9 @@ dns_resolver_new(struct event_base *base, const char *spec, long timeout_ms)
 	opts.tries = 2;
 	opts.sock_state_cb = dns_sock_state_cb;
 	opts.sock_state_cb_data = r;
+	opts.socket_receive_buffer_size = 1024 * 1024;
 	mask = ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES |
-	    ARES_OPT_SOCK_STATE_CB;
+	    ARES_OPT_SOCK_STATE_CB | ARES_OPT_SOCK_RCVBUF;
 	if ((rc = ares_init_options(&r->channel, &opts, mask)) != ARES_SUCCESS) {
 		log_error("resolver %s: %s", r->name, ares_strerror(rc));
 		free(r);
@@ -266,10 +275,18 @@ void
 dns_resolver_free(struct dns_resolver *r)
 {
 	struct dns_sock	*s;
+	struct dns_q	*q;
 
 	if (r == NULL)
 		return;
-	/* Calls back pending queries (ARES_EDESTRUCTION), closes sockets. */
+	/* Queries never sent are dropped without a callback. */
+	while ((q = r->wait_head) != NULL) {
+		r->wait_head = q->next;
+		free(q->name);
+		free(q);
+	}
+	r->wait_tail = NULL;
+	/* Calls back sent queries (ARES_EDESTRUCTION), closes sockets. */
 	ares_destroy(r->channel);
 	while ((s = r->socks) != NULL) {
 		r->socks = s->next;
@@ -291,6 +308,21 @@ dns_resolver_pending(const struct dns_resolver *r)
 	return r->pending;
 }
 
+static void	dns_pump(struct dns_resolver *);
+
+static void
+dns_q_done(struct dns_q *q, int status, const unsigned char *abuf, int alen)
+{
+	struct dns_resolver	*r = q->r;
+
+	r->pending--;
+	r->active--;
+	q->cb(status, abuf, alen, util_mono_ms() - q->t0, q->arg);
+	free(q->name);
+	free(q);
+	dns_pump(r);
+}
+
 static void
 dns_deferred_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -298,9 +330,7 @@ dns_deferred_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	q->r->pending--;
-	q->cb(q->status, NULL, 0, q->arg);
-	free(q);
+	dns_q_done(q, q->status, NULL, 0);
 }
 
 static void
@@ -311,7 +341,7 @@ dns_query_cb(void *arg, int status, int timeouts, unsigned char *abuf,
 	struct timeval		 tv = { 0, 0 };
 
 	(void)timeouts;
-	if (q->r->in_query) {
+	if (q->sending) {
 		/* Failed inside ares_query(): call back from the loop. */
 		q->status = status;
 		if (event_base_once(q->r->base, -1, EV_TIMEOUT,
@@ -321,9 +351,34 @@ dns_query_cb(void *arg, int status, int timeouts, unsigned char *abuf,
 		}
 		return;
 	}
-	q->r->pending--;
-	q->cb(status, abuf, alen, q->arg);
-	free(q);
+	dns_q_done(q, status, abuf, alen);
+}
+
+/*
+ * Send waiting queries while fewer than DNS_MAX_ACTIVE are out: a burst
+ * of thousands would overflow socket buffers (ours or the server's) and
+ * turn into timeouts that say nothing about the network.
+ */
+static void
+dns_pump(struct dns_resolver *r)
+{
+	struct dns_q	*q;
+	int		 sent = 0;
+
+	while (r->active < DNS_MAX_ACTIVE && (q = r->wait_head) != NULL) {
+		if ((r->wait_head = q->next) == NULL)
+			r->wait_tail = NULL;
+		q->next = NULL;
+		r->active++;
+		q->t0 = util_mono_ms();
+		q->sending = 1;
+		ares_query(r->channel, q->name, 1 /* IN */, q->qtype,
+		    dns_query_cb, q);
+		q->sending = 0;
+		sent = 1;
+	}
+	if (sent)
+		dns_rearm(r);
 }
 
 void
@@ -334,13 +389,17 @@ dns_query(struct dns_resolver *r, const char *name, int qtype, dns_cb cb,
 
 	q = xcalloc(1, sizeof *q);
 	q->r = r;
+	q->name = xstrdup(name);
+	q->qtype = qtype;
 	q->cb = cb;
 	q->arg = arg;
 	r->pending++;
-	r->in_query = 1;
-	ares_query(r->channel, name, 1 /* IN */, qtype, dns_query_cb, q);
-	r->in_query = 0;
-	dns_rearm(r);
+	if (r->wait_tail != NULL)
+		r->wait_tail->next = q;
+	else
+		r->wait_head = q;
+	r->wait_tail = q;
+	dns_pump(r);
 }
 
 const char *

@@ -39,10 +39,12 @@ size_t		 dns_resolver_pending(const struct dns_resolver *);
 /*
  * Called exactly once per query, from the loop (never from dns_query
  * itself): status is a c-ares status, abuf the raw reply when there is
- * one (NULL otherwise), valid only during the call.
+ * one (NULL otherwise), valid only during the call; t_ms the time since
+ * the query was sent.  Queries wait in line while DNS_MAX_ACTIVE are out.
  */
+#define DNS_MAX_ACTIVE	128
 typedef void	(*dns_cb)(int status, const unsigned char *abuf, int alen,
-		    void *arg);
+		    double t_ms, void *arg);
 void		 dns_query(struct dns_resolver *, const char *name, int qtype,
 		    dns_cb, void *arg);
 

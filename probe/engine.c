@@ -81,20 +81,6 @@ engine_raise_nofile(size_t concurrency)
 		log_warn("cannot raise the open file limit");
 }
 
-static char *
-engine_data_path(const char *given, const char *rel, const char *fallback)
-{
-	char	*path;
-
-	if (given != NULL)
-		return xstrdup(given);
-	xasprintf(&path, "%s/%s", config_datadir(), rel);
-	if (fallback != NULL && access(path, R_OK) != 0) {
-		free(path);
-		path = xstrdup(fallback);
-	}
-	return path;
-}
 
 struct engine *
 engine_new(struct event_base *base, const struct config *cfg)
@@ -125,12 +111,15 @@ engine_new(struct event_base *base, const struct config *cfg)
 	}
 
 	/* Installed data first; in a build tree, the build's roots. */
-	ca_file = engine_data_path(cfg->ca_file, "roots.pem",
-	    NJ_BUILDDIR "/roots.pem");
+	ca_file = cfg->ca_file != NULL ? xstrdup(cfg->ca_file) :
+	    config_default_ca_file();
 	if ((e->tls = tls_ctx_new(ca_file)) == NULL)
 		goto fail;
-	ica_dir = engine_data_path(cfg->interception_cas,
-	    "targets/interception-cas", NULL);
+	if (cfg->interception_cas != NULL)
+		ica_dir = xstrdup(cfg->interception_cas);
+	else
+		xasprintf(&ica_dir, "%s/targets/interception-cas",
+		    config_datadir());
 	if (ica_load_dir(ica_dir, &e->cas, &e->n_cas) != 0) {
 		if (cfg->interception_cas != NULL) {
 			log_error("%s: cannot read interception roots",

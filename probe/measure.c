@@ -68,7 +68,6 @@ struct mconn {
 struct mquery {
 	struct measure		*m;
 	size_t			 idx;		/* in rec->dns */
-	double			 t0;
 };
 
 struct measure {
@@ -442,13 +441,14 @@ measure_connect_all(struct measure *m)
 }
 
 static void
-measure_dns_cb(int status, const unsigned char *abuf, int alen, void *arg)
+measure_dns_cb(int status, const unsigned char *abuf, int alen, double t_ms,
+    void *arg)
 {
 	struct mquery	*q = arg;
 	struct measure	*m = q->m;
 	struct rec_dns	*d = &m->rec->dns[q->idx];
 
-	d->t_ms = util_mono_ms() - q->t0;
+	d->t_ms = t_ms;
 	dns_fill(d, status, abuf, alen);
 	free(q);
 	if (--m->pending == 0) {
@@ -482,7 +482,6 @@ measure_query(struct measure *m, struct dns_resolver *r, enum rec_role role,
 	q = xcalloc(1, sizeof *q);
 	q->m = m;
 	q->idx = (size_t)(d - m->rec->dns);
-	q->t0 = util_mono_ms();
 	m->pending++;
 	dns_query(r, m->target->host, qtype, measure_dns_cb, q);
 }

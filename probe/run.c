@@ -1,11 +1,189 @@
+/*
+ * nightjar run: load the targets, measure them in rounds on one event
+ * loop, spool the records.  With --once: one round, then exit 0.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
 #include "commands.h"
+#include "config.h"
+#include "engine.h"
 #include "log.h"
+#include "targets.h"
+#include "xmalloc.h"
+
+struct run {
+	struct event_base	*base;
+	struct round		*round;
+	int			 round_done;
+	struct event		*progress;
+	int			 tty;
+};
+
+/* Load every --targets file (or the default list); -1 on a usage error. */
+static int
+run_load_targets(const struct config *cfg, struct targets *t)
+{
+	char	*def = NULL;
+	size_t	 i, n;
+	int	 rc = 0, found;
+
+	n = cfg->targets.n;
+	if (n == 0)
+		xasprintf(&def, "%s/targets/default.txt", config_datadir());
+	for (i = 0; i < (n > 0 ? n : 1); i++) {
+		const char *path = n > 0 ? cfg->targets.v[i] : def;
+
+		if ((found = targets_load_file(t, path)) < 0) {
+			rc = -1;	/* logged */
+			break;
+		}
+		if (found == 0) {
+			log_error("%s: no valid target", path);
+			rc = -1;
+			break;
+		}
+	}
+	free(def);
+	return rc;
+}
+
+static void
+run_progress_print(struct run *run, int last)
+{
+	const struct round_stats	*st = round_get_stats(run->round);
+
+	fprintf(stderr, "\r\033[K%zu/%zu measured, %zu ok, %zu blocked, "
+	    "%zu intercepted, %zu anomaly", st->n_done, st->n_targets,
+	    st->by_status[STATUS_OK], st->by_status[STATUS_BLOCKED],
+	    st->by_status[STATUS_INTERCEPTED], st->by_status[STATUS_ANOMALY]);
+	if (last)
+		fprintf(stderr, "\r\033[K");
+	fflush(stderr);
+}
+
+static void
+run_progress_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	run_progress_print(arg, 0);
+}
+
+static void
+run_round_done(struct round *r, void *arg)
+{
+	struct run	*run = arg;
+
+	(void)r;
+	run->round_done = 1;
+	if (run->progress != NULL)
+		event_del(run->progress);
+	event_base_loopexit(run->base, NULL);
+}
+
+static void
+run_signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct run	*run = arg;
+
+	(void)what;
+	log_info("signal %d: finishing the targets in flight", (int)sig);
+	if (run->round != NULL)
+		round_stop(run->round);
+}
+
+static void
+run_summary(const struct round_stats *st)
+{
+	enum verdict_status	s;
+
+	log_info("measured %zu of %zu targets in %.1f s, %zu records "
+	    "spooled", st->n_done, st->n_targets, st->elapsed_ms / 1000.0,
+	    st->n_written);
+	for (s = STATUS_OK; s <= STATUS_ERROR; s++)
+		fprintf(stderr, "%s: %zu\n", verdict_status_name(s),
+		    st->by_status[s]);
+}
 
 int
 cmd_run(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	log_error("'run' is not available in this build");
-	return 1;
+	struct config	 cfg;
+	struct targets	 targets;
+	struct engine	*engine = NULL;
+	struct event	*sigint = NULL, *sigterm = NULL;
+	struct run	 run;
+	struct timeval	 tv = { 0, 250 * 1000 };
+	int		 rc, status = 2;
+
+	memset(&run, 0, sizeof run);
+	memset(&targets, 0, sizeof targets);
+	config_init(&cfg);
+	if ((rc = config_parse_args(&cfg, argc, argv, 0)) != 0) {
+		config_free(&cfg);
+		return rc > 0 ? 0 : 2;
+	}
+	if (!cfg.once) {
+		log_error("run: only --once is available in this build");
+		goto out;
+	}
+	if (run_load_targets(&cfg, &targets) != 0)
+		goto out;
+
+	signal(SIGPIPE, SIG_IGN);
+	if ((run.base = event_base_new()) == NULL) {
+		log_error("cannot create the event loop");
+		status = 1;
+		goto out;
+	}
+	if ((engine = engine_new(run.base, &cfg)) == NULL)
+		goto out;
+
+	sigint = evsignal_new(run.base, SIGINT, run_signal_cb, &run);
+	sigterm = evsignal_new(run.base, SIGTERM, run_signal_cb, &run);
+	evsignal_add(sigint, NULL);
+	evsignal_add(sigterm, NULL);
+	run.tty = isatty(STDERR_FILENO) && !cfg.quiet;
+	if (run.tty) {
+		run.progress = event_new(run.base, -1, EV_PERSIST,
+		    run_progress_cb, &run);
+		event_add(run.progress, &tv);
+	}
+
+	run.round = round_start(engine, &targets, run_round_done, &run);
+	while (!run.round_done) {
+		if (event_base_dispatch(run.base) != 0) {
+			log_error("event loop failed");
+			break;
+		}
+	}
+	if (run.tty)
+		run_progress_print(&run, 1);
+	if (!run.round_done) {
+		status = 1;
+		goto out;
+	}
+	run_summary(round_get_stats(run.round));
+	round_free(run.round);
+	run.round = NULL;
+	status = 0;
+out:
+	if (run.progress != NULL)
+		event_free(run.progress);
+	if (sigint != NULL)
+		event_free(sigint);
+	if (sigterm != NULL)
+		event_free(sigterm);
+	engine_free(engine);
+	if (run.base != NULL)
+		event_base_free(run.base);
+	targets_free(&targets);
+	config_free(&cfg);
+	return status;
 }

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -43,6 +44,32 @@ tls_log_errors(const char *what)
 	}
 }
 
+/*
+ * OpenSSL's default verify paths, as X509_STORE_set_default_paths() would
+ * add them (SSL_CERT_FILE, SSL_CERT_DIR or the built-in locations), but
+ * without its OSSL_STORE lookup, which lists the whole certificate
+ * directory on every verification.  The file is parsed once; the hashed
+ * directory is looked up by issuer name.
+ */
+static void
+tls_load_system(X509_STORE *store)
+{
+	X509_LOOKUP	*lookup;
+	const char	*file, *dir;
+
+	if ((file = getenv(X509_get_default_cert_file_env())) == NULL)
+		file = X509_get_default_cert_file();
+	if ((dir = getenv(X509_get_default_cert_dir_env())) == NULL)
+		dir = X509_get_default_cert_dir();
+	if (access(file, R_OK) == 0 && X509_STORE_load_file(store, file) != 1)
+		log_warn("%s: cannot load certificates", file);
+	lookup = X509_STORE_add_lookup(store, X509_LOOKUP_hash_dir());
+	if (lookup == NULL ||
+	    X509_LOOKUP_add_dir(lookup, dir, X509_FILETYPE_PEM) != 1)
+		log_warn("%s: cannot use as a certificate directory", dir);
+	ERR_clear_error();
+}
+
 struct tls_ctx *
 tls_ctx_new(const char *ca_file)
 {
@@ -73,11 +100,7 @@ tls_ctx_new(const char *ca_file)
 	if ((t->system = X509_STORE_new()) == NULL ||
 	    (t->vctx = X509_STORE_CTX_new()) == NULL)
 		goto fail;
-	if (X509_STORE_set_default_paths(t->system) != 1) {
-		/* No system store: nothing is trusted by it. */
-		ERR_clear_error();
-		log_warn("cannot load the system certificate store");
-	}
+	tls_load_system(t->system);
 	return t;
 fail:
 	tls_ctx_free(t);
