@@ -1,0 +1,123 @@
+#!/bin/bash
+# nightjar upload against a collector on loopback: a down collector keeps
+# everything pending (exit 1, "uploaded 0, pending N"); once it is up every
+# id is stored exactly once and the files move to sent/; the same records
+# sent again are counted as duplicates; --collector is tried in order; a
+# 4xx moves the batch to rejected/ with the answer beside it, while good
+# files of the same batch still go through.
+set -eu
+. "$top_srcdir/tests/lib-collector.sh"
+
+res=$work/results
+db=$work/c.db
+mkdir -p "$res"
+# 1,234 records: one file larger than a batch, and small files.
+"$GEN" --count 1000 --seed 11 --spool "$res" --per-file 1000 --name big
+"$GEN" --count 234 --seed 12 --spool "$res" --per-file 50 --name small
+ids "$res"/*.msgpack >"$work/want"
+[ "$(wc -l <"$work/want")" = 1234 ] || fail "generator"
+
+# A port with nothing listening: start a collector, note it, stop it.
+start_collector --listen 127.0.0.1:0 --db "$db"
+port=$CPORT
+stop_collector $CPID
+
+rc=0
+${NJ_WRAP:-} "$NJ" upload --results "$res" --collector "http://127.0.0.1:$port" \
+    2>"$work/down.err" || rc=$?
+[ $rc = 1 ] || fail "down collector: exit $rc"
+grep -q '^uploaded 0, pending 1234$' "$work/down.err" ||
+    fail "down collector: $(tail -1 "$work/down.err")"
+[ "$(ids "$res"/*.msgpack)" = "$(cat "$work/want")" ] ||
+    fail "pending records changed while the collector was down"
+[ -z "$(ls "$res/sent")" ] || fail "files moved to sent/ without a 2xx"
+[ -s "$res/upload-state" ] || fail "backoff state not persisted"
+
+# Up again on the same port, listed second after a dead one.
+start_collector --listen "127.0.0.1:$port" --db "$db" -v
+${NJ_WRAP:-} "$NJ" upload --results "$res" --collector "http://127.0.0.1:1" \
+    --collector "http://127.0.0.1:$port" 2>"$work/up.err" ||
+    fail "upload: $(cat "$work/up.err")"
+grep -q '^uploaded 1234, pending 0$' "$work/up.err" ||
+    fail "upload: $(tail -1 "$work/up.err")"
+[ "$(stored_ids "$db")" = "$(cat "$work/want")" ] ||
+    fail "stored ids differ from the spooled ones"
+[ "$(sqlite3 "$db" 'SELECT count(DISTINCT id) FROM measurements')" = 1234 ] ||
+    fail "not exactly once"
+[ -z "$(ls "$res"/*.msgpack 2>/dev/null)" ] || fail "files left pending"
+[ "$(ids "$res"/sent/*.msgpack)" = "$(cat "$work/want")" ] ||
+    fail "sent/ does not hold every record once"
+[ ! -e "$res/upload-state" ] || fail "backoff state not cleared"
+# The 1,000-record file went as batches of at most 500.
+! grep -Eq 'accepted (50[1-9]|5[1-9][0-9]|[6-9][0-9][0-9]|[0-9]{4})' \
+    "$work/collector.err" || fail "a batch larger than 500 records"
+
+# Nothing pending: exit 0 at once.
+"$NJ" upload --results "$res" --collector "http://127.0.0.1:$port" \
+    2>"$work/none.err" || fail "nothing pending: exit $?"
+grep -q '^uploaded 0, pending 0$' "$work/none.err" || fail "nothing pending"
+
+# The same records again (as if a crash lost the move to sent/):
+# duplicates, nothing stored twice.
+cp "$res"/sent/small*.msgpack "$res"/
+"$NJ" upload --results "$res" --collector "http://127.0.0.1:$port" \
+    2>"$work/dup.err" || fail "duplicates: exit $?"
+grep -q '^uploaded 234, pending 0$' "$work/dup.err" ||
+    fail "duplicates: $(tail -1 "$work/dup.err")"
+grep -q 'accepted 0 duplicates 234' "$work/collector.err" ||
+    fail "collector did not count duplicates"
+[ "$(sqlite3 "$db" 'SELECT count(*) FROM measurements')" = 1234 ] ||
+    fail "duplicates stored"
+stop_collector $CPID
+
+# 4xx: rejected/ with the answer; good files of the batch still stored.
+printf 'tok-123\n' >"$work/tokens"
+chmod 600 "$work/tokens"
+printf 'tok-123\n' >"$work/token"
+db2=$work/c2.db
+start_collector --listen 127.0.0.1:0 --db "$db2" --tokens "$work/tokens"
+res2=$work/results2
+mkdir -p "$res2"
+"$GEN" --count 30 --seed 21 --spool "$res2" --per-file 10 --name a
+# A file of well-formed maps that are not valid records.
+printf '\x82\xa6schema\x01\xa2id\xa3bad' >"$res2/b-invalid.msgpack"
+"$GEN" --count 10 --seed 22 --spool "$res2" --per-file 10 --name c
+ids "$res2"/a*.msgpack "$res2"/c*.msgpack >"$work/want2"
+
+# Wrong token: 401 for everything, all moved to rejected/.
+printf 'nope\n' >"$work/badtoken"
+cp -r "$res2" "$work/results3"
+rc=0
+"$NJ" upload --results "$work/results3" --collector "http://127.0.0.1:$CPORT" \
+    --token-file "$work/badtoken" 2>"$work/401.err" || rc=$?
+[ $rc = 0 ] || fail "401: exit $rc"
+grep -q '^uploaded 0, pending 0$' "$work/401.err" || fail "401: $(tail -1 "$work/401.err")"
+[ "$(ls "$work/results3/rejected/" | grep -c '\.msgpack$')" = 5 ] ||
+    fail "401: not every file rejected: $(ls "$work/results3/rejected/")"
+for f in "$work"/results3/rejected/*.msgpack; do
+	grep -q '^HTTP 401' "$f.response" || fail "401: no answer beside $f"
+done
+
+rc=0
+"$NJ" upload --results "$res2" --collector "http://127.0.0.1:$CPORT" \
+    --token-file "$work/token" 2>"$work/400.err" || rc=$?
+[ $rc = 0 ] || fail "400: exit $rc: $(cat "$work/400.err")"
+grep -q '^uploaded 40, pending 0$' "$work/400.err" ||
+    fail "400: $(tail -1 "$work/400.err")"
+[ -f "$res2/rejected/b-invalid.msgpack" ] || fail "invalid file not rejected"
+grep -q '^HTTP 400' "$res2/rejected/b-invalid.msgpack.response" ||
+    fail "no answer beside the rejected file"
+grep -q '"error"' "$res2/rejected/b-invalid.msgpack.response" ||
+    fail "the answer lacks the reason"
+[ "$(stored_ids "$db2")" = "$(cat "$work/want2")" ] ||
+    fail "good files of a refused batch not stored"
+[ "$(ls "$res2"/sent | wc -l)" = 4 ] || fail "sent/: $(ls "$res2/sent")"
+stop_collector $CPID
+
+# http:// is for loopback only.
+rc=0
+"$NJ" upload --results "$res2" --collector http://192.0.2.1:8080 \
+    2>"$work/plain.err" || rc=$?
+[ $rc = 2 ] || fail "http:// to a remote host: exit $rc"
+grep -q 'loopback' "$work/plain.err" || fail "no reason for refusing http://"
+echo ok
