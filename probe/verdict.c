@@ -525,6 +525,16 @@ str(const char *s)
 	return s != NULL ? s : "?";
 }
 
+/* " (ADDR)" after the host, unless the host is that address. */
+static const char *
+addr_note(const struct vstate *st, const char *ip, char *buf, size_t len)
+{
+	if (ip == NULL || (st->ip_literal && ip_eq(ip, st->r->target.host)))
+		return "";
+	snprintf(buf, len, " (%s)", ip);
+	return buf;
+}
+
 /* "the system resolver" or "the resolver 192.0.2.1:53". */
 static const char *
 resolver_desc(const char *name, char *buf, size_t len)
@@ -938,6 +948,7 @@ decide_reach(const struct vstate *st, struct rec_verdict *out)
 	const struct rec_tcp	*p;
 	const char		*net = NULL;
 	struct tally		 ty;
+	char			 abuf[INET6_ADDRSTRLEN + 8];
 	size_t			 i, n_tcp = 0, n_tcp_ok = 0, n_tcp_net = 0;
 	size_t			 n_tls = 0;
 	int			 probe_only = 0;
@@ -954,8 +965,9 @@ decide_reach(const struct vstate *st, struct rec_verdict *out)
 		if (!USE(t) || !tls_target(st, t) || !tls_trusted(t))
 			continue;
 		set(out, STATUS_OK, METHOD_NONE, NULL,
-		    "TLS to %s (%s) succeeded with a certificate trusted for "
-		    "the name.", st->host, str(t->ip));
+		    "TLS to %s%s succeeded with a certificate trusted for "
+		    "the name.", st->host,
+		    addr_note(st, t->ip, abuf, sizeof abuf));
 		return;
 	}
 	for (i = 0; i < r->n_tls; i++) {
@@ -974,10 +986,10 @@ decide_reach(const struct vstate *st, struct rec_verdict *out)
 		if (!USE(t) || !tls_suspect(st, t))
 			continue;
 		set(out, STATUS_ANOMALY, METHOD_NONE, NULL,
-		    "TLS to %s (%s) completed but the certificate is not "
+		    "TLS to %s%s completed but the certificate is not "
 		    "trusted for the name (%s), with no sign of a known "
-		    "interception root.", st->host, str(t->ip),
-		    tls_reason(t));
+		    "interception root.", st->host,
+		    addr_note(st, t->ip, abuf, sizeof abuf), tls_reason(t));
 		return;
 	}
 	memset(&ty, 0, sizeof ty);
