@@ -17,7 +17,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <msgpack.h>
 #include <sqlite3.h>
 
 #include "commands.h"
@@ -284,100 +283,48 @@ floor_div(int64_t a, int64_t b)
 	return q;
 }
 
-/* Step time of the first successful entry of a tcp/tls array, or -1. */
-static double
-step_ms(const msgpack_object *o, const char *key, const char *host,
-    size_t hlen)
-{
-	const msgpack_object	*arr, *e, *f, *t, *sni;
-	uint32_t		 i;
-
-	arr = mp_get(o, key);
-	if (arr == NULL || arr->type != MSGPACK_OBJECT_ARRAY)
-		return -1;
-	for (i = 0; i < arr->via.array.size; i++) {
-		e = &arr->via.array.ptr[i];
-		if (e->type != MSGPACK_OBJECT_MAP)
-			continue;
-		f = mp_get(e, "failure");
-		if (f != NULL && f->type != MSGPACK_OBJECT_NIL)
-			continue;
-		/* Only the target's own SNI, not a --control-sni probe. */
-		sni = mp_get(e, "sni");
-		if (sni != NULL && sni->type == MSGPACK_OBJECT_STR &&
-		    (sni->via.str.size != hlen ||
-		    memcmp(sni->via.str.ptr, host, hlen) != 0))
-			continue;
-		t = mp_get(e, "t_ms");
-		if (t == NULL)
-			continue;
-		switch (t->type) {
-		case MSGPACK_OBJECT_FLOAT32:
-		case MSGPACK_OBJECT_FLOAT64:
-			if (!isfinite(t->via.f64) || t->via.f64 < 0)
-				return -1;
-			return t->via.f64;
-		case MSGPACK_OBJECT_POSITIVE_INTEGER:
-			return (double)t->via.u64;
-		default:
-			return -1;
-		}
-	}
-	return -1;
-}
-
 /* Fold one record into its group; records lacking what we need count. */
 static void
-report_add(struct report *r, const msgpack_object *o)
+report_add(struct report *r, const struct report_fields *f)
 {
-	const msgpack_object	*host, *probe = NULL, *st, *meth;
 	char			 tbuf[64];
-	int64_t			 ms, tz, local;
+	int64_t			 ms, local;
 	int32_t			 day;
 	int			 hour, status;
 	enum rw_method		 method = RWM_NONE;
 	struct group		*g;
 	struct bin		*b;
 	struct rw_day		*d;
-	double			 tcp, tls;
+	double			 tls;
 
-	if (o->type != MSGPACK_OBJECT_MAP)
+	if (f->host == NULL || f->hostlen == 0 ||
+	    f->hostlen > MAX_HOST_LEN || f->start == NULL ||
+	    f->startlen >= sizeof tbuf || !f->has_tz ||
+	    f->tz < -MAX_TZ_OFFSET || f->tz > MAX_TZ_OFFSET ||
+	    f->status == NULL ||
+	    (status = rw_status_from(f->status, f->statuslen)) < 0)
 		goto skip;
-	host = mp_get(o, "target.host");
-	if (host == NULL || host->type != MSGPACK_OBJECT_STR ||
-	    host->via.str.size == 0 || host->via.str.size > MAX_HOST_LEN)
+	memcpy(tbuf, f->start, f->startlen);
+	tbuf[f->startlen] = '\0';
+	if (util_parse_rfc3339_ms(tbuf, &ms) != 0)
 		goto skip;
-	if (mp_get_str(o, "start_time", tbuf, sizeof tbuf) != 0 ||
-	    util_parse_rfc3339_ms(tbuf, &ms) != 0)
-		goto skip;
-	if (mp_get_int(o, "tz_offset", &tz) != 0 || tz < -MAX_TZ_OFFSET ||
-	    tz > MAX_TZ_OFFSET)
-		goto skip;
-	st = mp_get(o, "verdict.status");
-	if (st == NULL || st->type != MSGPACK_OBJECT_STR ||
-	    (status = rw_status_from(st->via.str.ptr, st->via.str.size)) < 0)
-		goto skip;
-	meth = mp_get(o, "verdict.method");
-	if (meth != NULL && meth->type == MSGPACK_OBJECT_STR)
-		method = rw_method_from(meth->via.str.ptr, meth->via.str.size);
-	if (r->by_probe) {
-		probe = mp_get(o, "probe_id");
-		if (probe != NULL && (probe->type != MSGPACK_OBJECT_STR ||
-		    probe->via.str.size > MAX_HOST_LEN))
-			probe = NULL;
-	}
+	if (f->method != NULL)
+		method = rw_method_from(f->method, f->methodlen);
 	if (ms < r->since || ms >= r->until) {
 		r->filtered++;
 		return;
 	}
 
-	local = floor_div(ms, 1000) + tz;
+	local = floor_div(ms, 1000) + f->tz;
 	day = (int32_t)floor_div(local, 86400);
 	hour = (int)((local - (int64_t)day * 86400) / 3600);
 
-	g = group_get(r, host->via.str.ptr, host->via.str.size,
-	    probe ? probe->via.str.ptr : (r->by_probe ? "" : NULL),
-	    probe ? probe->via.str.size : 0);
+	if (!r->by_probe)
+		g = group_get(r, f->host, f->hostlen, NULL, 0);
+	else if (f->probe != NULL && f->probelen <= MAX_HOST_LEN)
+		g = group_get(r, f->host, f->hostlen, f->probe, f->probelen);
+	else
+		g = group_get(r, f->host, f->hostlen, "", 0);
 	b = &g->bins[hour];
 	d = bin_day(b, day);
 	g->n++;
@@ -391,10 +338,9 @@ report_add(struct report *r, const msgpack_object *o)
 		b->h.method[method]++;
 		return;
 	}
-	tcp = step_ms(o, "tcp", host->via.str.ptr, host->via.str.size);
-	if (tcp >= 0)
-		samples_add(r, &b->tcp, tcp);
-	tls = step_ms(o, "tls", host->via.str.ptr, host->via.str.size);
+	if (f->tcp_ms >= 0)
+		samples_add(r, &b->tcp, f->tcp_ms);
+	tls = report_fields_tls_ms(f);
 	if (tls >= 0) {
 		samples_add(r, &b->tls, tls);
 		d->nt++;
@@ -406,19 +352,17 @@ skip:
 }
 
 static int
-file_cb(const msgpack_object *o, const char *raw, size_t rawlen, void *arg)
+file_cb(const struct report_fields *f, void *arg)
 {
-	(void)raw;
-	(void)rawlen;
-	report_add(arg, o);
+	report_add(arg, f);
 	return 0;
 }
 
 static void
 read_file(struct report *r, const char *path)
 {
-	if (spool_read_file(path, file_cb, r) != 0)
-		r->damaged_files++;	/* spool_read_file warned by name */
+	if (report_read_file(path, file_cb, r) != 0)
+		r->damaged_files++;	/* warned by name */
 }
 
 static int
@@ -457,13 +401,12 @@ read_db(struct report *r, const char *path)
 {
 	sqlite3			*db = NULL;
 	sqlite3_stmt		*st = NULL;
-	msgpack_unpacked	 up;
+	struct report_fields	 f;
 	const void		*blob;
 	int			 len, rc, ret = -1;
-	size_t			 off;
+	size_t			 used;
 	uint64_t		 bad = 0;
 
-	msgpack_unpacked_init(&up);
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) !=
 	    SQLITE_OK) {
 		log_error("%s: %s", path, db ? sqlite3_errmsg(db) :
@@ -480,15 +423,13 @@ read_db(struct report *r, const char *path)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		blob = sqlite3_column_blob(st, 0);
 		len = sqlite3_column_bytes(st, 0);
-		off = 0;
 		if (blob == NULL || len <= 0 ||
-		    msgpack_unpack_next(&up, blob, (size_t)len, &off) !=
-		    MSGPACK_UNPACK_SUCCESS || off != (size_t)len ||
-		    up.data.type != MSGPACK_OBJECT_MAP) {
+		    report_fields_read(blob, (size_t)len, &used, &f) != 0 ||
+		    used != (size_t)len) {
 			bad++;
 			continue;
 		}
-		report_add(r, &up.data);
+		report_add(r, &f);
 	}
 	if (rc != SQLITE_DONE) {
 		log_error("%s: %s", path, sqlite3_errmsg(db));
@@ -499,7 +440,6 @@ read_db(struct report *r, const char *path)
 		    (unsigned long long)bad);
 	ret = 0;
 out:
-	msgpack_unpacked_destroy(&up);
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 	return ret;

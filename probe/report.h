@@ -128,6 +128,48 @@ struct report_row {
 	struct rw_result	 res;
 };
 
+/* report-read.c: the fields of one record report uses, read in place. */
+#define REPORT_MAX_STEPS	8
+#define REPORT_MAX_FILE		(256UL * 1024 * 1024)
+
+struct report_step {
+	const char	*sni;		/* NULL when absent */
+	size_t		 snilen;
+	double		 t_ms;
+};
+
+/* Strings point into the record's bytes; NULL when absent or not a str. */
+struct report_fields {
+	const char		*host;		/* target.host */
+	size_t			 hostlen;
+	const char		*probe;		/* probe_id */
+	size_t			 probelen;
+	const char		*start;		/* start_time */
+	size_t			 startlen;
+	int			 has_tz;
+	int64_t			 tz;		/* tz_offset */
+	const char		*status;	/* verdict.status */
+	size_t			 statuslen;
+	const char		*method;	/* verdict.method */
+	size_t			 methodlen;
+	double			 tcp_ms;	/* first successful tcp, or -1 */
+	struct report_step	 tls[REPORT_MAX_STEPS]; /* successful tls */
+	size_t			 ntls;
+};
+
+/*
+ * Read the map at data (the whole of it must be well-formed msgpack):
+ * 0 and its length in *used, or -1 when truncated, malformed or not a map.
+ */
+int	report_fields_read(const char *data, size_t len, size_t *used,
+	    struct report_fields *);
+/* Handshake ms of the first successful tls step with the host's SNI. */
+double	report_fields_tls_ms(const struct report_fields *);
+
+typedef int (*report_fields_cb)(const struct report_fields *, void *);
+/* Like spool_read_file(): a damaged file is warned about, -1, no calls. */
+int	report_read_file(const char *path, report_fields_cb, void *);
+
 struct buf;
 
 /* report-svg.c: the heatmap of rows x hours, appended to the buffer. */

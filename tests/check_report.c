@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <msgpack.h>
+
+#include "mp.h"
 #include "report.h"
 #include "xmalloc.h"
 
@@ -316,6 +319,227 @@ START_TEST(test_helpers)
 }
 END_TEST
 
+
+/* --- report_fields_read: the fields of a record read in place ---------- */
+
+static void
+pk_str(msgpack_packer *pk, const char *s)
+{
+	msgpack_pack_str(pk, strlen(s));
+	msgpack_pack_str_body(pk, s, strlen(s));
+}
+
+/* A record with junk around what report reads. */
+static void
+pack_record(msgpack_sbuffer *sb, const char *host, long tz)
+{
+	msgpack_packer	pk;
+
+	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
+	msgpack_pack_map(&pk, 10);
+	pk_str(&pk, "schema");
+	msgpack_pack_int(&pk, 1);
+	msgpack_pack_int(&pk, 7);		/* a non-str key */
+	pk_str(&pk, "ignored");
+	pk_str(&pk, "dns");
+	msgpack_pack_array(&pk, 1);
+	msgpack_pack_map(&pk, 2);
+	pk_str(&pk, "answers");
+	msgpack_pack_array(&pk, 2);
+	pk_str(&pk, "203.0.113.1");
+	msgpack_pack_bin(&pk, 3);
+	msgpack_pack_bin_body(&pk, "\0\1\2", 3);
+	pk_str(&pk, "t_ms");
+	msgpack_pack_double(&pk, 3.5);
+	pk_str(&pk, "target");
+	msgpack_pack_map(&pk, 2);
+	pk_str(&pk, "port");
+	msgpack_pack_int(&pk, 443);
+	pk_str(&pk, "host");
+	pk_str(&pk, host);
+	pk_str(&pk, "start_time");
+	pk_str(&pk, "2026-11-25T18:00:03.123Z");
+	pk_str(&pk, "tz_offset");
+	msgpack_pack_long(&pk, tz);
+	pk_str(&pk, "probe_id");
+	pk_str(&pk, "p1");
+	pk_str(&pk, "tcp");
+	msgpack_pack_array(&pk, 3);
+	msgpack_pack_map(&pk, 2);
+	pk_str(&pk, "failure");
+	pk_str(&pk, "connection_reset");
+	pk_str(&pk, "t_ms");
+	msgpack_pack_double(&pk, 1.0);
+	msgpack_pack_nil(&pk);			/* not a map: skipped */
+	msgpack_pack_map(&pk, 2);
+	pk_str(&pk, "failure");
+	msgpack_pack_nil(&pk);
+	pk_str(&pk, "t_ms");
+	msgpack_pack_int(&pk, 12);
+	pk_str(&pk, "tls");
+	msgpack_pack_array(&pk, 3);
+	msgpack_pack_map(&pk, 3);		/* the control SNI first */
+	pk_str(&pk, "sni");
+	pk_str(&pk, "example.org");
+	pk_str(&pk, "failure");
+	msgpack_pack_nil(&pk);
+	pk_str(&pk, "t_ms");
+	msgpack_pack_double(&pk, 5.0);
+	msgpack_pack_map(&pk, 3);
+	pk_str(&pk, "failure");
+	pk_str(&pk, "connection_reset");
+	pk_str(&pk, "sni");
+	pk_str(&pk, host);
+	pk_str(&pk, "t_ms");
+	msgpack_pack_double(&pk, 6.0);
+	msgpack_pack_map(&pk, 4);
+	pk_str(&pk, "sni");
+	pk_str(&pk, host);
+	pk_str(&pk, "t_ms");
+	msgpack_pack_float(&pk, 80.5f);
+	pk_str(&pk, "failure");
+	msgpack_pack_nil(&pk);
+	pk_str(&pk, "chain");
+	msgpack_pack_array(&pk, 1);
+	msgpack_pack_map(&pk, 1);
+	pk_str(&pk, "san");
+	msgpack_pack_array(&pk, 0);
+	pk_str(&pk, "verdict");
+	msgpack_pack_map(&pk, 3);
+	pk_str(&pk, "status");
+	pk_str(&pk, "ok");
+	pk_str(&pk, "status");			/* duplicate: first wins */
+	pk_str(&pk, "blocked");
+	pk_str(&pk, "method");
+	msgpack_pack_nil(&pk);
+}
+
+START_TEST(test_fields)
+{
+	msgpack_sbuffer		 sb;
+	struct report_fields	 f;
+	size_t			 used, one, cut, scanned;
+
+	msgpack_sbuffer_init(&sb);
+	pack_record(&sb, "www.example.com", -18000);
+	one = sb.size;
+	pack_record(&sb, "second.example", 3600);
+
+	ck_assert_int_eq(report_fields_read(sb.data, sb.size, &used, &f), 0);
+	ck_assert_uint_eq(used, one);
+	ck_assert_uint_eq(f.hostlen, 15);
+	ck_assert(memcmp(f.host, "www.example.com", 15) == 0);
+	ck_assert_uint_eq(f.startlen, 24);
+	ck_assert(memcmp(f.start, "2026-11-25T18:00:03.123Z", 24) == 0);
+	ck_assert_int_eq(f.has_tz, 1);
+	ck_assert_int_eq(f.tz, -18000);
+	ck_assert(f.probelen == 2 && memcmp(f.probe, "p1", 2) == 0);
+	ck_assert(f.statuslen == 2 && memcmp(f.status, "ok", 2) == 0);
+	ck_assert_ptr_null(f.method);
+	ck_assert_double_eq(f.tcp_ms, 12.0);
+	ck_assert_uint_eq(f.ntls, 2);
+	ck_assert_double_eq(report_fields_tls_ms(&f), 80.5);
+
+	ck_assert_int_eq(report_fields_read(sb.data + one, sb.size - one,
+	    &used, &f), 0);
+	ck_assert_uint_eq(used, sb.size - one);
+	ck_assert_int_eq(f.tz, 3600);
+	ck_assert_uint_eq(f.hostlen, 14);
+
+	/* Every truncation is rejected, as mp_scan() rejects it. */
+	for (cut = 0; cut < one; cut++) {
+		ck_assert_msg(report_fields_read(sb.data, cut, &used, &f) ==
+		    -1, "accepted a record cut at %zu of %zu", cut, one);
+		ck_assert_int_eq(mp_scan(sb.data, cut, &scanned), -1);
+	}
+	msgpack_sbuffer_destroy(&sb);
+}
+END_TEST
+
+START_TEST(test_fields_types)
+{
+	msgpack_sbuffer		 sb;
+	msgpack_packer		 pk;
+	struct report_fields	 f;
+	size_t			 used;
+
+	/* Not a map. */
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_pack_array(&pk, 1);
+	msgpack_pack_nil(&pk);
+	ck_assert_int_eq(report_fields_read(sb.data, sb.size, &used, &f), -1);
+	msgpack_sbuffer_clear(&sb);
+
+	/* Wrong types are left unset, the record is still well-formed. */
+	msgpack_pack_map(&pk, 5);
+	pk_str(&pk, "target");
+	pk_str(&pk, "not a map");
+	pk_str(&pk, "tz_offset");
+	msgpack_pack_double(&pk, 3600.5);
+	pk_str(&pk, "start_time");
+	msgpack_pack_int(&pk, 5);
+	pk_str(&pk, "tls");
+	msgpack_pack_map(&pk, 0);
+	pk_str(&pk, "verdict");
+	msgpack_pack_map(&pk, 2);
+	pk_str(&pk, "status");
+	msgpack_pack_true(&pk);
+	pk_str(&pk, "method");
+	pk_str(&pk, "tcp_reset");
+	ck_assert_int_eq(report_fields_read(sb.data, sb.size, &used, &f), 0);
+	ck_assert_uint_eq(used, sb.size);
+	ck_assert_ptr_null(f.host);
+	ck_assert_int_eq(f.has_tz, 0);
+	ck_assert_ptr_null(f.start);
+	ck_assert_ptr_null(f.status);
+	ck_assert(f.methodlen == 9 && memcmp(f.method, "tcp_reset", 9) == 0);
+	ck_assert_uint_eq(f.ntls, 0);
+	ck_assert_double_eq(report_fields_tls_ms(&f), -1);
+	msgpack_sbuffer_clear(&sb);
+
+	/* A count larger than the bytes present. */
+	ck_assert_int_eq(report_fields_read("\xdf\xff\xff\xff\xff\xa1x",
+	    7, &used, &f), -1);
+	ck_assert_int_eq(report_fields_read("\xc1", 1, &used, &f), -1);
+	ck_assert_int_eq(report_fields_read("", 0, &used, &f), -1);
+	msgpack_sbuffer_destroy(&sb);
+}
+END_TEST
+
+/* Mutated records: whatever report_fields_read() accepts, mp_scan() does. */
+START_TEST(test_fields_mutations)
+{
+	msgpack_sbuffer		 sb;
+	struct report_fields	 f;
+	uint32_t		 seed = 1;
+	size_t			 used, scanned, pos;
+	char			*copy;
+	int			 i, k;
+
+	msgpack_sbuffer_init(&sb);
+	pack_record(&sb, "www.example.com", 18000);
+	copy = xmalloc(sb.size);
+	for (i = 0; i < 20000; i++) {
+		memcpy(copy, sb.data, sb.size);
+		for (k = 0; k < 1 + i % 4; k++) {
+			pos = lcg(&seed) % sb.size;
+			copy[pos] = (char)lcg(&seed);
+		}
+		if (report_fields_read(copy, sb.size, &used, &f) != 0)
+			continue;
+		ck_assert_int_eq(mp_scan(copy, sb.size, &scanned), 0);
+		ck_assert_uint_eq(used, scanned);
+		ck_assert(used <= sb.size);
+		if (f.host != NULL)
+			ck_assert(f.host >= copy && f.host + f.hostlen <=
+			    copy + sb.size);
+	}
+	free(copy);
+	msgpack_sbuffer_destroy(&sb);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -328,6 +552,11 @@ main(void)
 	    sizeof cases / sizeof cases[0]);
 	tcase_add_test(tc, test_rates);
 	tcase_add_test(tc, test_helpers);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("fields");
+	tcase_add_test(tc, test_fields);
+	tcase_add_test(tc, test_fields_types);
+	tcase_add_test(tc, test_fields_mutations);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
