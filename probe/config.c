@@ -230,7 +230,8 @@ static const struct opt_def defs[] = {
 	{ "jitter", O_JITTER, K_LONG, 0, 0, 86400, "SEC",
 	  "random delay added to each round start (default: 60)" },
 	{ "schedule", O_SCHEDULE, K_STR, 0, 0, 0, "SPEC",
-	  "round start times instead of --interval" },
+	  "intervals by local time of day, e.g. '17:00-01:00=5m,*=30m' "
+	  "(default: --interval)" },
 	{ "collector", O_COLLECTOR, K_LIST, 1, 0, 0, "URL",
 	  "https://host:port of the collector, repeatable: tried in order "
 	  "(default: keep locally)" },
@@ -246,8 +247,8 @@ static const struct opt_def defs[] = {
 	  "benign SNI used to confirm SNI-based blocking (default: "
 	  "example.org)" },
 	{ "max-spool", O_MAX_SPOOL, K_LONG, 0, 0, 1L << 30, "MB",
-	  "most megabytes of pending records kept; 0 = no limit (default: "
-	  "512)" },
+	  "disk guard: the oldest uploaded files go first, never a pending "
+	  "record; 0 = no limit (default: 512)" },
 	{ "rate", O_RATE, K_LONG, 0, 0, 1000000, "N",
 	  "targets started per second; 0 = no limit (default)" },
 	{ "per-address", O_PER_ADDRESS, K_LONG, 0, 0, 100000, "N",
