@@ -14,6 +14,7 @@
 #include "xmalloc.h"
 
 #define MP_MAX_DEPTH	32	/* as msgpack-c's unpacker stack */
+#define MP_MAX_KEY	1024	/* JSON of a non-string key, before quoting */
 
 /* --- struct buf ----------------------------------------------------------- */
 
@@ -306,9 +307,14 @@ json_value(const msgpack_object *o, struct buf *b, int depth)
 			else {
 				struct buf	 k = { NULL, 0, 0 };
 
-				/* JSON keys are strings: quote the JSON. */
+				/*
+				 * JSON keys are strings: quote the JSON.  Each
+				 * level of keys within keys doubles the
+				 * escapes, so cut it short.
+				 */
 				json_value(&kv->key, &k, depth + 1);
-				json_quote(b, k.data, k.len);
+				json_quote(b, k.data,
+				    k.len > MP_MAX_KEY ? MP_MAX_KEY : k.len);
 				buf_free(&k);
 			}
 			buf_add(b, ":", 1);

@@ -1273,6 +1273,43 @@ START_TEST(config_data_paths)
 END_TEST
 
 /* --- suite ---------------------------------------------------------------- */
+/* Map keys that are maps, 30 deep: each level of quoting doubles escapes. */
+static void
+pack_key_chain(msgpack_packer *pk, int level)
+{
+	if (level == 0) {
+		msgpack_pack_str(pk, 3);
+		msgpack_pack_str_body(pk, "\\\"\\", 3);
+		return;
+	}
+	msgpack_pack_map(pk, 1);
+	pack_key_chain(pk, level - 1);
+	msgpack_pack_nil(pk);
+}
+
+START_TEST(json_nested_keys)
+{
+	msgpack_sbuffer		 sb;
+	msgpack_packer		 pk;
+	msgpack_unpacked	 u;
+	size_t			 used, len;
+	char			*json;
+
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	pack_key_chain(&pk, 30);
+	msgpack_unpacked_init(&u);
+	ck_assert_int_eq(mp_unpack_one(&u, sb.data, sb.size, &used), 0);
+	json = to_json(&u.data);
+	len = strlen(json);
+	ck_assert_uint_lt(len, 65536);
+	ck_assert_int_eq(json[0], '{');
+	ck_assert_str_eq(json + len - 7, "\":null}");
+	free(json);
+	msgpack_unpacked_destroy(&u);
+	msgpack_sbuffer_destroy(&sb);
+}
+END_TEST
 
 static Suite *
 core_suite(void)
@@ -1289,6 +1326,7 @@ core_suite(void)
 	tc = tcase_create("mp");
 	tcase_add_test(tc, json_quoting);
 	tcase_add_test(tc, json_types);
+	tcase_add_test(tc, json_nested_keys);
 	tcase_add_test(tc, scan_bounds);
 	tcase_add_test(tc, validate_rejects);
 	tcase_add_test(tc, validate_not_map);
