@@ -41,7 +41,7 @@ for f in $fuzzers; do
 	log=$work/$name.log
 	rc=0
 	"$f" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
-	    -print_final_stats=1 -artifact_prefix="$artifacts/$name-" \
+	    -print_final_stats=1 -close_fd_mask=3 -artifact_prefix="$artifacts/$name-" \
 	    "$work/$name" $seeds >"$log" 2>&1 || rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
 	rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")

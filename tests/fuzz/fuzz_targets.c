@@ -1,0 +1,38 @@
+/*
+ * libFuzzer target: the targets-file parser (both formats) over a buffer.
+ * Every target it accepts must have a host and a port in 1..65535.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "targets.h"
+
+int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct targets	 t;
+	size_t		 i;
+	int		 n;
+
+	memset(&t, 0, sizeof t);
+	n = targets_load_buffer(&t, "fuzz", (const char *)data, size);
+	/* Duplicates count as valid but are not added twice. */
+	if (n < -1 || (n == 0 && t.n != 0) || (n > 0 && t.n == 0))
+		abort();
+	for (i = 0; i < t.n; i++) {
+		if (t.v[i].host == NULL || t.v[i].host[0] == '\0' ||
+		    t.v[i].input == NULL)
+			abort();
+		if (t.v[i].port < 1 || t.v[i].port > 65535)
+			abort();
+	}
+	/* A second load into the same list adds nothing new (duplicates). */
+	if (targets_load_buffer(&t, "fuzz", (const char *)data, size) > 0 &&
+	    t.n != i)
+		abort();
+	targets_free(&t);
+	return 0;
+}
