@@ -1,6 +1,7 @@
 /*
- * nightjar run: load the targets, measure them in rounds on one event
- * loop, spool the records.  With --once: one round, then exit 0.
+ * nightjar run: with --once, load the targets, measure them in one round
+ * on one event loop, spool the records, upload them when a collector is
+ * set, exit 0.  Without --once the daemon (daemon.c) runs the rounds.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -12,9 +13,11 @@
 
 #include "commands.h"
 #include "config.h"
+#include "daemon.h"
 #include "engine.h"
 #include "log.h"
 #include "targets.h"
+#include "upload.h"
 #include "xmalloc.h"
 
 struct run {
@@ -111,6 +114,18 @@ run_summary(const struct round_stats *st)
 		    st->by_status[s]);
 }
 
+/* Upload after the round; records a collector refuses stay pending. */
+static void
+run_upload(struct run *run, const struct config *cfg)
+{
+	struct upload_result	res;
+
+	memset(&res, 0, sizeof res);
+	upload_pending(run->base, cfg, &res);
+	log_info("uploaded %zu, pending %zu, rejected %zu", res.uploaded,
+	    res.pending, res.rejected);
+}
+
 int
 cmd_run(int argc, char **argv)
 {
@@ -130,7 +145,7 @@ cmd_run(int argc, char **argv)
 		return rc > 0 ? 0 : 2;
 	}
 	if (!cfg.once) {
-		log_error("run: only --once is available in this build");
+		status = daemon_run(&cfg, argc, argv);
 		goto out;
 	}
 	if (run_load_targets(&cfg, &targets) != 0)
@@ -172,7 +187,9 @@ cmd_run(int argc, char **argv)
 	run_summary(round_get_stats(run.round));
 	round_free(run.round);
 	run.round = NULL;
-	status = 0;
+	if (cfg.collectors.n > 0)
+		run_upload(&run, &cfg);
+	status = 0;	/* measured, whatever the upload did */
 out:
 	if (run.progress != NULL)
 		event_free(run.progress);
