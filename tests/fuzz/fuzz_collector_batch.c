@@ -1,23 +1,29 @@
 /*
  * libFuzzer target: collector_parse_batch, which sees every upload body
  * before anything else does.  A batch that parses must have records whose
- * raw bytes lie inside the input and re-scan to exactly their length.
+ * raw bytes lie inside the input and re-scan to exactly their length, and
+ * each of them must decode on its own as a valid record.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <msgpack.h>
+
 #include "batch.h"
+#include "mp.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct batch	*b;
-	char		 err[256];
-	size_t		 i, off;
+	struct batch		*b;
+	msgpack_unpacked	 u;
+	char			 err[256];
+	size_t			 i, off;
 
+	err[0] = '\0';
 	if (collector_parse_batch((const char *)data, size, &b, err,
 	    sizeof err) == 0) {
 		for (i = 0; i < b->n; i++) {
@@ -31,6 +37,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    BATCH_MAX_OBJECTS, err, sizeof err) != 0 ||
 			    off != b->rec[i].rawlen)
 				abort();
+			msgpack_unpacked_init(&u);
+			if (mp_unpack_one(&u, b->rec[i].raw, b->rec[i].rawlen,
+			    &off) != 0 || off != b->rec[i].rawlen ||
+			    mp_record_validate(&u.data, err, sizeof err) != 0)
+				abort();
+			msgpack_unpacked_destroy(&u);
 		}
 		batch_free(b);
 	} else if (err[0] == '\0')
