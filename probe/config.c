@@ -534,6 +534,36 @@ out:
 	return rc;
 }
 
+/* "  LEFT    help text" with the help wrapped at 79 columns. */
+static void
+usage_line(FILE *f, const char *left, const char *help)
+{
+	const int	 col = 29, width = 79 - 29;
+	const char	*p = help, *brk;
+	int		 n;
+
+	if (strlen(left) > (size_t)col - 3)
+		fprintf(f, "  %s\n%*s", left, col, "");
+	else
+		fprintf(f, "  %-*s", col - 2, left);
+	while (*p != '\0') {
+		n = (int)strlen(p);
+		if (n > width) {
+			for (brk = p + width; brk > p && *brk != ' '; brk--)
+				;
+			n = brk > p ? (int)(brk - p) : width;
+		}
+		fprintf(f, "%.*s\n", n, p);
+		p += n;
+		while (*p == ' ')
+			p++;
+		if (*p != '\0')
+			fprintf(f, "%*s", col, "");
+	}
+	if (*help == '\0')
+		fputc('\n', f);
+}
+
 static void
 config_usage(FILE *f, int upload_only)
 {
@@ -543,11 +573,11 @@ config_usage(FILE *f, int upload_only)
 	if (upload_only)
 		fprintf(f, "usage: nightjar upload [options]\n\n"
 		    "Upload the pending spool once and exit (0 when nothing "
-		    "is left pending, 1 otherwise).\n\n");
+		    "is left pending,\n1 otherwise).\n\n");
 	else
 		fprintf(f, "usage: nightjar run [--once] [options]\n\n"
 		    "Measure the targets on a schedule (or one round with "
-		    "--once), spool the records,\nupload them when a collector "
+		    "--once), spool the\nrecords, upload them when a collector "
 		    "is set.\n\n");
 	fprintf(f, "options (also `name = value` lines in --config FILE):\n");
 	for (i = 0; i < N_DEFS; i++) {
@@ -563,10 +593,7 @@ config_usage(FILE *f, int upload_only)
 			snprintf(left, sizeof left, "--%s%s%s", d->name,
 			    d->arg != NULL ? " " : "",
 			    d->arg != NULL ? d->arg : "");
-		if (strlen(left) > 26)
-			fprintf(f, "  %s\n  %-26s %s\n", left, "", d->help);
-		else
-			fprintf(f, "  %-26s %s\n", left, d->help);
+		usage_line(f, left, d->help);
 	}
 }
 
