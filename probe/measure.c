@@ -9,6 +9,7 @@
  *          conn_tls         bufferevent_openssl handshake, deadline
  *          conn_tls_event   chain, verification, failure; on reset,
  *                           timeout or EOF one retry with the control SNI
+ *                           (its connect and handshake share one deadline)
  *     -> measure_finish: runtime, the record handed to the callback
  *
  * m->pending counts what is outstanding (queries, connections); the step
@@ -61,6 +62,7 @@ struct mconn {
 	struct event		*timer;		/* handshake deadline */
 	struct bufferevent	*bev;
 	double			 t0;
+	double			 deadline;	/* retry: connect + handshake */
 };
 
 #define NO_IDX	((size_t)-1)
@@ -184,6 +186,15 @@ conn_done(struct mconn *c)
 
 	conn_free(c);
 	measure_step_done(m);
+}
+
+static void
+ms_to_tv(double ms, struct timeval *tv)
+{
+	long	v = ms < 1 ? 1 : (long)ms;
+
+	tv->tv_sec = v / 1000;
+	tv->tv_usec = (v % 1000) * 1000;
 }
 
 static struct mconn *
@@ -341,8 +352,8 @@ conn_tls(struct mconn *c)
 	c->fd = -1;		/* the bufferevent closes it */
 	bufferevent_setcb(c->bev, NULL, NULL, conn_tls_event_cb, c);
 	c->timer = evtimer_new(m->env->base, conn_timeout_cb, c);
-	tv.tv_sec = m->env->timeout_ms / 1000;
-	tv.tv_usec = (m->env->timeout_ms % 1000) * 1000;
+	ms_to_tv(c->retry ? c->deadline - c->t0 : (double)m->env->timeout_ms,
+	    &tv);
 	evtimer_add(c->timer, &tv);
 }
 
@@ -384,6 +395,7 @@ conn_connect(struct mconn *c)
 	struct timeval	 tv;
 
 	c->t0 = util_mono_ms();
+	c->deadline = c->t0 + (double)m->env->timeout_ms;
 	if (c->ss.ss_family == AF_UNSPEC) {
 		conn_fail(c, xstrdup("unknown_failure: bad address"), 0);
 		return;
@@ -403,8 +415,7 @@ conn_connect(struct mconn *c)
 		return;
 	}
 	c->ev = event_new(m->env->base, c->fd, EV_WRITE, conn_connect_cb, c);
-	tv.tv_sec = m->env->timeout_ms / 1000;
-	tv.tv_usec = (m->env->timeout_ms % 1000) * 1000;
+	ms_to_tv((double)m->env->timeout_ms, &tv);
 	event_add(c->ev, &tv);
 }
 
