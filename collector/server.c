@@ -590,6 +590,9 @@ server_run(const struct server_config *cfg)
 	evhttp_set_max_body_size(srv.http, (ev_ssize_t)cfg->max_body);
 	evhttp_set_max_headers_size(srv.http, 16384);
 	evhttp_set_timeout(srv.http, cfg->timeout_s);
+	/* Read an oversized body away before answering 413, so that the
+	 * client sees the answer rather than a reset. */
+	evhttp_set_flags(srv.http, EVHTTP_SERVER_LINGERING_CLOSE);
 	evhttp_set_allowed_methods(srv.http, EVHTTP_REQ_GET |
 	    EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
 	    EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);

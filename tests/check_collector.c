@@ -16,6 +16,9 @@
 #include "batch.h"
 #include "record.h"
 #include "server.h"
+#include "config.h"
+#include "spool.h"
+#include "upload.h"
 #include "store.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -491,6 +494,65 @@ START_TEST(tokens)
 }
 END_TEST
 
+static long
+state_failures(const char *dir)
+{
+	char	*path;
+	FILE	*f;
+	long	 n = 0;
+
+	xasprintf(&path, "%s/upload-state", dir);
+	if ((f = fopen(path, "r")) != NULL) {
+		if (fscanf(f, "%ld", &n) != 1)
+			n = -1;
+		fclose(f);
+	}
+	free(path);
+	return n;
+}
+
+/* The daemon's upload honours the persisted backoff: right after a
+ * failure it does not try again, and the records stay pending. */
+START_TEST(daemon_backoff)
+{
+	msgpack_sbuffer		 sb;
+	msgpack_packer		 pk;
+	struct config		 cfg;
+	struct upload_result	 res;
+	char			*dir;
+
+	dir = tmpdir();
+	ck_assert_int_eq(spool_prepare(dir), 0);
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	pack_record(&pk, "a.example", NULL);
+	pack_record(&pk, "b.example", NULL);
+	ck_assert_int_eq(spool_write(dir, "r.msgpack", sb.data, sb.size), 0);
+	msgpack_sbuffer_destroy(&sb);
+
+	config_init(&cfg);
+	free(cfg.results);
+	cfg.results = xstrdup(dir);
+	/* Port 1 on loopback: nothing listens there. */
+	strlist_add(&cfg.collectors, "http://127.0.0.1:1");
+	ck_assert_int_eq(upload_pending(NULL, &cfg, &res), 1);
+	ck_assert_uint_eq(res.uploaded, 0);
+	ck_assert_uint_eq(res.pending, 2);
+	ck_assert_int_eq(state_failures(dir), 1);
+	/* Within the wait: no attempt, so no second failure counted. */
+	ck_assert_int_eq(upload_pending(NULL, &cfg, &res), 1);
+	ck_assert_uint_eq(res.pending, 2);
+	ck_assert_int_eq(state_failures(dir), 1);
+	/* After it (at most 1 s after the first failure): tried again. */
+	sleep(2);
+	ck_assert_int_eq(upload_pending(NULL, &cfg, &res), 1);
+	ck_assert_int_eq(state_failures(dir), 2);
+	config_free(&cfg);
+	rm_rf(dir);
+	free(dir);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -510,6 +572,7 @@ main(void)
 	tcase_add_test(tc, bit_flips);
 	tcase_add_test(tc, store_exactly_once);
 	tcase_add_test(tc, tokens);
+	tcase_add_test(tc, daemon_backoff);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -32,6 +32,17 @@ grep -q '^uploaded 0, pending 1234$' "$work/down.err" ||
     fail "pending records changed while the collector was down"
 [ -z "$(ls "$res/sent")" ] || fail "files moved to sent/ without a 2xx"
 [ -s "$res/upload-state" ] || fail "backoff state not persisted"
+# The failures count carries over to the next run; the next attempt is
+# 0.5-1 s away after the first failure, 1-2 s after the second.
+read -r f1 next1 <"$res/upload-state"
+[ "$f1" = 1 ] || fail "backoff state: $(cat "$res/upload-state")"
+rc=0
+"$NJ" upload --results "$res" --collector "http://127.0.0.1:$port" \
+    2>/dev/null || rc=$?
+[ $rc = 1 ] || fail "down collector, twice: exit $rc"
+read -r f2 next2 <"$res/upload-state"
+[ "$f2" = 2 ] || fail "backoff state after two runs: $(cat "$res/upload-state")"
+[ "$next2" -gt "$next1" ] || fail "next attempt did not move forward"
 
 # Up again on the same port, listed second after a dead one.
 start_collector --listen "127.0.0.1:$port" --db "$db" -v

@@ -8,11 +8,18 @@ work=$(mktemp -d)
 pids=
 
 cleanup() {
+	local rc=$? p
 	for p in $pids; do
-		kill -9 "$p" 2>/dev/null || true
+		kill -TERM "$p" 2>/dev/null || true
 		wait "$p" 2>/dev/null || true
 	done
+	# A sanitizer build reports memory errors and leaks on stderr.
+	if grep -Eq 'Sanitizer|runtime error' "$work"/*.err 2>/dev/null; then
+		grep -E -A12 'Sanitizer|runtime error' "$work"/*.err >&2
+		rc=1
+	fi
 	rm -rf "$work"
+	exit $rc
 }
 trap cleanup EXIT
 
