@@ -121,16 +121,19 @@ done
 echo "cpu: $(nproc) cores; server: nginx $(nginx -v 2>&1 | sed 's/.*\///'), one worker, ECDSA P-256, full handshakes"
 
 # --- baseline: two openssl s_time -new at once --------------------------
+t0=$(date +%s.%N)
 for n in 1 2; do
 	openssl s_time -connect "127.0.0.1:$tls_port" -new -time "$stime_secs" \
 	    > "$tmp/stime$n.out" 2>&1 &
 	eval "st$n=\$!"
 done
 wait "$st1" "$st2"
-baseline=$(cat "$tmp/stime1.out" "$tmp/stime2.out" | awk '
-	/connections in [0-9]+ real seconds/ { n += $1; t = $4; rate += $1 / $4 }
-	END { printf "%.0f", rate }')
-echo "baseline: two 'openssl s_time -new' at once: $baseline handshakes/s"
+t1=$(date +%s.%N)
+baseline=$(cat "$tmp/stime1.out" "$tmp/stime2.out" | awk -v w="$t0 $t1" '
+	BEGIN { split(w, a, " "); wall = a[2] - a[1] }
+	/connections in [0-9]+ real seconds/ { n += $1 }
+	END { printf "%.0f handshakes/s (%d in %.1fs)", n / wall, n, wall }')
+echo "baseline: two 'openssl s_time -new' at once: $baseline"
 
 # --- nightjar -----------------------------------------------------------
 run_nightjar() {	# concurrency label
@@ -139,7 +142,7 @@ run_nightjar() {	# concurrency label
 	    --targets "$tmp/targets.txt" --results "$tmp/results" \
 	    --resolver "127.0.0.1:$dns_port" --ca-file "$tmp/ca.pem" \
 	    --interception-cas "$here/targets/interception-cas" \
-	    --timeout 10000 --concurrency "$1" 2> "$tmp/run.$2"
+	    --timeout 10000 --concurrency "$1" -v 2> "$tmp/run.$2"
 	wall=$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, a, ":");
 	    s = 0; for (i = 1; i <= n; i++) s = s * 60 + a[i]; print s }' \
 	    "$tmp/time.$2")
@@ -148,7 +151,10 @@ run_nightjar() {	# concurrency label
 	ok=$(awk -F': ' '$1 == "ok" { print $2 }' "$tmp/run.$2")
 	bytes=$(cat "$tmp/results"/*.msgpack | wc -c)
 	rate=$(awk -v n="$names" -v w="$wall" 'BEGIN { printf "%.0f", n / w }')
-	echo "nightjar --concurrency $1: $names targets in ${wall}s = $rate targets/s (ok: ${ok:-?}), peak RSS $((rss / 1024)) MB, $bytes bytes of records"
+	# "nightjar: info: measured N of N targets in S s, ..."
+	round=$(awk '$3 == "measured" && $9 > 0 { printf "%.0f", $4 / $9 }' \
+	    "$tmp/run.$2")
+	echo "nightjar --concurrency $1: $names targets in ${wall}s = $rate targets/s (${round:-?}/s within the round; ok: ${ok:-?}), peak RSS $((rss / 1024)) MB, $bytes bytes of records"
 	if [ "${ok:-0}" != "$names" ]; then
 		echo "  (not every target was ok; stderr:)"
 		sed 's/^/  /' "$tmp/run.$2" | tail -8

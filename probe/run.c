@@ -106,7 +106,7 @@ run_summary(const struct round_stats *st)
 {
 	enum verdict_status	s;
 
-	log_info("measured %zu of %zu targets in %.1f s, %zu records "
+	log_info("measured %zu of %zu targets in %.2f s, %zu records "
 	    "spooled", st->n_done, st->n_targets, st->elapsed_ms / 1000.0,
 	    st->n_written);
 	for (s = STATUS_OK; s <= STATUS_ERROR; s++)
