@@ -17,11 +17,17 @@ Each EXPR is a Python expression that must be true.  Names available:
   spki(PEM)       SHA-256 hex of its SubjectPublicKeyInfo DER (openssl)
   sans(PEM)       its DNS/IP subjectAltNames, as a list (openssl)
   subject(PEM)    its subject in RFC 2253 form, e.g. "CN=x,O=y" (openssl)
+  dates(PEM)      its (not_before, not_after) as "YYYY-MM-DDTHH:MM:SSZ"
+  E               os.environ (lab.sh exports LAB_DIR, LAB_CERTS, LAB_PORT,
+                  LAB_RESOLVER, LAB_CONTROL_RESOLVER)
+  P               int($LAB_PORT) when set
+  C(path)         os.path.join($LAB_CERTS, path)
   json, re, os    modules
 A failing or raising EXPR prints the expression, its value and the
 record(s), and the exit status is 1.  Exit 2 on usage or input errors.
 """
 
+import functools
 import json
 import os
 import re
@@ -34,12 +40,14 @@ def openssl(*args, data=None):
                           capture_output=True, check=True).stdout
 
 
+@functools.lru_cache(maxsize=None)
 def fp(path):
     import hashlib
     der = openssl("x509", "-in", path, "-outform", "DER")
     return hashlib.sha256(der).hexdigest()
 
 
+@functools.lru_cache(maxsize=None)
 def spki(path):
     import hashlib
     pub = openssl("x509", "-in", path, "-noout", "-pubkey")
@@ -47,6 +55,7 @@ def spki(path):
     return hashlib.sha256(der).hexdigest()
 
 
+@functools.lru_cache(maxsize=None)
 def sans(path):
     out = openssl("x509", "-in", path, "-noout", "-ext",
                   "subjectAltName").decode()
@@ -61,10 +70,24 @@ def sans(path):
     return names
 
 
+@functools.lru_cache(maxsize=None)
 def subject(path):
     out = openssl("x509", "-in", path, "-noout", "-subject", "-nameopt",
                   "RFC2253").decode().strip()
     return out[len("subject="):] if out.startswith("subject=") else out
+
+
+@functools.lru_cache(maxsize=None)
+def dates(path):
+    import time
+    out = openssl("x509", "-in", path, "-noout", "-startdate",
+                  "-enddate").decode()
+    got = {}
+    for line in out.splitlines():
+        k, _, v = line.partition("=")
+        t = time.strptime(v.strip(), "%b %d %H:%M:%S %Y GMT")
+        got[k] = time.strftime("%Y-%m-%dT%H:%M:%SZ", t)
+    return got["notBefore"], got["notAfter"]
 
 
 def main(argv):
@@ -95,7 +118,12 @@ def main(argv):
         print("assert_records.py: %s" % e, file=sys.stderr)
         return 2
     env = {"rs": rs, "json": json, "re": re, "os": os, "fp": fp,
-           "spki": spki, "sans": sans, "subject": subject}
+           "spki": spki, "sans": sans, "subject": subject,
+           "dates": dates,
+           "E": os.environ,
+           "C": lambda p: os.path.join(os.environ.get("LAB_CERTS", ""), p)}
+    if os.environ.get("LAB_PORT", "").isdigit():
+        env["P"] = int(os.environ["LAB_PORT"])
     shown = rs
     if key:
         match = [x for x in rs

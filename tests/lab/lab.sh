@@ -48,7 +48,10 @@
 #   lab_check HOST|- EXPR...
 #                       assert Python expressions on $LAB_RECORDS (see
 #                       tests/lab/assert_records.py): `r` is the one record
-#                       of target HOST, `rs` every record ("-": no HOST)
+#                       of target HOST, `rs` every record ("-": no HOST);
+#                       E is the environment (lab_start exports LAB_DIR,
+#                       LAB_CERTS, LAB_PORT, LAB_RESOLVER,
+#                       LAB_CONTROL_RESOLVER), P = int($LAB_PORT)
 #   lab_fp PEM          SHA-256 (lowercase hex) of the certificate's DER
 #   lab_spki PEM        SHA-256 of its SubjectPublicKeyInfo DER
 #   lab_fail MSG        print MSG and exit 1
@@ -69,7 +72,8 @@
 #   LAB_RECORDS         $LAB_DIR/records.jsonl
 #   LAB_TLS_LOG         $LAB_DIR/tls.log: "NAME sni=SNI|- EVENT" a connection
 #   LAB_DIR/dns-NAME.log  "udp|tcp QNAME QTYPE ACTION" a query
-#   LAB_TIMEOUT*        --timeout for lab_run (1000)
+#   LAB_TIMEOUT*        --timeout for lab_run (3000: a loaded machine runs
+#                       the python servers slowly)
 #   LAB_ICA*            --interception-cas ($top_srcdir/targets/interception-cas)
 #   NIGHTJAR*           the probe ($top_builddir/probe/nightjar)
 
@@ -77,7 +81,7 @@
 : "${top_builddir:=$top_srcdir}"
 LAB_LIB="$top_srcdir/tests/lab"
 : "${NIGHTJAR:=$top_builddir/probe/nightjar}"
-: "${LAB_TIMEOUT:=1000}"
+: "${LAB_TIMEOUT:=3000}"
 : "${LAB_ICA:=$top_srcdir/targets/interception-cas}"
 : "${LAB_NAMES:=}"
 LAB_DIR=
@@ -223,6 +227,7 @@ lab_start() {
 	*" control "*) LAB_CONTROL_RESOLVER=$(lab_dns_addr control) ;;
 	esac
 	mkdir -p "$LAB_RESULTS"
+	export LAB_DIR LAB_CERTS LAB_PORT LAB_RESOLVER LAB_CONTROL_RESOLVER
 }
 
 lab_addr() {
