@@ -36,6 +36,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/util.h>
 
 #include <openssl/err.h>
 #include <openssl/rand.h>
@@ -515,6 +516,7 @@ post_error(enum evhttp_request_error e, void *arg)
 	struct post	*p = arg;
 	const char	*what;
 	long		 vr;
+	int		 err = EVUTIL_SOCKET_ERROR();	/* restored by evhttp */
 
 	switch (e) {
 	case EVREQ_HTTP_TIMEOUT: what = "timed out"; break;
@@ -524,7 +526,12 @@ post_error(enum evhttp_request_error e, void *arg)
 	case EVREQ_HTTP_DATA_TOO_LONG: what = "answer too long"; break;
 	default: what = "request failed"; break;
 	}
-	snprintf(p->why, sizeof p->why, "%s", what);
+	if (e == EVREQ_HTTP_BUFFER_ERROR && err != 0 && err != EAGAIN &&
+	    err != EINPROGRESS)
+		snprintf(p->why, sizeof p->why, "%s: %s", what,
+		    evutil_socket_error_to_string(err));
+	else
+		snprintf(p->why, sizeof p->why, "%s", what);
 	if (p->ssl != NULL && (vr = SSL_get_verify_result(p->ssl)) != X509_V_OK)
 		snprintf(p->why, sizeof p->why, "certificate verify failed: "
 		    "%s", X509_verify_cert_error_string(vr));
