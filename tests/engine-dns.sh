@@ -20,6 +20,7 @@ lab_zone probe \
     "rf.lab.test * REFUSED" \
     "drop.lab.test * DROP" \
     "both.lab.test * NXDOMAIN"
+lab_dns control ::1	# an IPv6 resolver: recorded as [::1]:PORT
 lab_zone control \
     "www.facebook.com A 127.0.0.11 300" \
     "www.youtube.com A 127.0.0.10" \
@@ -53,6 +54,7 @@ lab_check www.facebook.com \
     'dns("probe", "A")[0]["answers"] == [{"type": "A", "ip": "127.0.0.10", "ttl": 60}]' \
     'dns("probe", "AAAA")[0]["answers"] == [{"type": "AAAA", "ip": "::1", "ttl": 30}]' \
     'dns("control", "A")[0]["resolver"] == E["LAB_CONTROL_RESOLVER"]' \
+    'E["LAB_CONTROL_RESOLVER"].startswith("[::1]:")' \
     'dns("control", "A")[0]["answers"] == [{"type": "A", "ip": "127.0.0.11", "ttl": 300}]' \
     'dns("control", "AAAA")[0]["failure"] == "dns_no_answer"' \
     'dns("control", "AAAA")[0]["rcode"] == "NOERROR"' \

@@ -76,6 +76,8 @@
 #                       the python servers slowly)
 #   LAB_ICA*            --interception-cas ($top_srcdir/targets/interception-cas)
 #   NIGHTJAR*           the probe ($top_builddir/probe/nightjar)
+#   NJ_WRAP*            command prefix for nightjar (tests/valgrind-wrap.sh
+#                       under NJ_VALGRIND=1 make check)
 
 : "${top_srcdir:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
@@ -176,11 +178,15 @@ lab_zone() {
 
 # _lab_wait FILE PID WHAT: wait for FILE to appear while PID lives
 _lab_wait() {
-	local i
+	local i rc
 	for i in $(seq 1 200); do
 		[ -s "$1" ] && return 0
 		if ! kill -0 "$2" 2>/dev/null; then
 			cat "$LAB_DIR/$3.err" >&2 2>/dev/null || true
+			rc=0
+			wait "$2" 2>/dev/null || rc=$?
+			[ "$rc" -eq 3 ] && lab_skip "lab: $3: this system" \
+			    "cannot make a connect time out on loopback"
 			lab_fail "lab: $3 did not start"
 		fi
 		sleep 0.05
@@ -262,7 +268,8 @@ lab_run() {
 	[ -n "$LAB_CONTROL_RESOLVER" ] &&
 	    args+=(--control-resolver "$LAB_CONTROL_RESOLVER")
 	LAB_RUN_RC=0
-	"$NIGHTJAR" "${args[@]}" "$@" > "$LAB_DIR/run.out" \
+	# shellcheck disable=SC2086
+	${NJ_WRAP:-} "$NIGHTJAR" "${args[@]}" "$@" > "$LAB_DIR/run.out" \
 	    2> "$LAB_DIR/run.err" || LAB_RUN_RC=$?
 	if [ "$LAB_RUN_RC" -ne 0 ]; then
 		echo "lab_run: nightjar exited $LAB_RUN_RC:" >&2
@@ -272,7 +279,8 @@ lab_run() {
 }
 
 lab_records() {
-	"$NIGHTJAR" show "$LAB_RESULTS" > "$LAB_RECORDS" \
+	# shellcheck disable=SC2086
+	${NJ_WRAP:-} "$NIGHTJAR" show "$LAB_RESULTS" > "$LAB_RECORDS" \
 	    2> "$LAB_DIR/show.err" || {
 		cat "$LAB_DIR/show.err" >&2
 		lab_fail "nightjar show $LAB_RESULTS failed"

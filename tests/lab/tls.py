@@ -44,7 +44,8 @@ Modes:
                refused, and the port stays reserved
   timeout      a listener with backlog 0 whose accept queue the lab fills:
                further SYNs are dropped and a connect times out (checked at
-               start; tls.py fails when this kernel does not drop them)
+               start; tls.py exits 3 when this kernel does not drop them,
+               and lab.sh then skips the test)
 Options for TLS modes: tls=1.2 (TLS 1.2 only) or tls=1.3 (TLS 1.3 only).
 """
 
@@ -651,7 +652,7 @@ def main():
                 print("tls.py: %s: could not make connects to %s:%d time "
                       "out (accept queue never filled)" %
                       (sp["name"], sp["addr"], port), file=sys.stderr)
-                return 1
+                return 3
         else:
             s.listen(128)
             threading.Thread(target=accept_loop, args=(lab, sp, s),
