@@ -67,7 +67,8 @@ struct daemon {
 	int			 failed;	/* the event loop failed */
 	int			 reload;	/* SIGHUP seen */
 	int			 woke;
-	time_t			 nominal;	/* nominal start of the last round */
+	time_t			 last;		/* nominal start of the last round */
+	time_t			 planned;	/* nominal start of the next one */
 	unsigned long		 rounds;
 };
 
@@ -322,7 +323,11 @@ random_u32(void)
 	return v;
 }
 
-/* The next start (and d->nominal), given the last nominal start. */
+/*
+ * When the next round starts, from the nominal start of the last one
+ * (d->last); its own nominal start goes in d->planned.  Called again
+ * after a reload while waiting: the same round is planned anew.
+ */
 static time_t
 next_start(struct daemon *d)
 {
@@ -332,17 +337,19 @@ next_start(struct daemon *d)
 	unsigned long		 skipped = 0;
 	time_t			 now, n;
 
+	/* Follow a change of the system zone (localtime_r does not). */
+	tzset();
 	if (cfg->jitter_s > 0)
 		jitter = (long)(random_u32() % (uint32_t)(cfg->jitter_s + 1));
 	now = time(NULL);
-	schedule_next(d->gen.sched, d->nominal, jitter, &slot);
+	schedule_next(d->gen.sched, d->last, jitter, &slot);
 	if (slot.nominal > now + slot.interval) {
 		log_warn("the clock went back; rescheduling from now");
-		d->nominal = now;
-		schedule_next(d->gen.sched, d->nominal, jitter, &slot);
+		d->last = now;
+		schedule_next(d->gen.sched, d->last, jitter, &slot);
 	}
 	if (slot.start > now) {
-		d->nominal = slot.nominal;
+		d->planned = slot.nominal;
 		return slot.start;
 	}
 	/* Overrun (or a suspend): start now, skipping missed starts. */
@@ -358,8 +365,22 @@ next_start(struct daemon *d)
 		log_info("the last round overran its interval by %lds%s",
 		    (long)(now - slot.nominal), skipped ? " (skipping the "
 		    "starts it covered)" : "");
-	d->nominal = n;
+	d->planned = n;
 	return now;
+}
+
+static void
+log_next(time_t start)
+{
+	struct tm	tm;
+	char		buf[64];
+	time_t		now = time(NULL);
+
+	if (localtime_r(&start, &tm) == NULL ||
+	    strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S %Z", &tm) == 0)
+		snprintf(buf, sizeof buf, "%lld", (long long)start);
+	log_info("next round at %s (in %lld s)", buf,
+	    (long long)(start > now ? start - now : 0));
 }
 
 static void
@@ -462,14 +483,16 @@ daemon_run(struct config *cfg, int argc, char **argv)
 	    "results in %s", d.gen.targets.n, schedule_describe(d.gen.sched),
 	    cfg->jitter_s, cfg->results);
 
-	d.nominal = start = time(NULL);
+	d.planned = start = time(NULL);
 	for (;;) {
 		if (wait_until(&d, &start) != 0)
 			break;
 		if (start == (time_t)-1) {	/* reloaded while waiting */
 			start = next_start(&d);
+			log_next(start);
 			continue;
 		}
+		d.last = d.planned;
 		run_round(&d);
 		if (d.stop || d.abandon)
 			break;
@@ -479,6 +502,7 @@ daemon_run(struct config *cfg, int argc, char **argv)
 		if (d.reload)
 			reload(&d);
 		start = next_start(&d);
+		log_next(start);
 	}
 	log_info("stopped after %lu rounds", d.rounds);
 	rc = 0;

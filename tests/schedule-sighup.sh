@@ -71,4 +71,36 @@ done
 stop_daemon TERM
 [ "$rc" -eq 0 ] || fail "exit status $rc after SIGTERM, wanted 0"
 no_temp_files "$tmp/results"
+# Nothing else was logged: the broken files' lines, the refusals, the
+# warning about root (a reload while waiting plans the same round again,
+# it does not think the clock went back).
+if grep -v -e 'running as root' -e 'keeping the old' \
+    -e "$tmp/targets.txt" "$tmp/stderr" | grep -q .; then
+	fail "unexpected messages on stderr"
+fi
+# A reload while waiting for the next round plans that round anew: the
+# next start stays an interval after the last one.
+rm -rf "$tmp/results"
+printf '127.0.0.1:%s\n' "$p1" > "$tmp/targets.txt"
+TZ=UTC $NJ run --targets "$tmp/targets.txt" --results "$tmp/results" \
+    --interval 3600 --jitter 0 --timeout 1000 -v 2> "$tmp/stderr" &
+pid=$!
+wait_files "$tmp/results" 1
+printf '127.0.0.1:%s\n127.0.0.1:%s\n' "$p1" "$p2" > "$tmp/targets.txt"
+kill -HUP "$pid"
+wait_grep "$tmp/stderr" 'SIGHUP: 2 targets'
+kill -HUP "$pid"
+for i in $(seq 1 600); do
+	[ "$(grep -c 'SIGHUP: 2 targets' "$tmp/stderr")" -ge 2 ] && break
+	sleep 0.1
+done
+stop_daemon TERM
+[ "$rc" -eq 0 ] || fail "exit status $rc after SIGTERM, wanted 0"
+[ "$(count_files "$tmp/results")" -eq 1 ] || fail "a reload started a round"
+if grep -q 'clock went back' "$tmp/stderr"; then
+	fail "a reload while waiting moved the next round"
+fi
+grep -q 'next round at .*in 3[56][0-9][0-9] s' "$tmp/stderr" ||
+    fail "no next round an interval after the first"
+
 echo "PASS: SIGHUP keeps old targets on errors, takes valid new ones"

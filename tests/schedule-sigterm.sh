@@ -77,4 +77,28 @@ stop_daemon TERM
 no_temp_files "$tmp/r2"
 [ "$(count_files "$tmp/r2")" -eq 0 ] || fail "an abandoned round was written"
 grep -q 'abandon' "$tmp/stderr" || fail "no log of the abandoned round"
-echo "PASS: SIGTERM finishes or abandons the round in flight"
+# 3. Rounds longer than the interval (each handshake stalls for the
+# timeout): the next one waits for the last to end, never overlapping.
+TZ=UTC $NJ run --targets "$tmp/targets.txt" --results "$tmp/r3" \
+    --interval 1 --jitter 0 --timeout 1200 -v 2> "$tmp/stderr" &
+pid=$!
+wait_files "$tmp/r3" 3
+stop_daemon TERM
+[ "$rc" -eq 0 ] || fail "exit status $rc after SIGTERM, wanted 0"
+no_temp_files "$tmp/r3"
+grep -q 'overran its interval' "$tmp/stderr" || fail "no overrun logged"
+$NJ show "$tmp/r3" > "$tmp/records.jsonl"
+python3 - "$tmp/records.jsonl" <<'PY' || fail "rounds overlapped"
+import json, sys, datetime
+def ms(s):
+    t = datetime.datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%fZ")
+    return t.replace(tzinfo=datetime.timezone.utc).timestamp() * 1000
+recs = sorted((json.loads(l) for l in open(sys.argv[1])),
+              key=lambda r: r["start_time"])
+assert len(recs) >= 3 and len({r["run_id"] for r in recs}) == len(recs)
+for a, b in zip(recs, recs[1:]):
+    end = ms(a["start_time"]) + a["runtime_ms"]
+    assert ms(b["start_time"]) >= end, (a["start_time"], a["runtime_ms"],
+                                        b["start_time"])
+PY
+echo "PASS: SIGTERM finishes or abandons the round in flight; no overlap"
