@@ -361,10 +361,9 @@ next_start(struct daemon *d)
 		n = s2.nominal;
 		skipped++;
 	}
-	if (slot.nominal < now)
-		log_info("the last round overran its interval by %lds%s",
-		    (long)(now - slot.nominal), skipped ? " (skipping the "
-		    "starts it covered)" : "");
+	log_info("the last round overran its interval (by %lds)%s",
+	    (long)(now - slot.nominal), skipped ? "; skipping the starts it "
+	    "covered" : "");
 	d->planned = n;
 	return now;
 }
