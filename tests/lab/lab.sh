@@ -73,7 +73,7 @@
 #   LAB_TLS_LOG         $LAB_DIR/tls.log: "NAME sni=SNI|- EVENT" a connection
 #   LAB_DIR/dns-NAME.log  "udp|tcp QNAME QTYPE ACTION" a query
 #   LAB_TIMEOUT*        --timeout for lab_run (3000: a loaded machine runs
-#                       the python servers slowly)
+#                       the python servers slowly; 20000 when NJ_WRAP is set)
 #   LAB_ICA*            --interception-cas ($top_srcdir/targets/interception-cas)
 #   NIGHTJAR*           the probe ($top_builddir/probe/nightjar)
 #   NJ_WRAP*            command prefix for nightjar (tests/valgrind-wrap.sh
@@ -83,7 +83,11 @@
 : "${top_builddir:=$top_srcdir}"
 LAB_LIB="$top_srcdir/tests/lab"
 : "${NIGHTJAR:=$top_builddir/probe/nightjar}"
-: "${LAB_TIMEOUT:=3000}"
+if [ -n "${NJ_WRAP:-}" ]; then
+	: "${LAB_TIMEOUT:=20000}"	# valgrind: the probe runs ~50 times slower
+else
+	: "${LAB_TIMEOUT:=3000}"
+fi
 : "${LAB_ICA:=$top_srcdir/targets/interception-cas}"
 : "${LAB_NAMES:=}"
 LAB_DIR=
