@@ -145,9 +145,12 @@ cmd_run(int argc, char **argv)
 		return rc > 0 ? 0 : 2;
 	}
 	if (!cfg.once) {
-		status = daemon_run(&cfg, argc, argv);
+		status = daemon_run(&cfg, argc, argv);	/* warns as root too */
 		goto out;
 	}
+	if (geteuid() == 0)
+		log_warn("running as root: nightjar needs no privileges; run "
+		    "it as an ordinary user");
 	if (run_load_targets(&cfg, &targets) != 0)
 		goto out;
 
