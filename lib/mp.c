@@ -759,8 +759,8 @@ v_value(const msgpack_object *o, const struct vkey *k)
 				if (c != '-')
 					return 0;
 			} else if (!((c >= '0' && c <= '9') ||
-			    (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
-				return 0;
+			    (c >= 'a' && c <= 'f')))
+				return 0;	/* lower case: one spelling per id */
 		}
 		return 1;
 	case V_TIME:

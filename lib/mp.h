@@ -61,10 +61,10 @@ int	mp_unpack_one(msgpack_unpacked *u, const char *data, size_t len,
 
 /*
  * Check a decoded record has CONTRACT's required keys with the right
- * types (each exactly once; ids are UUIDs, start_time RFC 3339, ports
- * 1-65535, durations finite and >= 0, status/method/role/query_type from
- * the contract's lists, cert hashes 64 hex digits).  Extra keys are not
- * examined.  0, or -1 with a reason ("tls[0].port: bad value") in err.
+ * types (each exactly once; ids are lower-case UUIDs, start_time
+ * RFC 3339, ports 1-65535, durations finite and >= 0, status, method,
+ * role and query_type from the contract's lists, cert hashes 64 hex
+ * digits).  Extra keys are not examined.  0, or -1 with a reason ("tls[0].port: bad value") in err.
  */
 int	mp_record_validate(const msgpack_object *, char *err, size_t errlen);
 

@@ -514,6 +514,10 @@ static void r_baduuid(msgpack_packer *pk)
 {
 	r_strv(pk, "zzzzzzzz-zzzz-4zzz-8zzz-zzzzzzzzzzzz");
 }
+static void r_upperuuid(msgpack_packer *pk)
+{
+	r_strv(pk, "0A1B2C3D-0000-4000-8000-00000000000F");
+}
 static void r_nul(msgpack_packer *pk)
 {
 	msgpack_pack_str(pk, 3);
@@ -537,6 +541,7 @@ START_TEST(validate_rejects)
 		{ "schema", r_int, 0, "schema" },
 		{ "id", r_baduuid, 0, "id: bad value" },
 		{ "id", r_int, 0, "id: bad value" },
+		{ "id", r_upperuuid, 0, "id: bad value" },
 		{ "id", NULL, 1, "id: duplicate key" },
 		{ "run_id", r_empty, 0, "run_id" },
 		{ "probe_id", r_empty, 0, "probe_id" },
