@@ -354,7 +354,11 @@ next_start(struct daemon *d)
 	}
 	/* Overrun (or a suspend): start now, skipping missed starts. */
 	n = slot.nominal;
-	while (skipped < 1000000) {
+	if (now - n > 2 * 86400) {	/* long asleep: start afresh */
+		n = now;
+		skipped = 1;
+	}
+	while (n < now && skipped < 1000000) {
 		schedule_next(d->gen.sched, n, 0, &s2);
 		if (s2.nominal > now)
 			break;
@@ -460,9 +464,7 @@ daemon_run(struct config *cfg, int argc, char **argv)
 		log_error("event_base_new failed");
 		return 1;
 	}
-	if (gen_build(&d, &d.gen, cfg, 0) != 0)
-		goto out;
-
+	/* Signals first: a stop during the set-up still exits 0. */
 	d.ev_term = evsignal_new(d.base, SIGTERM, on_signal, &d);
 	d.ev_int = evsignal_new(d.base, SIGINT, on_signal, &d);
 	d.ev_hup = evsignal_new(d.base, SIGHUP, on_signal, &d);
@@ -478,6 +480,10 @@ daemon_run(struct config *cfg, int argc, char **argv)
 		goto out;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	if (gen_build(&d, &d.gen, cfg, 0) != 0) {
+		rc = 2;
+		goto out;
+	}
 	log_info("measuring %zu targets, schedule %s, jitter up to %lds, "
 	    "results in %s", d.gen.targets.n, schedule_describe(d.gen.sched),
 	    cfg->jitter_s, cfg->results);
@@ -487,8 +493,12 @@ daemon_run(struct config *cfg, int argc, char **argv)
 		if (wait_until(&d, &start) != 0)
 			break;
 		if (start == (time_t)-1) {	/* reloaded while waiting */
-			start = next_start(&d);
-			log_next(start);
+			if (d.last == 0)	/* before the first round */
+				d.planned = start = time(NULL);
+			else {
+				start = next_start(&d);
+				log_next(start);
+			}
 			continue;
 		}
 		d.last = d.planned;
