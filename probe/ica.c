@@ -96,10 +96,9 @@ ica_load_dir(const char *dir, struct ica **out, size_t *n)
 
 	*out = NULL;
 	*n = 0;
-	if ((count = scandir(dir, &names, ica_select, alphasort)) < 0) {
-		log_error("%s: %s", dir, strerror(errno));
+	/* The caller reports it (errno is kept): it knows how bad it is. */
+	if ((count = scandir(dir, &names, ica_select, alphasort)) < 0)
 		return -1;
-	}
 	for (i = 0; i < count; i++) {
 		xasprintf(&path, "%s/%s", dir, names[i]->d_name);
 		ica_load_file(path, &cas, &n_cas);

@@ -27,7 +27,10 @@ struct verdict_ctx {
 void	verdict_decide(const struct record *, const struct verdict_ctx *,
 	    struct rec_verdict *out);
 
-/* Load every PEM certificate in DIR; -1 when DIR cannot be read. */
+/*
+ * Load every certificate of every *.pem file in DIR (files that hold none
+ * are warned about); -1 with errno set when DIR cannot be read.
+ */
 int	ica_load_dir(const char *dir, struct ica **out, size_t *n);
 void	ica_free(struct ica *, size_t n);
 
