@@ -51,7 +51,7 @@ config_init(struct config *c)
 	c->control_sni = xstrdup("example.org");
 	c->max_spool_mb = 512;
 	c->rate = 0;
-	c->per_address = 0;
+	c->per_address = 4;
 }
 
 void
@@ -252,9 +252,9 @@ static const struct opt_def defs[] = {
 	{ "rate", O_RATE, K_LONG, 0, 0, 1000000, "N",
 	  "targets started per second; 0 = no limit (default)" },
 	{ "per-address", O_PER_ADDRESS, K_LONG, 0, 0, 100000, "N",
-	  "connections at once to one address; 0 = no limit (default)" },
+	  "connections at once to one address; 0 = no limit (default: 4)" },
 	{ "resume", O_RESUME, K_FLAG, 0, 0, 0, NULL,
-	  "continue an interrupted round instead of starting over" },
+	  "with --once --campaign: skip the targets the campaign already measured" },
 	{ "once", O_ONCE, K_FLAG, 0, 0, 0, NULL,
 	  "measure one round, then exit" },
 	{ "config", O_CONFIG, K_STR, 1, 0, 0, "FILE",

@@ -37,7 +37,7 @@ struct config {
 	long		 max_spool_mb;	/* 512 */
 	long		 rate;		/* --rate N targets/s, 0 = unlimited */
 	long		 per_address;	/* connections at once per address,
-					   0 = no limit */
+					   0 = no limit (4) */
 	int		 once;
 	int		 resume;
 	int		 verbose;	/* -v count */

@@ -4,7 +4,9 @@
  * list with at most --concurrency targets in flight on one event loop.
  * Each finished target gets its verdict and is packed at once (the
  * record is freed); the packed records are spooled at the end of the
- * round, or in chunks when a round grows large.
+ * round, or in chunks when a round grows large or is a campaign's
+ * (campaign.c: every 1,000 records or 10 s).  --rate paces the starts;
+ * --per-address (addrlimit.c) the connections.
  */
 #include <sys/resource.h>
 
@@ -15,6 +17,8 @@
 
 #include <msgpack.h>
 
+#include "addrlimit.h"
+#include "campaign.h"
 #include "dns.h"
 #include "engine.h"
 #include "log.h"
@@ -24,9 +28,6 @@
 #include "util.h"
 #include "verdict.h"
 #include "xmalloc.h"
-
-/* Spool a chunk once this many bytes of records are waiting. */
-#define ENGINE_CHUNK_BYTES	(4 * 1024 * 1024)
 
 struct engine {
 	struct event_base	 *base;
@@ -41,6 +42,7 @@ struct engine {
 	size_t			  concurrency;
 	struct measure_env	  env;
 	struct verdict_ctx	  vctx;
+	struct addrlimit	 *limit;	/* --per-address */
 };
 
 struct round {
@@ -58,7 +60,10 @@ struct round {
 	msgpack_sbuffer		 sbuf;
 	msgpack_packer		 pk;
 	size_t			 n_packed;	/* records in sbuf */
+	double			 last_flush;
 	struct event		*done_ev;
+	struct campaign_rate	 rate;		/* --rate */
+	struct event		*rate_ev;
 };
 
 static void	round_fill(struct round *);
@@ -150,6 +155,10 @@ engine_new(struct event_base *base, const struct config *cfg)
 	e->vctx.cas = e->cas;
 	e->vctx.n_cas = e->n_cas;
 	e->vctx.control_sni = cfg->control_sni;
+	if (cfg->per_address > 0) {
+		e->limit = addrlimit_new(base, (size_t)cfg->per_address);
+		e->env.limit = e->limit;
+	}
 
 	free(ca_file);
 	free(ica_dir);
@@ -175,6 +184,7 @@ engine_free(struct engine *e)
 	tls_ctx_free(e->tls);
 	ica_free(e->cas, e->n_cas);
 	free(e->probe_id);
+	addrlimit_free(e->limit);
 	free(e);
 }
 
@@ -182,12 +192,14 @@ engine_free(struct engine *e)
 static void
 round_spool(struct round *r)
 {
+	r->last_flush = util_mono_ms();
 	if (r->n_packed == 0)
 		return;
 	if (spool_write(r->e->cfg->results, NULL, r->sbuf.data,
-	    r->sbuf.size) == 0)
+	    r->sbuf.size) == 0) {
 		r->stats.n_written += r->n_packed;
-	else
+		r->stats.n_files++;
+	} else
 		log_error("%zu records lost: the spool cannot be written",
 		    r->n_packed);
 	msgpack_sbuffer_clear(&r->sbuf);
@@ -212,6 +224,7 @@ round_check_end(struct round *r)
 	if (!r->stopping && r->next < r->targets->n)
 		return;
 	r->finished = 1;
+	evtimer_del(r->rate_ev);
 	round_spool(r);
 	r->stats.elapsed_ms = util_mono_ms() - r->t0;
 	/* From the loop, so that the callback may free the round. */
@@ -233,13 +246,49 @@ round_measure_cb(struct measure *m, struct record *rec, void *arg)
 	if ((size_t)rec->verdict.status < sizeof r->stats.by_status /
 	    sizeof r->stats.by_status[0])
 		r->stats.by_status[rec->verdict.status]++;
+	if ((size_t)rec->verdict.status < sizeof r->stats.by_method /
+	    sizeof r->stats.by_method[0] && (size_t)rec->verdict.method <
+	    sizeof r->stats.by_method[0] / sizeof r->stats.by_method[0][0])
+		r->stats.by_method[rec->verdict.status][rec->verdict.method]++;
 	record_pack(rec, &r->pk);
 	record_free(rec);
 	r->n_packed++;
 	r->stats.n_done++;
 	r->in_flight--;
-	if (r->sbuf.size >= ENGINE_CHUNK_BYTES)
+	if (campaign_flush_due(e->cfg->campaign != NULL, r->n_packed,
+	    r->sbuf.size, util_mono_ms() - r->last_flush))
 		round_spool(r);
+	round_fill(r);
+	round_check_end(r);
+}
+
+/* --rate: the next start once the bucket has a token again. */
+static int
+round_rate_wait(struct round *r)
+{
+	struct timeval	tv;
+	long		wait;
+
+	if (r->e->cfg->rate <= 0)
+		return 0;
+	if (evtimer_pending(r->rate_ev, NULL))
+		return 1;
+	if ((wait = (long)campaign_rate_take(&r->rate, util_mono_ms())) <= 0)
+		return 0;
+	wait++;			/* rounding: never wake before the token */
+	tv.tv_sec = wait / 1000;
+	tv.tv_usec = (wait % 1000) * 1000;
+	evtimer_add(r->rate_ev, &tv);
+	return 1;
+}
+
+static void
+round_rate_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct round	*r = arg;
+
+	(void)fd;
+	(void)what;
 	round_fill(r);
 	round_check_end(r);
 }
@@ -251,6 +300,8 @@ round_fill(struct round *r)
 
 	while (!r->stopping && r->in_flight < r->e->concurrency &&
 	    r->next < r->targets->n) {
+		if (round_rate_wait(r))
+			break;
 		t = &r->targets->v[r->next++];
 		r->in_flight++;
 		measure_start(&r->e->env, t, round_measure_cb, r);
@@ -274,6 +325,10 @@ round_start(struct engine *e, const struct targets *targets,
 	msgpack_sbuffer_init(&r->sbuf);
 	msgpack_packer_init(&r->pk, &r->sbuf, msgpack_sbuffer_write);
 	r->done_ev = event_new(e->base, -1, 0, round_done_ev_cb, r);
+	r->last_flush = r->t0;
+	r->rate_ev = evtimer_new(e->base, round_rate_cb, r);
+	if (e->cfg->rate > 0)
+		campaign_rate_init(&r->rate, (double)e->cfg->rate, r->t0);
 	round_fill(r);
 	round_check_end(r);
 	return r;
@@ -285,6 +340,7 @@ round_stop(struct round *r)
 	if (r->stopping)
 		return;
 	r->stopping = 1;
+	evtimer_del(r->rate_ev);
 	round_check_end(r);
 }
 
@@ -306,6 +362,7 @@ round_free(struct round *r)
 		abort();
 	}
 	event_free(r->done_ev);
+	event_free(r->rate_ev);
 	msgpack_sbuffer_destroy(&r->sbuf);
 	free(r);
 }

@@ -25,7 +25,9 @@ struct round_stats {
 	size_t	 n_targets;
 	size_t	 n_done;
 	size_t	 by_status[STATUS_ERROR + 1];
+	size_t	 by_method[STATUS_ERROR + 1][METHOD_TLS_MITM + 1];
 	size_t	 n_written;		/* records spooled */
+	size_t	 n_files;		/* spool files written */
 	double	 elapsed_ms;
 };
 

@@ -36,6 +36,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "addrlimit.h"
 #include "dns.h"
 #include "log.h"
 #include "measure.h"
@@ -63,6 +64,8 @@ struct mconn {
 	struct bufferevent	*bev;
 	double			 t0;
 	double			 deadline;	/* retry: connect + handshake */
+	int			 slot;		/* holds a per-address slot */
+	struct addrlimit_wait	*wait;		/* in line for one */
 };
 
 #define NO_IDX	((size_t)-1)
@@ -168,6 +171,8 @@ conn_free(struct mconn *c)
 			break;
 		}
 	}
+	if (c->wait != NULL)
+		addrlimit_cancel(c->wait);
 	if (c->ev != NULL)
 		event_free(c->ev);
 	if (c->timer != NULL)
@@ -176,6 +181,8 @@ conn_free(struct mconn *c)
 		bufferevent_free(c->bev);	/* frees the SSL, closes fd */
 	if (c->fd != -1)
 		close(c->fd);
+	if (c->slot)
+		addrlimit_release(c->m->env->limit, c->ip);
 	free(c);
 }
 
@@ -387,13 +394,33 @@ conn_connect_cb(evutil_socket_t fd, short what, void *arg)
 	conn_tls(c);
 }
 
-/* A non-blocking connect; may fail (and end c) before returning. */
+/* --per-address: a slot was handed over, the connect starts now. */
+static void
+conn_slot_cb(void *arg)
+{
+	struct mconn	*c = arg;
+
+	c->wait = NULL;
+	c->slot = 1;
+	conn_connect(c);
+}
+
+/*
+ * A non-blocking connect; may fail (and end c) before returning.  With a
+ * per-address limit it first waits for a slot (the deadline starts after).
+ */
 static void
 conn_connect(struct mconn *c)
 {
 	struct measure	*m = c->m;
 	struct timeval	 tv;
 
+	if (m->env->limit != NULL && !c->slot) {
+		if (!addrlimit_take(m->env->limit, c->ip, conn_slot_cb, c,
+		    &c->wait))
+			return;
+		c->slot = 1;
+	}
 	c->t0 = util_mono_ms();
 	c->deadline = c->t0 + (double)m->env->timeout_ms;
 	if (c->ss.ss_family == AF_UNSPEC) {

@@ -15,6 +15,7 @@
 #include "record.h"
 #include "targets.h"
 
+struct addrlimit;
 struct dns_resolver;
 struct tls_ctx;
 
@@ -30,6 +31,7 @@ struct measure_env {
 	struct tls_ctx		 *tls;
 	long			  timeout_ms;	/* each step */
 	const char		 *control_sni;	/* NULL: no retry */
+	struct addrlimit	 *limit;	/* per address; NULL: none */
 };
 
 struct measure;

@@ -11,11 +11,13 @@
 
 #include <event2/event.h>
 
+#include "campaign.h"
 #include "commands.h"
 #include "config.h"
 #include "daemon.h"
 #include "engine.h"
 #include "log.h"
+#include "progress.h"
 #include "targets.h"
 #include "upload.h"
 #include "xmalloc.h"
@@ -24,8 +26,7 @@ struct run {
 	struct event_base	*base;
 	struct round		*round;
 	int			 round_done;
-	struct event		*progress;
-	int			 tty;
+	struct progress		*progress;
 };
 
 /* Load every --targets file (or the default list); -1 on a usage error. */
@@ -57,36 +58,14 @@ run_load_targets(const struct config *cfg, struct targets *t)
 }
 
 static void
-run_progress_print(struct run *run, int last)
-{
-	const struct round_stats	*st = round_get_stats(run->round);
-
-	fprintf(stderr, "\r\033[K%zu/%zu measured, %zu ok, %zu blocked, "
-	    "%zu intercepted, %zu anomaly", st->n_done, st->n_targets,
-	    st->by_status[STATUS_OK], st->by_status[STATUS_BLOCKED],
-	    st->by_status[STATUS_INTERCEPTED], st->by_status[STATUS_ANOMALY]);
-	if (last)
-		fprintf(stderr, "\r\033[K");
-	fflush(stderr);
-}
-
-static void
-run_progress_cb(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	run_progress_print(arg, 0);
-}
-
-static void
 run_round_done(struct round *r, void *arg)
 {
 	struct run	*run = arg;
 
 	(void)r;
 	run->round_done = 1;
-	if (run->progress != NULL)
-		event_del(run->progress);
+	progress_free(run->progress);
+	run->progress = NULL;
 	event_base_loopexit(run->base, NULL);
 }
 
@@ -101,17 +80,20 @@ run_signal_cb(evutil_socket_t sig, short what, void *arg)
 		round_stop(run->round);
 }
 
-static void
-run_summary(const struct round_stats *st)
+/* --resume: drop the targets this campaign already measured. */
+static int
+run_resume(const struct config *cfg, struct targets *t)
 {
-	enum verdict_status	s;
+	size_t	total = t->n;
+	long	skipped;
 
-	log_info("measured %zu of %zu targets in %.2f s, %zu records "
-	    "spooled", st->n_done, st->n_targets, st->elapsed_ms / 1000.0,
-	    st->n_written);
-	for (s = STATUS_OK; s <= STATUS_ERROR; s++)
-		fprintf(stderr, "%s: %zu\n", verdict_status_name(s),
-		    st->by_status[s]);
+	if ((skipped = campaign_resume(cfg->results, cfg->campaign, t)) < 0)
+		return -1;
+	if (!cfg->quiet)
+		fprintf(stderr, "nightjar: resuming campaign %s: %ld of %zu "
+		    "targets already measured, %zu to go\n", cfg->campaign,
+		    skipped, total, t->n);
+	return 0;
 }
 
 /* Upload after the round; records a collector refuses stay pending. */
@@ -134,7 +116,6 @@ cmd_run(int argc, char **argv)
 	struct engine	*engine = NULL;
 	struct event	*sigint = NULL, *sigterm = NULL;
 	struct run	 run;
-	struct timeval	 tv = { 0, 250 * 1000 };
 	int		 rc, status = 2;
 
 	memset(&run, 0, sizeof run);
@@ -151,6 +132,10 @@ cmd_run(int argc, char **argv)
 	if (geteuid() == 0)
 		log_warn("running as root: nightjar needs no privileges; run "
 		    "it as an ordinary user");
+	if (cfg.resume && cfg.campaign == NULL) {
+		log_error("--resume needs --campaign NAME");
+		goto out;
+	}
 	if (run_load_targets(&cfg, &targets) != 0)
 		goto out;
 
@@ -162,40 +147,39 @@ cmd_run(int argc, char **argv)
 	}
 	if ((engine = engine_new(run.base, &cfg)) == NULL)
 		goto out;
+	if (cfg.resume && run_resume(&cfg, &targets) != 0) {
+		status = 1;
+		goto out;
+	}
 
 	sigint = evsignal_new(run.base, SIGINT, run_signal_cb, &run);
 	sigterm = evsignal_new(run.base, SIGTERM, run_signal_cb, &run);
 	evsignal_add(sigint, NULL);
 	evsignal_add(sigterm, NULL);
-	run.tty = isatty(STDERR_FILENO) && !cfg.quiet;
-	if (run.tty) {
-		run.progress = event_new(run.base, -1, EV_PERSIST,
-		    run_progress_cb, &run);
-		event_add(run.progress, &tv);
-	}
-
 	run.round = round_start(engine, &targets, run_round_done, &run);
+	if (!cfg.quiet && !run.round_done)
+		run.progress = progress_new(run.base, run.round,
+		    isatty(STDERR_FILENO));
 	while (!run.round_done) {
 		if (event_base_dispatch(run.base) != 0) {
 			log_error("event loop failed");
 			break;
 		}
 	}
-	if (run.tty)
-		run_progress_print(&run, 1);
+	progress_free(run.progress);
+	run.progress = NULL;
 	if (!run.round_done) {
 		status = 1;
 		goto out;
 	}
-	run_summary(round_get_stats(run.round));
+	progress_summary(stderr, round_get_stats(run.round));
 	round_free(run.round);
 	run.round = NULL;
 	if (cfg.collectors.n > 0)
 		run_upload(&run, &cfg);
 	status = 0;	/* measured, whatever the upload did */
 out:
-	if (run.progress != NULL)
-		event_free(run.progress);
+	progress_free(run.progress);
 	if (sigint != NULL)
 		event_free(sigint);
 	if (sigterm != NULL)
