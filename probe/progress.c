@@ -1,9 +1,12 @@
 /*
  * Progress of a `run --once` round and its summary table.
  */
+#include <sys/ioctl.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "progress.h"
 #include "util.h"
@@ -61,6 +64,7 @@ static void
 progress_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct progress	*p = arg;
+	struct winsize	 ws;
 	char		 line[256];
 
 	(void)fd;
@@ -68,6 +72,10 @@ progress_cb(evutil_socket_t fd, short what, void *arg)
 	progress_format(line, sizeof line, round_get_stats(p->round),
 	    util_mono_ms() - p->t0);
 	if (p->tty) {
+		/* One screen line, or \r cannot take it back. */
+		if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 &&
+		    ws.ws_col > 1 && ws.ws_col <= sizeof line)
+			line[ws.ws_col - 1] = '\0';
 		fprintf(stderr, "\r\033[K%s", line);
 		fflush(stderr);
 		p->shown = 1;

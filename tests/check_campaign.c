@@ -123,6 +123,7 @@ START_TEST(resume_skips_measured)
 	/* sent: one of ours */
 	xasprintf(&sent, "%s/sent", dir);
 	spool_records(sent, "2.msgpack", "cmp", h2, p2, 1);
+	free(sent);
 	/* another campaign, and none: not ours */
 	spool_records(dir, "3.msgpack", "other", h3, p3, 2);
 	spool_records(dir, "4.msgpack", NULL, h3, p3, 2);
