@@ -14,9 +14,11 @@
 #     --concurrency 1000 with the default --per-address 4 (DNS A+AAAA,
 #     connect, full handshake with SNI, chain verification, records
 #     spooled in chunks).
-# Prints targets/s for each, nightjar's ratio to each, and peak RSS, with
-# the load average before and after (the figures mean little on a busy
-# machine).
+# Prints targets/s for each, nightjar's ratio to each, peak RSS, and the
+# client's CPU time per target (user + system; the server's is the same
+# per handshake for all three), with the load average before and after:
+# on a busy machine the rates say more about the share of CPU each process
+# got than about the program, the CPU per target less so.
 #
 # usage: bench/campaign.sh [NAMES] [S_TIME_SECONDS] [ADDRS]
 #   NIGHTJAR=path/to/nightjar (default: ./probe/nightjar of the build tree)
@@ -44,7 +46,8 @@ echo "server: nginx $(nginx -v 2>&1 | sed 's/.*\///'), one worker on $naddrs add
 
 # --- two openssl s_time -new at once --------------------------------------
 bench_stime "$stime_secs" "${addrs[0]}"
-echo "openssl s_time -new x2: $stime_rate handshakes/s ($stime_n in ${stime_wall}s), peak RSS $((stime_rss / 1024)) MB each"
+per() { awk -v c="$1" -v n="$2" 'BEGIN { r = 0; if (n > 0) r = 1000 * c / n; printf "%.2f", r }'; }
+echo "openssl s_time -new x2: $stime_rate handshakes/s ($stime_n in ${stime_wall}s), peak RSS $((stime_rss / 1024)) MB each, CPU $(per "$stime_cpu" "$stime_n") ms/handshake"
 
 # --- nmap ssl-cert over the addresses -------------------------------------
 bench_timed nmap nmap -n -Pn -sT -p "$tls_port" --script ssl-cert \
@@ -54,7 +57,8 @@ nmap_rss=$rss
 nmap_certs=$(grep -c "ssl-cert: Subject: commonName=bench.test" \
     "$tmp/nmap.out" || true)
 nmap_rate=$(awk -v n="$naddrs" -v w="$nmap_wall" 'BEGIN { printf "%.1f", n / w }')
-echo "nmap -sT --script ssl-cert: $naddrs addresses in ${nmap_wall}s = $nmap_rate targets/s ($nmap_certs certificates), peak RSS $((nmap_rss / 1024)) MB"
+nmap_cpu=$cpu
+echo "nmap -sT --script ssl-cert: $naddrs addresses in ${nmap_wall}s = $nmap_rate targets/s ($nmap_certs certificates), peak RSS $((nmap_rss / 1024)) MB, CPU $(per "$nmap_cpu" "$naddrs") ms/target"
 
 # --- nightjar -------------------------------------------------------------
 bench_timed nightjar "$nightjar" run --once --campaign bench \
@@ -67,7 +71,8 @@ nj_rss=$rss
 ok=$(awk -F': ' '$1 == "ok" { print $2 }' "$tmp/run.err")
 files=$(find "$tmp/results" -maxdepth 1 -name '*.msgpack' | wc -l)
 nj_rate=$(awk -v n="$names" -v w="$nj_wall" 'BEGIN { printf "%.1f", n / w }')
-echo "nightjar --concurrency 1000: $names names in ${nj_wall}s = $nj_rate targets/s (ok: ${ok:-?}, $files spool files), peak RSS $((nj_rss / 1024)) MB"
+nj_cpu=$cpu
+echo "nightjar --concurrency 1000: $names names in ${nj_wall}s = $nj_rate targets/s (ok: ${ok:-?}, $files spool files), peak RSS $((nj_rss / 1024)) MB, CPU $(per "$nj_cpu" "$names") ms/target"
 if [ "${ok:-0}" != "$names" ]; then
 	echo "  (not every target was ok; stderr:)"
 	sed 's/^/  /' "$tmp/run.err" | tail -9

@@ -12,9 +12,11 @@
 #	                                     # $dns_port, $tmp/targets.txt
 #	bench_wait ADDR                      # nginx and dnsmasq answer
 #	bench_stime SECS ADDR                # $stime_rate, $stime_n,
-#	                                     # $stime_wall, $stime_rss (KiB)
+#	                                     # $stime_wall, $stime_rss (KiB),
+#	                                     # $stime_cpu (s, both)
 #	bench_timed LABEL CMD...             # /usr/bin/time -v into
-#	                                     # $tmp/time.LABEL; $wall, $rss (KiB)
+#	                                     # $tmp/time.LABEL; $wall, $rss (KiB),
+#	                                     # $cpu (user + system s)
 #
 # Variables: $here (source tree), $nightjar (NIGHTJAR or the build's).
 
@@ -173,6 +175,8 @@ $(cat "$tmp/stime1.out" "$tmp/stime2.out" | awk -v w="$t0 $t1" '
 EOF
 	stime_rss=$(awk -F': ' '/Maximum resident set size/ { print $2 }' \
 	    "$tmp/time.stime1")
+	stime_cpu=$(cat "$tmp/time.stime1" "$tmp/time.stime2" |
+	    awk -F': ' '/(User|System) time/ { s += $2 } END { print s }')
 }
 
 # Run CMD under /usr/bin/time -v: $wall (s) and $rss (KiB) of LABEL.
@@ -184,5 +188,7 @@ bench_timed() {
 	    s = 0; for (i = 1; i <= n; i++) s = s * 60 + a[i]; print s }' \
 	    "$tmp/time.$label")
 	rss=$(awk -F': ' '/Maximum resident set size/ { print $2 }' \
+	    "$tmp/time.$label")
+	cpu=$(awk -F': ' '/(User|System) time/ { s += $2 } END { print s }' \
 	    "$tmp/time.$label")
 }
