@@ -459,6 +459,32 @@ add_answer(struct rec_dns *d, enum rec_answer_type type, const char *value,
 	a->ttl = ttl;
 }
 
+/*
+ * Octets of a name from ares_expand_name() on the wire, where RFC 1035
+ * allows 255 at most: every character or escape ("\.", "\DDD") is one
+ * octet, a dot stands for the next label's length octet, plus the first
+ * length octet and the root label.
+ */
+static size_t
+dns_name_wire_len(const char *s)
+{
+	size_t	n = 0;
+
+	if (*s == '\0')
+		return 1;
+	while (*s != '\0') {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '9' &&
+		    s[2] != '\0' && s[3] != '\0')
+			s += 4;
+		else if (s[0] == '\\' && s[1] != '\0')
+			s += 2;
+		else
+			s++;
+		n++;
+	}
+	return n + 2;
+}
+
 /* Walk the answer section for CNAME records; -1 on a malformed reply. */
 static int
 dns_cnames(struct rec_dns *d, const unsigned char *abuf, int alen)
@@ -502,6 +528,10 @@ dns_cnames(struct rec_dns *d, const unsigned char *abuf, int alen)
 			if (ares_expand_name(p, abuf, alen, &name, &enclen) !=
 			    ARES_SUCCESS)
 				return -1;
+			if (dns_name_wire_len(name) > 255) {
+				ares_free_string(name);
+				return -1;
+			}
 			add_answer(d, ANSWER_CNAME, name, ttl);
 			ares_free_string(name);
 			n++;

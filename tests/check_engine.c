@@ -362,6 +362,25 @@ START_TEST(reply_hostile)
 	ck_assert_str_eq(d->failure, "dns_server_misbehaving");
 	record_free(rec);
 
+	/* A CNAME target of 300 octets (RFC 1035: 255 at most). */
+	reply_start(&p, "x.test", DNS_TYPE_A, 0, 1);
+	put16(&p, 0xc00c);
+	put16(&p, 5);
+	put16(&p, 1);
+	put32(&p, 60);
+	put16(&p, 5 * 60 + 1);
+	for (cut = 0; cut < 5; cut++) {
+		put(&p, "\073", 1);
+		put(&p, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+		    59);
+	}
+	put(&p, "", 1);
+	d = new_dns(&rec, DNS_TYPE_A);
+	dns_fill(d, ARES_SUCCESS, p.b, (int)p.n);
+	ck_assert_str_eq(d->failure, "dns_server_misbehaving");
+	ck_assert_uint_eq(d->n_answers, 0);
+	record_free(rec);
+
 	/* rdlength running past the end. */
 	reply_start(&p, "x.test", DNS_TYPE_A, 0, 1);
 	put16(&p, 0xc00c);
