@@ -8,7 +8,7 @@
       spec lines for the benchmark: H hosts (default 50) measured every 15
       minutes until N records (default 1000000); every fifth host is
       reset 18:00-24:00 local, every seventh is slow 20:00-22:00
-  report-gen.py db FILE.msgpack... --db DB
+  report-gen.py db FILE.msgpack|DIR... --db DB
       split record files (concatenated msgpack maps) and store each record
       in a collector-shaped SQLite table measurements(..., record BLOB)
 
@@ -17,6 +17,7 @@ Monday 2026-11-02 00:00 local, 3 s after the round start, and a fixed-seed
 generator for the random failures.  Standard library only.
 """
 import datetime
+import os
 import sqlite3
 import struct
 import sys
@@ -191,7 +192,14 @@ def skip(b, i):
     raise ValueError("bad msgpack byte 0x%02x" % c)
 
 
-def db(files, path):
+def db(paths, path):
+    files = []
+    for p in paths:
+        if os.path.isdir(p):
+            files += sorted(os.path.join(p, f) for f in os.listdir(p)
+                            if f.endswith(".msgpack") and f[0] != ".")
+        else:
+            files.append(p)
     con = sqlite3.connect(path)
     con.execute("CREATE TABLE IF NOT EXISTS measurements(id TEXT PRIMARY "
                 "KEY, probe_id TEXT, received_at TEXT, start_time TEXT, "
