@@ -19,7 +19,9 @@
  *    answered when either query gave an address, so a missing AAAA is not
  *    blocking).  A resolver that failed is blocked when the control
  *    resolver answered, down when the control says the name does not
- *    resolve (NXDOMAIN, SERVFAIL, no answer), an anomaly otherwise.  A
+ *    resolve (NXDOMAIN, SERVFAIL, no answer), an anomaly otherwise; a
+ *    failure with no method of its own (a malformed or misbehaving
+ *    reply) is dns_inconsistent when the control answered.  A
  *    resolver whose answer neither overlaps the control's nor leads to a
  *    handshake trusted for the host lied: dns_bogon when one of its
  *    addresses is a bogon and the control's are not, dns_inconsistent
@@ -563,7 +565,7 @@ dfail_words(enum dfail f)
 	case DF_NET:
 		return "could not be reached";
 	default:
-		return "failed";
+		return "sent no usable reply";
 	}
 }
 
@@ -578,6 +580,9 @@ dfail_method(enum dfail f)
 	case DF_SERVFAIL:
 		return METHOD_DNS_SERVFAIL;
 	case DF_NO_ANSWER:
+	case DF_OTHER:
+		/* No usable answer (malformed, misbehaving) where the
+		 * control resolved the name. */
 		return METHOD_DNS_INCONSISTENT;
 	case DF_TIMEOUT:
 		return METHOD_DNS_TIMEOUT;
@@ -826,7 +831,7 @@ decide_dns(const struct vstate *st, struct rec_verdict *out)
 		if (v->n_addrs == 0) {
 			if (v->fail == DF_NET)
 				continue;
-			if (v->fail == DF_OTHER) {
+			if (v->fail == DF_OTHER && !ctl_answered) {
 				set(out, STATUS_ANOMALY, METHOD_NONE, NULL,
 				    "The lookup of %s by %s failed (%s).",
 				    st->host, rbuf, str(v->failure));
