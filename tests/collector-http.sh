@@ -13,7 +13,7 @@ db=$work/c.db
 cp "$work/tokens" "$work/tokens-open"
 chmod 644 "$work/tokens-open"
 rc=0
-"$NJC" --listen 127.0.0.1:0 --db "$work/x.db" --tokens "$work/tokens-open" \
+njc --listen 127.0.0.1:0 --db "$work/x.db" --tokens "$work/tokens-open" \
     >/dev/null 2>"$work/open.err" || rc=$?
 [ $rc -eq 2 ] || fail "world-readable tokens: exit $rc"
 grep -q 'readable by every user' "$work/open.err" || fail "no reason given"
@@ -117,7 +117,7 @@ r=$(http $port GET /v1/health)
 [ "${r%% *}" = 200 ] || fail "health after abuse: $r"
 
 # Export: JSON Lines, one per stored record.
-"$NJC" export --db "$db" >"$work/export.jsonl"
+njc export --db "$db" >"$work/export.jsonl"
 [ "$(wc -l <"$work/export.jsonl")" = "$(sqlite3 "$db" 'SELECT count(*) FROM measurements')" ] ||
     fail "export line count"
 python3 -c '
@@ -128,10 +128,10 @@ assert len(ids) == len(set(ids)), "duplicate ids in export"
 for id in $(ids "$work/five.msgpack"); do
 	grep -q "\"id\":\"$id\"" "$work/export.jsonl" || fail "export lacks $id"
 done
-"$NJC" export --db "$db" --since 2999-01-01 >"$work/none.jsonl"
+njc export --db "$db" --since 2999-01-01 >"$work/none.jsonl"
 [ ! -s "$work/none.jsonl" ] || fail "export --since in the future printed records"
 rc=0
-"$NJC" export --db "$db" --since yesterday >/dev/null 2>&1 || rc=$?
+njc export --db "$db" --since yesterday >/dev/null 2>&1 || rc=$?
 [ $rc = 2 ] || fail "export --since yesterday: exit $rc"
 
 stop_collector $CPID

@@ -1,8 +1,10 @@
 #!/bin/bash
-# Crashes lose nothing: during the upload of 2,000 records the collector
-# is killed with SIGKILL again and again (and restarted on the same port,
-# which SO_REUSEADDR allows at once), and so is the uploading probe.  In
-# the end every id is stored exactly once and nothing is pending.
+# Crashes lose nothing.  2,000 records are uploaded through a proxy that
+# slows the transfer down, and in the middle of it (a batch on the wire,
+# its files being moved, the probe backing off) the collector is killed
+# with SIGKILL and restarted on the same port (SO_REUSEADDR allows that at
+# once), or the uploading probe is killed.  In the end every id is stored
+# exactly once, nothing is pending and sent/ holds every record once.
 set -eu
 . "$top_srcdir/tests/lib-collector.sh"
 
@@ -16,38 +18,63 @@ ids "$res"/*.msgpack >"$work/want"
 
 start_collector --listen 127.0.0.1:0 --db "$db"
 port=$CPORT
-url=http://127.0.0.1:$port
+# About 500 kB/s: a 500-record batch takes more than a second.
+python3 "$LAB/throttle_proxy.py" "$port" 500000 >"$work/proxy.out" &
+pids="$pids $!"
+for _ in $(seq 100); do
+	grep -q '^listening on' "$work/proxy.out" && break
+	sleep 0.05
+done
+pport=$(sed -n 's/^listening on //p' "$work/proxy.out")
+[ -n "$pport" ] || fail "proxy did not start"
+url=http://127.0.0.1:$pport
 
-kills=0
-for round in 1 2 3 4 5 6 7 8; do
-	"$NJ" upload --results "$res" --collector "$url" 2>>"$work/upload.err" &
-	up=$!
-	pids="$pids $up"
-	# A random moment: 0 to 150 ms into the upload.
-	sleep "0.$(printf '%03d' $((RANDOM % 150)))"
+stored() {
+	sqlite3 "$db" 'SELECT count(*) FROM measurements' 2>/dev/null || echo 0
+}
+
+up=
+ckills=0
+pkills=0
+for round in $(seq 10); do
+	if [ -z "$up" ] || ! kill -0 "$up" 2>/dev/null; then
+		${NJ_WRAP:-} "$NJ" upload --results "$res" --collector "$url" \
+		    2>>"$work/upload.err" &
+		up=$!
+		pids="$pids $up"
+	fi
+	# Once the first batch is in, crash something 0.2-1.2 s later, as
+	# long as records are still missing: most often the collector.
+	for _ in $(seq 400); do
+		[ "$(stored)" -gt 0 ] && break
+		sleep 0.05
+	done
+	sleep "$((RANDOM % 2)).$(printf '%03d' $((200 + RANDOM % 800)))"
+	[ "$(stored)" -lt 2000 ] || break
 	if [ $((round % 3)) = 0 ]; then
-		kill -KILL $up 2>/dev/null || true	# the probe crashes
+		kill -KILL "$up" 2>/dev/null || true
+		wait "$up" 2>/dev/null || true
+		pkills=$((pkills + 1))
 	else
-		stop_collector $CPID KILL		# the collector crashes
-		kills=$((kills + 1))
+		stop_collector $CPID KILL
+		ckills=$((ckills + 1))
 		start_collector --listen "127.0.0.1:$port" --db "$db"
 	fi
-	wait $up 2>/dev/null || true
 done
-[ $kills -ge 5 ] || fail "the collector was killed only $kills times"
+[ $ckills -ge 4 ] || fail "the collector was killed mid-upload only $ckills times"
+wait "$up" 2>/dev/null || true
 
 # Finish: a few more runs at most.
 done_=0
 for i in 1 2 3 4 5; do
-	if "$NJ" upload --results "$res" --collector "$url" 2>"$work/last.err"; then
+	if nj upload --results "$res" --collector "$url" 2>"$work/last.err"; then
 		done_=1
 		break
 	fi
 done
 [ $done_ = 1 ] || fail "upload did not finish: $(cat "$work/last.err")"
 grep -q ', pending 0$' "$work/last.err" || fail "$(tail -1 "$work/last.err")"
-[ "$(sqlite3 "$db" 'SELECT count(*) FROM measurements')" = 2000 ] ||
-    fail "stored: $(sqlite3 "$db" 'SELECT count(*) FROM measurements')"
+[ "$(stored)" = 2000 ] || fail "stored: $(stored)"
 [ "$(stored_ids "$db")" = "$(cat "$work/want")" ] ||
     fail "stored ids differ from the spooled ones"
 [ -z "$(ls "$res"/*.msgpack 2>/dev/null)" ] || fail "records left pending"
@@ -56,4 +83,4 @@ grep -q ', pending 0$' "$work/last.err" || fail "$(tail -1 "$work/last.err")"
 [ -z "$(ls -A "$res" | grep '^\.')" ] || fail "temporary files left: $(ls -A "$res")"
 sqlite3 "$db" 'PRAGMA integrity_check' | grep -qx ok || fail "database damaged"
 stop_collector $CPID
-echo "ok ($kills collector kills)"
+echo "ok ($ckills collector kills, $pkills probe kills mid-upload)"

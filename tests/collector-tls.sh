@@ -33,7 +33,7 @@ port=$CPORT
 
 # A name the certificate does not carry: refused, nothing sent.
 rc=0
-"$NJ" upload --results "$res" --collector "https://localhost:$port" \
+nj upload --results "$res" --collector "https://localhost:$port" \
     --collector-ca ca.pem 2>name.err || rc=$?
 [ $rc = 1 ] || fail "wrong name: exit $rc"
 grep -q 'certificate verify failed' name.err || fail "wrong name: $(cat name.err)"
@@ -41,12 +41,12 @@ grep -q '^uploaded 0, pending 120$' name.err || fail "wrong name: $(tail -1 name
 
 # An unknown CA (the system store, then another CA): refused.
 rc=0
-SSL_CERT_FILE=other.pem SSL_CERT_DIR=/nonexistent "$NJ" upload \
+SSL_CERT_FILE=other.pem SSL_CERT_DIR=/nonexistent nj upload \
     --results "$res" --collector "https://127.0.0.1:$port" 2>ca.err || rc=$?
 [ $rc = 1 ] || fail "system store: exit $rc"
 grep -q 'certificate verify failed' ca.err || fail "system store: $(cat ca.err)"
 rc=0
-"$NJ" upload --results "$res" --collector "https://127.0.0.1:$port" \
+nj upload --results "$res" --collector "https://127.0.0.1:$port" \
     --collector-ca other.pem 2>ca2.err || rc=$?
 [ $rc = 1 ] || fail "other CA: exit $rc"
 [ "$(sqlite3 "$db" 'SELECT count(*) FROM measurements')" = 0 ] ||
@@ -58,7 +58,7 @@ r=$(http $port GET /v1/health)
 [ "${r%% *}" != 200 ] || fail "plain HTTP answered on the TLS port"
 
 # The right CA and the address in the URL: accepted.
-"$NJ" upload --results "$res" --collector "https://127.0.0.1:$port" \
+nj upload --results "$res" --collector "https://127.0.0.1:$port" \
     --collector-ca ca.pem 2>ok.err || fail "upload: $(cat ok.err)"
 grep -q '^uploaded 120, pending 0$' ok.err || fail "upload: $(tail -1 ok.err)"
 [ "$(stored_ids "$db")" = "$(cat want)" ] || fail "stored ids differ"
@@ -74,7 +74,7 @@ if python3 -c 'import socket; s=socket.socket(socket.AF_INET6); s.bind(("::1", 0
 	    fail "no [::1] listening line"
 	mkdir -p res6
 	"$GEN" --count 10 --seed 32 --spool res6
-	"$NJ" upload --results res6 --collector "https://[::1]:$CPORT" \
+	nj upload --results res6 --collector "https://[::1]:$CPORT" \
 	    --collector-ca ca.pem 2>v6.err || fail "IPv6: $(cat v6.err)"
 	[ "$(stored_ids "$work/c6.db")" = "$(ids res6/sent/*.msgpack)" ] ||
 	    fail "IPv6: stored ids differ"

@@ -23,7 +23,7 @@ port=$CPORT
 stop_collector $CPID
 
 rc=0
-${NJ_WRAP:-} "$NJ" upload --results "$res" --collector "http://127.0.0.1:$port" \
+nj upload --results "$res" --collector "http://127.0.0.1:$port" \
     2>"$work/down.err" || rc=$?
 [ $rc = 1 ] || fail "down collector: exit $rc"
 grep -q '^uploaded 0, pending 1234$' "$work/down.err" ||
@@ -37,7 +37,7 @@ grep -q '^uploaded 0, pending 1234$' "$work/down.err" ||
 read -r f1 next1 <"$res/upload-state"
 [ "$f1" = 1 ] || fail "backoff state: $(cat "$res/upload-state")"
 rc=0
-"$NJ" upload --results "$res" --collector "http://127.0.0.1:$port" \
+nj upload --results "$res" --collector "http://127.0.0.1:$port" \
     2>/dev/null || rc=$?
 [ $rc = 1 ] || fail "down collector, twice: exit $rc"
 read -r f2 next2 <"$res/upload-state"
@@ -46,7 +46,7 @@ read -r f2 next2 <"$res/upload-state"
 
 # Up again on the same port, listed second after a dead one.
 start_collector --listen "127.0.0.1:$port" --db "$db" -v
-${NJ_WRAP:-} "$NJ" upload --results "$res" --collector "http://127.0.0.1:1" \
+nj upload --results "$res" --collector "http://127.0.0.1:1" \
     --collector "http://127.0.0.1:$port" 2>"$work/up.err" ||
     fail "upload: $(cat "$work/up.err")"
 grep -q '^uploaded 1234, pending 0$' "$work/up.err" ||
@@ -64,14 +64,14 @@ grep -q '^uploaded 1234, pending 0$' "$work/up.err" ||
     "$work/collector.err" || fail "a batch larger than 500 records"
 
 # Nothing pending: exit 0 at once.
-"$NJ" upload --results "$res" --collector "http://127.0.0.1:$port" \
+nj upload --results "$res" --collector "http://127.0.0.1:$port" \
     2>"$work/none.err" || fail "nothing pending: exit $?"
 grep -q '^uploaded 0, pending 0$' "$work/none.err" || fail "nothing pending"
 
 # The same records again (as if a crash lost the move to sent/):
 # duplicates, nothing stored twice.
 cp "$res"/sent/small*.msgpack "$res"/
-"$NJ" upload --results "$res" --collector "http://127.0.0.1:$port" \
+nj upload --results "$res" --collector "http://127.0.0.1:$port" \
     2>"$work/dup.err" || fail "duplicates: exit $?"
 grep -q '^uploaded 234, pending 0$' "$work/dup.err" ||
     fail "duplicates: $(tail -1 "$work/dup.err")"
@@ -99,7 +99,7 @@ ids "$res2"/a*.msgpack "$res2"/c*.msgpack >"$work/want2"
 printf 'nope\n' >"$work/badtoken"
 cp -r "$res2" "$work/results3"
 rc=0
-"$NJ" upload --results "$work/results3" --collector "http://127.0.0.1:$CPORT" \
+nj upload --results "$work/results3" --collector "http://127.0.0.1:$CPORT" \
     --token-file "$work/badtoken" 2>"$work/401.err" || rc=$?
 [ $rc = 0 ] || fail "401: exit $rc"
 grep -q '^uploaded 0, pending 0$' "$work/401.err" || fail "401: $(tail -1 "$work/401.err")"
@@ -110,7 +110,7 @@ for f in "$work"/results3/rejected/*.msgpack; do
 done
 
 rc=0
-"$NJ" upload --results "$res2" --collector "http://127.0.0.1:$CPORT" \
+nj upload --results "$res2" --collector "http://127.0.0.1:$CPORT" \
     --token-file "$work/token" 2>"$work/400.err" || rc=$?
 [ $rc = 0 ] || fail "400: exit $rc: $(cat "$work/400.err")"
 grep -q '^uploaded 40, pending 0$' "$work/400.err" ||
@@ -127,7 +127,7 @@ stop_collector $CPID
 
 # http:// is for loopback only.
 rc=0
-"$NJ" upload --results "$res2" --collector http://192.0.2.1:8080 \
+nj upload --results "$res2" --collector http://192.0.2.1:8080 \
     2>"$work/plain.err" || rc=$?
 [ $rc = 2 ] || fail "http:// to a remote host: exit $rc"
 grep -q 'loopback' "$work/plain.err" || fail "no reason for refusing http://"

@@ -32,6 +32,15 @@ fail() {
 	exit 1
 }
 
+# nj / njc ARGS...: nightjar / nightjar-collector, under $NJ_WRAP
+# (valgrind with NJ_VALGRIND=1) when set.
+nj() {
+	${NJ_WRAP:-} "$NJ" "$@"
+}
+njc() {
+	${NJ_WRAP:-} "$NJC" "$@"
+}
+
 # start_collector ARGS...: start one, wait for its "listening on" line;
 # sets CPID and CPORT.
 start_collector() {
