@@ -22,6 +22,7 @@
 #include "log.h"
 #include "mp.h"
 #include "report.h"
+#include "spool.h"
 #include "xmalloc.h"
 
 struct cur {
@@ -429,47 +430,13 @@ int
 report_read_file(const char *path, report_fields_cb cb, void *arg)
 {
 	struct report_fields	*v = NULL;
-	struct stat		 st;
 	char			*data = NULL;
 	const char		*why = NULL;
 	size_t			 len = 0, off, used, n = 0, cap = 0, i;
-	ssize_t			 r;
-	int			 fd = -1, rc = -1;
+	int			 rc = -1;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		log_warn("%s: %s; skipped", path, strerror(errno));
+	if (spool_slurp(path, &data, &len) != 0)
 		goto out;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		log_warn("%s: not a regular file; skipped", path);
-		goto out;
-	}
-	if ((uint64_t)st.st_size > REPORT_MAX_FILE) {
-		log_warn("%s: larger than %lu bytes, not a record file; "
-		    "skipped", path, REPORT_MAX_FILE);
-		goto out;
-	}
-	data = xmalloc((size_t)st.st_size + 1);
-	while (len < (size_t)st.st_size + 1) {
-		r = read(fd, data + len, (size_t)st.st_size + 1 - len);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1) {
-			log_warn("%s: %s; skipped", path, strerror(errno));
-			goto out;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
-	if (len > (size_t)st.st_size) {
-		log_warn("%s: changed while reading; skipped", path);
-		goto out;
-	}
-	if (len == 0) {
-		log_warn("%s: empty file; skipped", path);
-		goto out;
-	}
 	for (off = 0; off < len; off += used) {
 		if (n == cap) {
 			cap = cap ? cap * 2 : 64;
@@ -493,8 +460,6 @@ report_read_file(const char *path, report_fields_cb cb, void *arg)
 	}
 	rc = 0;
 out:
-	if (fd != -1)
-		close(fd);
 	free(v);
 	free(data);
 	return rc;

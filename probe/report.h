@@ -130,7 +130,6 @@ struct report_row {
 
 /* report-read.c: the fields of one record report uses, read in place. */
 #define REPORT_MAX_STEPS	8
-#define REPORT_MAX_FILE		(256UL * 1024 * 1024)
 
 struct report_step {
 	const char	*sni;		/* NULL when absent */

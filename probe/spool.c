@@ -381,17 +381,14 @@ is_map_header(unsigned char c)
 }
 
 int
-spool_read_file(const char *path, spool_record_cb cb, void *arg)
+spool_slurp(const char *path, char **datap, size_t *lenp)
 {
-	msgpack_unpacked	 u;
-	struct stat		 st;
-	char			*data = NULL;
-	const char		*why = NULL;
-	size_t			 len = 0, off, used;
-	ssize_t			 n;
-	int			 fd = -1, pass, rc = -1;
+	struct stat	 st;
+	char		*data = NULL;
+	size_t		 len = 0;
+	ssize_t		 n;
+	int		 fd = -1, rc = -1;
 
-	msgpack_unpacked_init(&u);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
 		log_warn("%s: %s; skipped", path, strerror(errno));
 		goto out;
@@ -427,6 +424,30 @@ spool_read_file(const char *path, spool_record_cb cb, void *arg)
 		goto out;
 	}
 
+	*datap = data;
+	*lenp = len;
+	data = NULL;
+	rc = 0;
+out:
+	if (fd != -1)
+		close(fd);
+	free(data);
+	return rc;
+}
+
+int
+spool_read_file(const char *path, spool_record_cb cb, void *arg)
+{
+	msgpack_unpacked	 u;
+	char			*data = NULL;
+	const char		*why = NULL;
+	size_t			 len = 0, off, used;
+	int			 pass, rc = -1;
+
+	msgpack_unpacked_init(&u);
+	if (spool_slurp(path, &data, &len) != 0)
+		goto out;
+
 	/* Pass 0 checks the whole file; pass 1 hands out its records. */
 	for (pass = 0; pass < 2; pass++) {
 		for (off = 0; off < len; off += used) {
@@ -451,8 +472,6 @@ spool_read_file(const char *path, spool_record_cb cb, void *arg)
 	rc = 0;
 out:
 	msgpack_unpacked_destroy(&u);
-	if (fd != -1)
-		close(fd);
 	free(data);
 	return rc;
 }

@@ -46,6 +46,13 @@ void	spool_files_free(struct spool_files *);
  * An empty file is also warned about and -1.  raw points into the file's
  * bytes (valid during cb only).
  */
+/*
+ * Read a whole record file into a heap buffer: a regular,
+ * non-empty file of at most 256 MiB that did not change while read.
+ * Otherwise warns by name ("...; skipped") and returns -1.
+ */
+int	spool_slurp(const char *path, char **data, size_t *len);
+
 typedef int (*spool_record_cb)(const msgpack_object *, const char *raw,
     size_t rawlen, void *arg);
 int	spool_read_file(const char *path, spool_record_cb, void *arg);
