@@ -846,16 +846,32 @@ START_TEST(test_ica_real)
 	} want[] = {
 		{ "00309c736dd661da6f1eb24173aa849944c168a43a15bffd192eecfdb6f8dbd2",
 		    QAZNET },
+		{ "0230a604d99220e5612ee7862ab9f7a6e18e4f1ac4c9e27075788cc5220169ab",
+		    "CN=Information Security Certification Authority,"
+		    "O=ISCA,L=Nur-Sultan,ST=Nur-Sultan,C=KZ" },
+		{ "06fd20629c143b9eab28d2799caefc5d23fde267d16c631e3f5b8b4bab3f68e6",
+		    ISCA },
+		{ "0bd39de4793cdc117138f47708aa4d583acf67adb059a0d91f668d1803bf6489",
+		    ISCA },
 		{ "1df696f021ab1c3ace9a376b07ed7256a40214cd3396d7934087614924e2d7ef",
+		    ISCA },
+		{ "235150de7df7db2e538d461bc4d210c4e0819be2c4c76969476e3cbe67b723dd",
 		    ISCA },
 		{ "61c0fc2e38b5b6f9071b42cee54a9013d858b6697c68b460948551b3249576a1",
 		    ISCA " CA" },
+		{ "89107c8e50e029b7b5f4ff0ccd2956bcc9d0c8ba2bfb6a58374ed63a6b034a30",
+		    ISCA },
+		{ "c530fadc9bfa265e63b755cc6ee04c2d70d60bb916ce2f331dc7359362571b25",
+		    ISCA },
+		{ "c95c133b68319ee516b5f41e377f589878af1556567cc2834ef03b1d10830fd3",
+		    ISCA },
 	};
 	struct ica	*cas;
 	size_t		 n, i;
 
 	ck_assert_int_eq(ica_load_dir(icadir(), &cas, &n), 0);
-	ck_assert_uint_eq(n, 3);
+	/* The ten Kazakh roots browsers block: 2019, 2020, 2021, 2024. */
+	ck_assert_uint_eq(n, sizeof want / sizeof want[0]);
 	/* Sorted by file name, and each file is named by its DER's SHA-256. */
 	for (i = 0; i < n; i++) {
 		ck_assert_str_eq(cas[i].sha256, want[i].sha256);
@@ -878,7 +894,7 @@ START_TEST(test_ica_real_chain)
 	struct rec_tls		*t;
 	struct rec_cert		*c;
 	char			 path[4200];
-	size_t			 n;
+	size_t			 n, i;
 	X509			*x;
 
 	ck_assert_int_eq(ica_load_dir(icadir(), &cas, &n), 0);
@@ -920,6 +936,20 @@ START_TEST(test_ica_real_chain)
 	ck_assert_int_eq(r->verdict.status, STATUS_INTERCEPTED);
 	ck_assert_str_eq(r->verdict.interception_ca, ISCA);
 	unbuild(r);
+
+	/* Each shipped root, named as the issuer of a leaf: by name (the
+	 * 2021 root's subject carries ST and L too). */
+	for (i = 0; i < n; i++) {
+		r = build(FB, P_OK TCP_OK "tls P 157.240.1.35 " FB
+		    " unknown_ca evilleaf");
+		t = &r->tls[0];
+		free(t->chain[t->n_chain - 1].issuer);
+		t->chain[t->n_chain - 1].issuer = xstrdup(cas[i].subject);
+		verdict_decide(r, &ctx, &r->verdict);
+		ck_assert_int_eq(r->verdict.status, STATUS_INTERCEPTED);
+		ck_assert_str_eq(r->verdict.interception_ca, cas[i].subject);
+		unbuild(r);
+	}
 
 	/* A genuine chain is never flagged, even with every root loaded. */
 	r = build(FB, P_OK C_OK TCP_OK TLS_OK);
