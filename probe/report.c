@@ -77,6 +77,11 @@ struct report {
 	uint64_t		 filtered;	/* outside --since/--until */
 	int			 damaged_files;
 	uint64_t		 rng;
+
+	int64_t			 first_ms;	/* start_time range used */
+	int64_t			 last_ms;
+	char			*probe;		/* the first probe id seen */
+	int			 probes;	/* 0, 1, 2 = more than one */
 };
 
 static void
@@ -283,6 +288,40 @@ floor_div(int64_t a, int64_t b)
 	return q;
 }
 
+/* The range of start times and the probes the report covers. */
+static void
+note_range(struct report *r, int64_t ms, const struct report_fields *f)
+{
+	if (r->records == 0 || ms < r->first_ms)
+		r->first_ms = ms;
+	if (r->records == 0 || ms > r->last_ms)
+		r->last_ms = ms;
+	if (r->probes == 2 || f->probe == NULL || f->probelen > MAX_HOST_LEN)
+		return;
+	if (r->probes == 0) {
+		r->probe = copy_str(f->probe, f->probelen);
+		r->probes = 1;
+	} else if (!key_eq(r->probe, f->probe, f->probelen))
+		r->probes = 2;
+}
+
+/* "measured 2026-11-01 to 2026-11-20 (UTC), probe X" for the SVG. */
+static char *
+report_caption(const struct report *r)
+{
+	char	a[32], b[32], *s;
+
+	if (r->records == 0)
+		return xstrdup("no measurements");
+	util_format_rfc3339_ms(r->first_ms, a);
+	util_format_rfc3339_ms(r->last_ms, b);
+	a[10] = b[10] = '\0';
+	xasprintf(&s, "measured %s to %s (UTC), %s%s", a, b,
+	    r->probes == 1 ? "probe " : "all probes",
+	    r->probes == 1 ? r->probe : "");
+	return s;
+}
+
 /* Fold one record into its group; records lacking what we need count. */
 static void
 report_add(struct report *r, const struct report_fields *f)
@@ -315,6 +354,7 @@ report_add(struct report *r, const struct report_fields *f)
 		return;
 	}
 
+	note_range(r, ms, f);
 	local = floor_div(ms, 1000) + f->tz;
 	day = (int32_t)floor_div(local, 86400);
 	hour = (int)((local - (int64_t)day * 86400) / 3600);
@@ -517,6 +557,7 @@ report_free(struct report *r)
 	}
 	free(r->groups);
 	free(r->table);
+	free(r->probe);
 }
 
 /* --- output -------------------------------------------------------------- */
@@ -774,53 +815,6 @@ report_text(struct buf *b, const struct report_row *rows, size_t n)
 		    "share failed (\u2588 at least 6/7)\n");
 }
 
-/* Replace bytes that are not printable UTF-8 by '?', in place. */
-void
-report_sanitize(char *s)
-{
-	unsigned char	*p = (unsigned char *)s;
-	size_t		 len, i;
-	uint32_t	 cp;
-
-	while (*p != '\0') {
-		if (*p < 0x20 || *p == 0x7f) {
-			*p++ = '?';
-			continue;
-		}
-		if (*p < 0x80) {
-			p++;
-			continue;
-		}
-		if ((*p & 0xe0) == 0xc0) {
-			len = 2;
-			cp = *p & 0x1f;
-		} else if ((*p & 0xf0) == 0xe0) {
-			len = 3;
-			cp = *p & 0x0f;
-		} else if ((*p & 0xf8) == 0xf0) {
-			len = 4;
-			cp = *p & 0x07;
-		} else {
-			*p++ = '?';
-			continue;
-		}
-		for (i = 1; i < len; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				break;
-			cp = (cp << 6) | (p[i] & 0x3f);
-		}
-		if (i < len || (len == 2 && cp < 0x80) ||
-		    (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
-		    (cp >= 0x80 && cp < 0xa0) || cp == 0xfffe ||
-		    cp == 0xffff) {
-			*p++ = '?';
-			continue;
-		}
-		p += len;
-	}
-}
-
 static int
 parse_date(const char *s, int end, int64_t *out)
 {
@@ -848,7 +842,9 @@ cmd_report(int argc, char **argv)
 	};
 	struct report		 r;
 	struct report_row	*rows = NULL;
+	struct report_svg_opts	 svg;
 	struct buf		 out;
+	char			*caption = NULL;
 	const char		*db = NULL, *output = NULL;
 	FILE			*f = NULL;
 	long			 l;
@@ -957,7 +953,9 @@ cmd_report(int argc, char **argv)
 		report_text(&out, rows, r.ngroups);
 		break;
 	case FORMAT_SVG:
-		report_svg(&out, rows, r.ngroups);
+		memset(&svg, 0, sizeof svg);
+		svg.caption = caption = report_caption(&r);
+		report_svg(&out, rows, r.ngroups, &svg);
 		break;
 	}
 
@@ -982,6 +980,7 @@ out:
 		ret = 1;
 	}
 	free(rows);
+	free(caption);
 	buf_free(&out);
 	report_free(&r);
 	return ret;

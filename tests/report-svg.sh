@@ -52,5 +52,23 @@ assert len(slow) == 1, len(slow)
 titles = [c.find(ns + "title").text for c in cells]
 assert any("56 of 56 failed (100%), tcp_reset" in t for t in titles), \
     titles[:3]
+# the legend tells the failing statuses apart; windows name their method
+for s in ("blocked", "intercepted", "anomaly", "down", "error"):
+    assert s in texts.split(), s
+labels = [t.text for t in root.iter(ns + "text")
+          if t.get("class") == "window-label"]
+assert "blocked: tcp_reset" in labels, labels
+assert "all day intercepted: tls_mitm" in labels, labels
+assert len(labels) == 5, labels
+# the caption says the dates covered and the probes
+cap = [t.text for t in root.iter(ns + "text") if t.get("class") == "caption"]
+assert len(cap) == 1 and "(UTC)" in cap[0] and "probe" in cap[0], cap
+# failing cells carry their status's initial outside windows (no colour
+# alone), and two statuses get two different colours
+glyphs = {t.text for t in root.iter(ns + "text") if t.get("class") == "glyph"}
+assert "A" in glyphs, glyphs
+fills = {c.get("fill") for c, t in zip(cells, titles) if "blocked" in t}
+fills_i = {c.get("fill") for c, t in zip(cells, titles) if "intercepted" in t}
+assert fills and fills_i and not (fills & fills_i), (fills, fills_i)
 PY
 echo "PASS: report svg"

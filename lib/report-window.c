@@ -24,7 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report.h"
+#include "report-window.h"
 #include "xmalloc.h"
 
 static const char *method_names[RWM_COUNT] = {
