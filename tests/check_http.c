@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "fingerprint.h"
+#include "http-parse.h"
 #include "xmalloc.h"
 
 static char	 tmpdir[] = "/tmp/nj-check-http.XXXXXX";
@@ -283,6 +284,224 @@ START_TEST(regexp_bounded)
 }
 END_TEST
 
+/* --- the response reader ------------------------------------------- */
+
+static const struct {
+	const char	*in;		/* the bytes the server sends */
+	size_t		 max_body;
+	int		 eof;		/* then the server closes */
+	enum http_parse_rc rc;
+	int		 status;
+	const char	*body;		/* NULL: no check */
+	int		 truncated;
+	const char	*hname, *hvalue;	/* a header to check */
+} cases[] = {
+	{ "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nServer: x\r\n\r\nhello",
+	  100, 0, HTTP_PARSE_DONE, 200, "hello", 0, "server", "x" },
+	/* Content-Length larger than max_body: truncated at max_body. */
+	{ "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123456789",
+	  4, 0, HTTP_PARSE_DONE, 200, "0123", 1, NULL, NULL },
+	{ "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n0123",
+	  4, 0, HTTP_PARSE_DONE, 200, "0123", 0, NULL, NULL },
+	/* Chunked, with an extension and a trailer. */
+	{ "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, Chunked\r\n\r\n"
+	  "5;ext=1\r\nhello\r\n7\r\n, world\r\n0\r\nX-T: 1\r\n\r\n",
+	  100, 0, HTTP_PARSE_DONE, 200, "hello, world", 0, NULL, NULL },
+	{ "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+	  "5\r\nhello\r\n7\r\n, world\r\n0\r\n\r\n",
+	  7, 0, HTTP_PARSE_DONE, 200, "hello, ", 1, NULL, NULL },
+	/* Chunked wins over Content-Length. */
+	{ "HTTP/1.1 200 OK\r\nContent-Length: 99\r\nTransfer-Encoding: "
+	  "chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n",
+	  100, 0, HTTP_PARSE_DONE, 200, "ok", 0, NULL, NULL },
+	/* Body to the end of the connection (HTTP/1.0 style), bare LF. */
+	{ "HTTP/1.0 302 Found\nLocation: http://block.example/\n\nmoved",
+	  100, 1, HTTP_PARSE_DONE, 302, "moved", 0, "LOCATION",
+	  "http://block.example/" },
+	{ "HTTP/1.0 200 OK\r\n\r\n0123456789", 4, 0, HTTP_PARSE_DONE, 200,
+	  "0123", 1, NULL, NULL },
+	{ "HTTP/1.0 200 OK\r\n\r\n0123", 4, 1, HTTP_PARSE_DONE, 200,
+	  "0123", 0, NULL, NULL },
+	/* An interim 100 Continue is skipped; 204 has no body. */
+	{ "HTTP/1.1 100 Continue\r\nX-A: 1\r\n\r\nHTTP/1.1 204 No Content"
+	  "\r\n\r\n", 100, 0, HTTP_PARSE_DONE, 204, "", 0, "x-a", NULL },
+	/* Folded header; blanks around values. */
+	{ "HTTP/1.1 200 OK\r\nX-Long: a\r\n  b  \r\nContent-Length:  0 \r\n"
+	  "\r\n", 100, 0, HTTP_PARSE_DONE, 200, "", 0, "x-long", "a b" },
+	/* Incomplete: more wanted, then the close is an error. */
+	{ "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", 100, 0,
+	  HTTP_PARSE_MORE, 200, "abc", 0, NULL, NULL },
+	{ "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", 100, 1,
+	  HTTP_PARSE_ERROR, 200, NULL, 0, NULL, NULL },
+	{ "HTTP/1.1 200 OK\r\nServer: x", 100, 1, HTTP_PARSE_ERROR, 200,
+	  NULL, 0, NULL, NULL },
+	{ "", 100, 1, HTTP_PARSE_ERROR, 0, NULL, 0, NULL, NULL },
+	/* Not HTTP at all, or broken framing. */
+	{ "SSH-2.0-OpenSSH_9.2\r\n", 100, 0, HTTP_PARSE_ERROR, 0, NULL, 0,
+	  NULL, NULL },
+	{ "HTTP/1.1 20 OK\r\n", 100, 0, HTTP_PARSE_ERROR, 0, NULL, 0, NULL,
+	  NULL },
+	{ "HTTP/1.1 200 OK\r\nBad Header: x\r\n", 100, 0, HTTP_PARSE_ERROR,
+	  200, NULL, 0, NULL, NULL },
+	{ "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n"
+	  "\r\n", 100, 0, HTTP_PARSE_ERROR, 200, NULL, 0, NULL, NULL },
+	{ "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n", 100, 0,
+	  HTTP_PARSE_ERROR, 200, NULL, 0, NULL, NULL },
+	{ "HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999999\r\n"
+	  "\r\n", 100, 0, HTTP_PARSE_ERROR, 200, NULL, 0, NULL, NULL },
+	{ "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+	  100, 0, HTTP_PARSE_ERROR, 200, NULL, 0, NULL, NULL },
+	{ "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+	  "fffffffffffffffffff\r\n", 100, 0, HTTP_PARSE_ERROR, 200, NULL, 0,
+	  NULL, NULL },
+	{ "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+	  "2\r\nabcd", 100, 0, HTTP_PARSE_ERROR, 200, NULL, 0, NULL, NULL },
+};
+
+static enum http_parse_rc
+run_case(size_t k, size_t step, struct http_parse **out)
+{
+	struct http_parse	*p = http_parse_new(cases[k].max_body);
+	const unsigned char	*in = (const unsigned char *)cases[k].in;
+	size_t			 len = strlen(cases[k].in), off = 0, n, used;
+	enum http_parse_rc	 rc = HTTP_PARSE_MORE;
+
+	while (off < len && rc == HTTP_PARSE_MORE) {
+		n = len - off < step ? len - off : step;
+		rc = http_parse_feed(p, in + off, n, &used);
+		ck_assert_uint_le(used, n);
+		if (rc == HTTP_PARSE_MORE)
+			ck_assert_uint_eq(used, n);
+		off += used;
+	}
+	if (rc == HTTP_PARSE_MORE && cases[k].eof)
+		rc = http_parse_eof(p);
+	*out = p;
+	return rc;
+}
+
+START_TEST(response_table)
+{
+	static const size_t	 steps[] = { 1, 2, 3, 7, 100000 };
+	const struct http_response *r;
+	struct http_parse	*p;
+	size_t			 k, s;
+	enum http_parse_rc	 rc;
+	const char		*v;
+
+	for (k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+		for (s = 0; s < sizeof steps / sizeof steps[0]; s++) {
+			rc = run_case(k, steps[s], &p);
+			r = http_parse_response(p);
+			ck_assert_msg(rc == cases[k].rc, "case %zu step %zu: rc %d "
+			    "(%s)", k, steps[s], rc, r->error ? r->error : "");
+			if (rc == HTTP_PARSE_ERROR)
+				ck_assert_ptr_nonnull(r->error);
+			ck_assert_int_eq(r->status, cases[k].status);
+			if (cases[k].body != NULL) {
+				ck_assert_uint_eq(r->body_len,
+				    strlen(cases[k].body));
+				ck_assert(memcmp(r->body, cases[k].body,
+				    r->body_len) == 0);
+				ck_assert_int_eq(r->truncated,
+				    cases[k].truncated);
+			}
+			if (cases[k].hname != NULL) {
+				v = http_response_header(r, cases[k].hname);
+				if (cases[k].hvalue == NULL)
+					ck_assert_ptr_null(v);
+				else
+					ck_assert_str_eq(v, cases[k].hvalue);
+			}
+			http_parse_free(p);
+		}
+	}
+}
+END_TEST
+
+/* Bytes after a complete response are not consumed. */
+START_TEST(response_rest)
+{
+	struct http_parse	*p = http_parse_new(100);
+	const char		*in = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n"
+				    "\r\nokEXTRA";
+	size_t			 used;
+
+	ck_assert_int_eq(http_parse_feed(p, (const unsigned char *)in,
+	    strlen(in), &used), HTTP_PARSE_DONE);
+	ck_assert_uint_eq(used, strlen(in) - 5);
+	ck_assert_int_eq(http_parse_feed(p, (const unsigned char *)"x", 1,
+	    &used), HTTP_PARSE_DONE);
+	ck_assert_uint_eq(used, 0);
+	http_parse_free(p);
+}
+END_TEST
+
+/* A head without end, and too many headers, stay bounded. */
+START_TEST(response_bounds)
+{
+	struct http_parse	*p = http_parse_new(100);
+	const struct http_response *r;
+	char			 line[64];
+	size_t			 i;
+	enum http_parse_rc	 rc = HTTP_PARSE_MORE;
+
+	http_parse_feed(p, (const unsigned char *)"HTTP/1.1 200 OK\r\n", 17,
+	    NULL);
+	for (i = 0; i < 100000 && rc == HTTP_PARSE_MORE; i++) {
+		snprintf(line, sizeof line, "X-%zu: v\r\n", i);
+		rc = http_parse_feed(p, (const unsigned char *)line,
+		    strlen(line), NULL);
+	}
+	r = http_parse_response(p);
+	ck_assert_int_eq(rc, HTTP_PARSE_ERROR);
+	ck_assert_str_eq(r->error, "response head too large");
+	ck_assert_uint_eq(r->n_headers, HTTP_MAX_HEADERS);
+	http_parse_free(p);
+	http_parse_free(NULL);
+}
+END_TEST
+
+START_TEST(titles)
+{
+	static const struct {
+		const char	*body, *title;
+	} t[] = {
+		{ "<html><head><TITLE>Access\r\n  denied </TITLE>", "Access denied" },
+		{ "<title lang=\"ru\">Доступ ограничен</title>", "Доступ ограничен" },
+		{ "<title>bad \xff byte</title>", "bad ? byte" },
+		{ "<title></title>", NULL },
+		{ "<titles>x</titles>", NULL },
+		{ "no title here", NULL },
+		{ "<title>unterminated", "unterminated" },
+	};
+	char	*s;
+	size_t	 i;
+
+	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
+		s = http_title((const unsigned char *)t[i].body,
+		    strlen(t[i].body));
+		if (t[i].title == NULL)
+			ck_assert_ptr_null(s);
+		else
+			ck_assert_str_eq(s, t[i].title);
+		free(s);
+	}
+	/* Long titles are cut at a character boundary, 256 bytes at most. */
+	{
+		char	 body[2000];
+		size_t	 o;
+
+		o = (size_t)snprintf(body, sizeof body, "<title>");
+		for (i = 0; i < 200; i++)
+			o += (size_t)snprintf(body + o, sizeof body - o, "Д");
+		s = http_title((const unsigned char *)body, o);
+		ck_assert_uint_eq(strlen(s), 256);
+		free(s);
+	}
+}
+END_TEST
+
 static void
 setup(void)
 {
@@ -315,6 +534,12 @@ http_suite(void)
 	tcase_add_test(tc, false_positives);
 	tcase_add_test(tc, bad_input);
 	tcase_add_test(tc, regexp_bounded);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("response");
+	tcase_add_test(tc, response_table);
+	tcase_add_test(tc, response_rest);
+	tcase_add_test(tc, response_bounds);
+	tcase_add_test(tc, titles);
 	suite_add_tcase(s, tc);
 	return s;
 }
