@@ -193,7 +193,7 @@ struct opt_def {
 	const char	*name;
 	int		 val;		/* getopt value */
 	enum opt_kind	 kind;
-	int		 upload;	/* valid for `upload` too */
+	int		 upload;	/* 1: `upload` too; 2: only `upload` */
 	long		 min, max;	/* K_LONG */
 	const char	*arg;		/* for --help */
 	const char	*help;
@@ -204,7 +204,7 @@ enum {
 	O_ICA, O_TIMEOUT, O_CONCURRENCY, O_INTERVAL, O_JITTER, O_SCHEDULE,
 	O_COLLECTOR, O_COLLECTOR_CA, O_TOKEN_FILE, O_PROBE_ID, O_CAMPAIGN,
 	O_CONTROL_SNI, O_MAX_SPOOL, O_RATE, O_PER_ADDRESS, O_RESUME, O_ONCE,
-	O_CONFIG, O_VERBOSE = 'v', O_QUIET = 'q', O_HELP = 'h'
+	O_CONFIG, O_REQUEUE, O_VERBOSE = 'v', O_QUIET = 'q', O_HELP = 'h'
 };
 
 static const struct opt_def defs[] = {
@@ -257,6 +257,8 @@ static const struct opt_def defs[] = {
 	  "with --once --campaign: skip the targets the campaign already measured" },
 	{ "once", O_ONCE, K_FLAG, 0, 0, 0, NULL,
 	  "measure one round, then exit" },
+	{ "requeue-rejected", O_REQUEUE, K_FLAG, 2, 0, 0, NULL,
+	  "first put the batches in DIR/rejected back in the queue" },
 	{ "config", O_CONFIG, K_STR, 1, 0, 0, "FILE",
 	  "read `name = value` options from FILE (the command line wins)" },
 	{ "verbose", O_VERBOSE, K_COUNT, 1, 0, 0, NULL,
@@ -394,6 +396,7 @@ apply(struct config *c, const struct opt_def *d, const char *v, int from_cli,
 		switch (d->val) {
 		case O_ONCE: c->once = b; break;
 		case O_RESUME: c->resume = b; break;
+		case O_REQUEUE: c->requeue_rejected = b; break;
 		case O_QUIET: c->quiet = b; break;
 		case O_VERBOSE:
 			if (v == NULL)
@@ -583,7 +586,8 @@ config_usage(FILE *f, int upload_only)
 	for (i = 0; i < N_DEFS; i++) {
 		const struct opt_def	*d = &defs[i];
 
-		if (upload_only && !d->upload)
+		if ((upload_only && !d->upload) ||
+		    (!upload_only && d->upload == 2))
 			continue;
 		if (d->val == O_VERBOSE || d->val == O_QUIET ||
 		    d->val == O_HELP)
@@ -658,6 +662,11 @@ config_parse_args(struct config *c, int argc, char **argv, int upload_only)
 		if (upload_only && !d->upload) {
 			fprintf(stderr, "nightjar upload: --%s is an option of "
 			    "'run', not of 'upload'\n", d->name);
+			goto usage;
+		}
+		if (!upload_only && d->upload == 2) {
+			fprintf(stderr, "nightjar run: --%s is an option of "
+			    "'upload', not of 'run'\n", d->name);
 			goto usage;
 		}
 		if (d->val == O_CONFIG)

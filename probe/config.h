@@ -40,6 +40,7 @@ struct config {
 					   0 = no limit (4) */
 	int		 once;
 	int		 resume;
+	int		 requeue_rejected;	/* upload --requeue-rejected */
 	int		 verbose;	/* -v count */
 	int		 quiet;		/* -q */
 	char		*config_file;

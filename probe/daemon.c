@@ -1,12 +1,15 @@
 /*
- * The measuring daemon: `nightjar run` without --once (see daemon.h).
+ * The driver: `nightjar run`, daemon or --once (see daemon.h).
  *
- * One event_base carries the rounds, the signals and the wake-up timer.
- * The loop below is plain sequential code: wait for the start time, run a
- * round to its end, upload, guard the spool, reload if asked, compute the
- * next start.  Callbacks only set flags; the loops run the base with
- * EVLOOP_ONCE and look at the flags, so nothing depends on a loopbreak
- * reaching the right dispatch (upload_pending() runs the base itself).
+ * One event_base carries the rounds, the uploads, the signals and the
+ * wake-up timer.  The loop below is plain sequential code, one turn per
+ * round: wait for the start time, run the round to its end (its records
+ * are spooled as it goes), upload, guard the spool, reload if asked,
+ * compute the next start.  `run --once` is exactly one turn without the
+ * wait.  Callbacks only set flags; the loops run the base with
+ * EVLOOP_ONCE and look at the flags, so a stop signal is seen within one
+ * pass of the loop wherever the turn is (resolving, handshaking,
+ * uploading).
  */
 #include <sys/types.h>
 #include <sys/stat.h>
@@ -25,10 +28,13 @@
 #include <event2/event.h>
 #include <openssl/rand.h>
 
+#include "campaign.h"
 #include "config.h"
 #include "daemon.h"
 #include "engine.h"
 #include "log.h"
+#include "mp.h"
+#include "progress.h"
 #include "schedule.h"
 #include "spool.h"
 #include "targets.h"
@@ -38,6 +44,7 @@
 
 #define MIB		(1024L * 1024L)
 #define WAKE_MAX_S	30	/* re-read the wall clock at least this often */
+#define STOP_GRACE_MS	2500	/* a stop lets targets in flight end this long */
 
 /* What SIGHUP replaces as a whole. */
 struct daemon_gen {
@@ -53,20 +60,23 @@ struct daemon {
 	struct daemon_gen	 gen;
 	int			 argc;
 	char			**argv;
+	int			 once;
 
 	struct event		*ev_term;
 	struct event		*ev_int;
 	struct event		*ev_hup;
 	struct event		*ev_wake;
-	struct event		*ev_deadline;
+	struct event		*ev_grace;
 
 	struct round		*round;
+	struct progress		*progress;
 	int			 round_done;
-	int			 stop;		/* SIGTERM/SIGINT seen */
-	int			 abandon;	/* drop the round in flight */
+	volatile int		 stop;		/* SIGTERM/SIGINT seen */
+	int			 cancelled;	/* the round was cut short */
 	int			 failed;	/* the event loop failed */
 	int			 reload;	/* SIGHUP seen */
 	int			 woke;
+	size_t			 unspooled;	/* last round, not written */
 	time_t			 last;		/* nominal start of the last round */
 	time_t			 planned;	/* nominal start of the next one */
 	unsigned long		 rounds;
@@ -149,7 +159,10 @@ gen_free(struct daemon_gen *g)
 	g->cfg = NULL;
 }
 
-/* Everything a generation needs from cfg; 0, or -1 with g left empty. */
+/*
+ * Everything a generation needs from cfg, every file and option checked
+ * before anything is measured: 0, or -1 with g left empty (exit 2).
+ */
 static int
 gen_build(struct daemon *d, struct daemon_gen *g, struct config *cfg,
     int owned)
@@ -159,9 +172,11 @@ gen_build(struct daemon *d, struct daemon_gen *g, struct config *cfg,
 	g->cfg_owned = owned;
 	if ((g->sched = make_schedule(cfg)) == NULL)
 		goto fail;
-	if (spool_prepare(cfg->results) != 0)
-		goto fail;
 	if (load_targets(cfg, &g->targets) != 0)
+		goto fail;
+	if (cfg->collectors.n > 0 && upload_check_config(cfg) != 0)
+		goto fail;
+	if (spool_prepare(cfg->results) != 0)
 		goto fail;
 	if ((g->engine = engine_new(d->base, cfg)) == NULL)
 		goto fail;
@@ -171,6 +186,59 @@ fail:
 		g->cfg = NULL;
 	gen_free(g);
 	return -1;
+}
+
+/* The resolvers as one comma-separated list (heap). */
+static char *
+resolver_list(const struct config *cfg)
+{
+	struct buf	b = { NULL, 0, 0 };
+	size_t		i;
+	char		*s;
+
+	if (cfg->resolvers.n == 0)
+		buf_printf(&b, "system");
+	for (i = 0; i < cfg->resolvers.n; i++)
+		buf_printf(&b, "%s%s", i > 0 ? ", " : "", cfg->resolvers.v[i]);
+	s = xstrndup(b.data, b.len);
+	buf_free(&b);
+	return s;
+}
+
+/*
+ * One line at start-up: what is measured, through what, against which
+ * controls, where the records go; and a warning when nothing outside the
+ * probe's own network can confirm a block.
+ */
+static void
+say_startup(const struct daemon *d)
+{
+	const struct config	*cfg = d->gen.cfg;
+	char			*res, *coll = NULL;
+	struct buf		 b = { NULL, 0, 0 };
+	size_t			 i;
+
+	res = resolver_list(cfg);
+	for (i = 0; i < cfg->collectors.n; i++)
+		buf_printf(&b, "%s%s", i > 0 ? ", " : "", cfg->collectors.v[i]);
+	coll = b.len > 0 ? xstrndup(b.data, b.len) :
+	    xstrdup("none (records kept locally)");
+	buf_free(&b);
+	if (!cfg->quiet)
+		fprintf(stderr, "nightjar: %s %zu targets, resolvers: %s; "
+		    "controls: %s%s%s%s; collector: %s; results in %s\n",
+		    d->once ? "measuring" : "started, measuring",
+		    d->gen.targets.n, res,
+		    cfg->control_resolver != NULL ? "control resolver " : "",
+		    cfg->control_resolver != NULL ? cfg->control_resolver : "",
+		    cfg->control_resolver != NULL ? ", " : "",
+		    cfg->control_sni != NULL ? "control SNI" : "none",
+		    coll, cfg->results);
+	if (cfg->control_resolver == NULL)
+		log_warn("no control outside this network (--control-resolver):"
+		    " DNS and IP blocking can only show as 'anomaly'");
+	free(res);
+	free(coll);
 }
 
 static void
@@ -199,6 +267,8 @@ reload(struct daemon *d)
 		    d->gen.targets.n);
 		return;
 	}
+	/* Records the old engine still holds go first. */
+	engine_flush_held(d->gen.engine);
 	gen_free(&d->gen);
 	d->gen = g;
 	apply_log_level(cfg);
@@ -207,9 +277,19 @@ reload(struct daemon *d)
 }
 
 static void
+cancel_round(struct daemon *d)
+{
+	if (d->round != NULL && !d->round_done && !d->cancelled) {
+		d->cancelled = 1;
+		round_cancel(d->round);
+	}
+}
+
+static void
 on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	struct daemon	*d = arg;
+	struct timeval	 tv;
 
 	(void)what;
 	if (sig == SIGHUP) {
@@ -218,20 +298,16 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	}
 	if (d->stop) {
 		log_info("second signal: abandoning the round in flight");
-		d->abandon = 1;
+		cancel_round(d);
 		return;
 	}
 	d->stop = 1;
 	if (d->round != NULL && !d->round_done) {
-		struct timeval	tv;
-		long		ms;
-
-		/* Every step in flight ends within the timeout; a target
-		 * has at most four steps after it started. */
-		ms = d->gen.cfg->timeout_ms * 4 + 1000;
-		tv.tv_sec = ms / 1000;
-		tv.tv_usec = (ms % 1000) * 1000;
-		evtimer_add(d->ev_deadline, &tv);
+		/* The targets in flight get a moment to end, then are
+		 * dropped: what was measured is spooled either way. */
+		tv.tv_sec = STOP_GRACE_MS / 1000;
+		tv.tv_usec = (STOP_GRACE_MS % 1000) * 1000;
+		evtimer_add(d->ev_grace, &tv);
 		log_info("%s: finishing the round in flight",
 		    strsignal((int)sig));
 		round_stop(d->round);
@@ -239,14 +315,14 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 }
 
 static void
-on_deadline(evutil_socket_t fd, short what, void *arg)
+on_grace(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon	*d = arg;
 
 	(void)fd;
 	(void)what;
-	log_warn("the round did not finish in time; abandoning it");
-	d->abandon = 1;
+	log_warn("stopping: abandoning the targets still in flight");
+	cancel_round(d);
 }
 
 static void
@@ -323,6 +399,13 @@ random_u32(void)
 	return v;
 }
 
+int
+daemon_clock_went_back(time_t last, time_t now)
+{
+	/* A round never starts before the nominal start of the last one. */
+	return now < last;
+}
+
 /*
  * When the next round starts, from the nominal start of the last one
  * (d->last); its own nominal start goes in d->planned.  Called again
@@ -342,12 +425,11 @@ next_start(struct daemon *d)
 	if (cfg->jitter_s > 0)
 		jitter = (long)(random_u32() % (uint32_t)(cfg->jitter_s + 1));
 	now = time(NULL);
-	schedule_next(d->gen.sched, d->last, jitter, &slot);
-	if (slot.nominal > now + slot.interval) {
+	if (daemon_clock_went_back(d->last, now)) {
 		log_warn("the clock went back; rescheduling from now");
 		d->last = now;
-		schedule_next(d->gen.sched, d->last, jitter, &slot);
 	}
+	schedule_next(d->gen.sched, d->last, jitter, &slot);
 	if (slot.start > now) {
 		d->planned = slot.nominal;
 		return slot.start;
@@ -390,43 +472,55 @@ static void
 run_round(struct daemon *d)
 {
 	const struct round_stats	*st;
+	const struct config		*cfg = d->gen.cfg;
 
 	d->round_done = 0;
+	d->cancelled = 0;
+	d->unspooled = 0;
 	d->round = round_start(d->gen.engine, &d->gen.targets, on_round_done,
 	    d);
 	if (d->round == NULL) {
 		log_error("could not start a round");
 		return;
 	}
-	while (!d->round_done && !d->abandon) {
+	if (d->stop)		/* a signal during the set-up */
+		round_stop(d->round);
+	if (d->once && !cfg->quiet && !d->round_done)
+		d->progress = progress_new(d->base, d->round,
+		    isatty(STDERR_FILENO));
+	while (!d->round_done) {
 		if (turn(d) != 0) {
-			d->failed = d->abandon = 1;
-			break;
+			d->failed = 1;
+			cancel_round(d);
+			if (!d->round_done)	/* cannot happen: cancel ends it */
+				break;
 		}
 	}
-	evtimer_del(d->ev_deadline);
-	if (d->round_done) {
-		st = round_get_stats(d->round);
-		d->rounds++;
-		log_info("round %lu: %zu of %zu targets, %zu ok, %zu blocked, "
-		    "%zu intercepted, %zu anomaly, %zu down, %zu error, "
-		    "%zu records written, %.0f ms", d->rounds, st->n_done,
-		    st->n_targets, st->by_status[STATUS_OK],
-		    st->by_status[STATUS_BLOCKED],
-		    st->by_status[STATUS_INTERCEPTED],
-		    st->by_status[STATUS_ANOMALY], st->by_status[STATUS_DOWN],
-		    st->by_status[STATUS_ERROR], st->n_written,
-		    st->elapsed_ms);
-	} else {
-		/*
-		 * Measurements in flight hold the round and cannot be
-		 * cancelled: leave at once.  Spool writes are synchronous,
-		 * so no temporary file exists now, and the records packed
-		 * so far are dropped whole.
-		 */
-		log_warn("round abandoned: its records are not written");
-		_exit(d->failed ? 1 : 0);
-	}
+	evtimer_del(d->ev_grace);
+	progress_free(d->progress);
+	d->progress = NULL;
+	st = round_get_stats(d->round);
+	d->rounds++;
+	d->unspooled = st->n_unspooled;
+	if (d->cancelled)
+		log_warn("round abandoned: %zu targets in flight dropped, %zu "
+		    "measured records kept", st->n_cancelled, st->n_written +
+		    st->n_unspooled);
+	if (d->once && !cfg->quiet)
+		progress_summary(stderr, st);
+	log_info("round %lu: %zu of %zu targets, %zu ok, %zu blocked, "
+	    "%zu intercepted, %zu anomaly, %zu down, %zu error, "
+	    "%zu records written, %zu not spooled, %.0f ms", d->rounds,
+	    st->n_done, st->n_targets, st->by_status[STATUS_OK],
+	    st->by_status[STATUS_BLOCKED], st->by_status[STATUS_INTERCEPTED],
+	    st->by_status[STATUS_ANOMALY], st->by_status[STATUS_DOWN],
+	    st->by_status[STATUS_ERROR], st->n_written, st->n_unspooled,
+	    st->elapsed_ms);
+	if (st->n_unspooled > 0)
+		log_error("%zu records are not spooled: %s cannot be written%s",
+		    st->n_unspooled, cfg->results, d->once ? "" :
+		    "; they are kept in memory and written before the next "
+		    "round");
 	round_free(d->round);
 	d->round = NULL;
 }
@@ -437,13 +531,20 @@ after_round(struct daemon *d)
 	struct upload_result	res;
 	const struct config	*cfg = d->gen.cfg;
 
+	/* Asking the vantage belongs here once it exists: before the
+	 * upload, after the records of the round are in. */
 	if (cfg->collectors.n > 0 && !d->stop) {
 		memset(&res, 0, sizeof res);
-		upload_pending(d->base, cfg, &res);
-		log_info("upload: uploaded %zu, pending %zu, rejected %zu",
-		    res.uploaded, res.pending, res.rejected);
+		upload_pending_stoppable(d->base, cfg, &res, &d->stop);
+		if (res.setup_failed)
+			log_error("upload: not set up; %zu records pending",
+			    res.pending);
+		else
+			log_info("upload: uploaded %zu, pending %zu, rejected "
+			    "%zu", res.uploaded, res.pending, res.rejected);
 	}
-	daemon_guard_spool(cfg->results, cfg->max_spool_mb);
+	if (!d->stop)
+		daemon_guard_spool(cfg->results, cfg->max_spool_mb);
 }
 
 int
@@ -451,11 +552,14 @@ daemon_run(struct config *cfg, int argc, char **argv)
 {
 	struct daemon	 d;
 	time_t		 start;
+	long		 skipped;
+	size_t		 total;
 	int		 rc = 2;
 
 	memset(&d, 0, sizeof d);
 	d.argc = argc;
 	d.argv = argv;
+	d.once = cfg->once;
 	apply_log_level(cfg);
 	if (geteuid() == 0)
 		log_warn("running as root: nightjar needs no privileges; run "
@@ -469,12 +573,12 @@ daemon_run(struct config *cfg, int argc, char **argv)
 	d.ev_int = evsignal_new(d.base, SIGINT, on_signal, &d);
 	d.ev_hup = evsignal_new(d.base, SIGHUP, on_signal, &d);
 	d.ev_wake = evtimer_new(d.base, on_wake, &d);
-	d.ev_deadline = evtimer_new(d.base, on_deadline, &d);
+	d.ev_grace = evtimer_new(d.base, on_grace, &d);
 	if (d.ev_term == NULL || d.ev_int == NULL || d.ev_hup == NULL ||
-	    d.ev_wake == NULL || d.ev_deadline == NULL ||
+	    d.ev_wake == NULL || d.ev_grace == NULL ||
 	    evsignal_add(d.ev_term, NULL) != 0 ||
 	    evsignal_add(d.ev_int, NULL) != 0 ||
-	    evsignal_add(d.ev_hup, NULL) != 0) {
+	    (!d.once && evsignal_add(d.ev_hup, NULL) != 0)) {
 		log_error("cannot set up signal handling");
 		rc = 1;
 		goto out;
@@ -484,13 +588,26 @@ daemon_run(struct config *cfg, int argc, char **argv)
 		rc = 2;
 		goto out;
 	}
-	log_info("measuring %zu targets, schedule %s, jitter up to %lds, "
-	    "results in %s", d.gen.targets.n, schedule_describe(d.gen.sched),
-	    cfg->jitter_s, cfg->results);
+	if (d.once && cfg->resume) {
+		total = d.gen.targets.n;
+		if ((skipped = campaign_resume(cfg->results, cfg->campaign,
+		    &d.gen.targets)) < 0) {
+			rc = 1;
+			goto out;
+		}
+		if (!cfg->quiet)
+			fprintf(stderr, "nightjar: resuming campaign %s: %ld of "
+			    "%zu targets already measured, %zu to go\n",
+			    cfg->campaign, skipped, total, d.gen.targets.n);
+	}
+	say_startup(&d);
+	if (!d.once)
+		log_info("schedule %s, jitter up to %lds",
+		    schedule_describe(d.gen.sched), cfg->jitter_s);
 
 	d.planned = start = time(NULL);
 	for (;;) {
-		if (wait_until(&d, &start) != 0)
+		if (!d.once && wait_until(&d, &start) != 0)
 			break;
 		if (start == (time_t)-1) {	/* reloaded while waiting */
 			if (d.last == 0)	/* before the first round */
@@ -503,18 +620,25 @@ daemon_run(struct config *cfg, int argc, char **argv)
 		}
 		d.last = d.planned;
 		run_round(&d);
-		if (d.stop || d.abandon)
+		if (d.failed)
 			break;
 		after_round(&d);
-		if (d.stop)
+		if (d.once || d.stop)
 			break;
 		if (d.reload)
 			reload(&d);
 		start = next_start(&d);
 		log_next(start);
 	}
-	log_info("stopped after %lu rounds", d.rounds);
-	rc = 0;
+	if (!d.once)
+		log_info("stopped after %lu rounds", d.rounds);
+	rc = d.failed ? 1 : 0;
+	/* Held records get one more chance; --once says what is lost. */
+	if (d.gen.engine != NULL && engine_held(d.gen.engine) > 0 &&
+	    (d.once || engine_flush_held(d.gen.engine) == 0))
+		rc = 1;
+	if (d.once && d.unspooled > 0)
+		rc = 1;
 out:
 	if (d.ev_term != NULL)
 		event_free(d.ev_term);
@@ -524,8 +648,8 @@ out:
 		event_free(d.ev_hup);
 	if (d.ev_wake != NULL)
 		event_free(d.ev_wake);
-	if (d.ev_deadline != NULL)
-		event_free(d.ev_deadline);
+	if (d.ev_grace != NULL)
+		event_free(d.ev_grace);
 	gen_free(&d.gen);
 	event_base_free(d.base);
 	return rc;

@@ -40,6 +40,7 @@ struct dns_q {
 	double			 t0;		/* when sent */
 	int			 sending;	/* inside ares_query() */
 	int			 status;	/* for a deferred callback */
+	int			 cancelled;	/* dns_cancel: no callback */
 };
 
 struct dns_resolver {
@@ -279,9 +280,12 @@ dns_resolver_free(struct dns_resolver *r)
 
 	if (r == NULL)
 		return;
-	/* Queries never sent are dropped without a callback. */
+	/* Queries never sent are called back as destroyed, like sent ones. */
 	while ((q = r->wait_head) != NULL) {
 		r->wait_head = q->next;
+		r->pending--;
+		if (!q->cancelled)
+			q->cb(ARES_EDESTRUCTION, NULL, 0, 0, q->arg);
 		free(q->name);
 		free(q);
 	}
@@ -317,7 +321,8 @@ dns_q_done(struct dns_q *q, int status, const unsigned char *abuf, int alen)
 
 	r->pending--;
 	r->active--;
-	q->cb(status, abuf, alen, util_mono_ms() - q->t0, q->arg);
+	if (!q->cancelled)
+		q->cb(status, abuf, alen, util_mono_ms() - q->t0, q->arg);
 	free(q->name);
 	free(q);
 	dns_pump(r);
@@ -381,7 +386,7 @@ dns_pump(struct dns_resolver *r)
 		dns_rearm(r);
 }
 
-void
+struct dns_q *
 dns_query(struct dns_resolver *r, const char *name, int qtype, dns_cb cb,
     void *arg)
 {
@@ -400,6 +405,33 @@ dns_query(struct dns_resolver *r, const char *name, int qtype, dns_cb cb,
 		r->wait_head = q;
 	r->wait_tail = q;
 	dns_pump(r);
+	return q;
+}
+
+void
+dns_cancel(struct dns_q *q)
+{
+	struct dns_resolver	*r;
+	struct dns_q		*p, **pp;
+
+	if (q == NULL || q->cancelled)
+		return;
+	r = q->r;
+	/* Still waiting in line: unlink and free it now. */
+	for (pp = &r->wait_head, p = NULL; *pp != NULL; p = *pp,
+	    pp = &(*pp)->next) {
+		if (*pp == q) {
+			*pp = q->next;
+			if (r->wait_tail == q)
+				r->wait_tail = p;
+			r->pending--;
+			free(q->name);
+			free(q);
+			return;
+		}
+	}
+	/* Sent: c-ares still owns it; freed when it answers or times out. */
+	q->cancelled = 1;
 }
 
 const char *

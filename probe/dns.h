@@ -45,8 +45,15 @@ size_t		 dns_resolver_pending(const struct dns_resolver *);
 #define DNS_MAX_ACTIVE	128
 typedef void	(*dns_cb)(int status, const unsigned char *abuf, int alen,
 		    double t_ms, void *arg);
-void		 dns_query(struct dns_resolver *, const char *name, int qtype,
+struct dns_q;
+struct dns_q	*dns_query(struct dns_resolver *, const char *name, int qtype,
 		    dns_cb, void *arg);
+/*
+ * Never call back this query (valid until its callback would have run).
+ * A query still waiting in line is freed at once; a sent one when c-ares
+ * is done with it.  The resolver's pending count drops only then.
+ */
+void		 dns_cancel(struct dns_q *);
 
 /*
  * Parse a resolver spec into a label and an address; 0 or -1.  "system"

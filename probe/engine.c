@@ -8,6 +8,7 @@
  * (campaign.c: every 1,000 records or 10 s).  --rate paces the starts;
  * --per-address (addrlimit.c) the connections.
  */
+#include <sys/queue.h>
 #include <sys/resource.h>
 
 #include <stdio.h>
@@ -43,6 +44,19 @@ struct engine {
 	struct measure_env	  env;
 	struct verdict_ctx	  vctx;
 	struct addrlimit	 *limit;	/* --per-address */
+	/* Records a round could not write (disk full): written first next
+	 * time, at most ENGINE_HELD_MAX bytes. */
+	msgpack_sbuffer		  held;
+	size_t			  n_held;
+};
+
+#define ENGINE_HELD_MAX	(64UL * 1024 * 1024)
+
+/* One target in flight: what round_cancel needs to stop it. */
+struct rmeasure {
+	struct round		*r;
+	struct measure		*m;
+	LIST_ENTRY(rmeasure)	 entry;
 };
 
 struct round {
@@ -60,10 +74,16 @@ struct round {
 	msgpack_sbuffer		 sbuf;
 	msgpack_packer		 pk;
 	size_t			 n_packed;	/* records in sbuf */
+	/* The verdicts of the records in sbuf: they leave the stats when
+	 * sbuf cannot be written, so a summary never counts them. */
+	size_t			 packed_status[STATUS_ERROR + 1];
+	size_t			 packed_method[STATUS_ERROR + 1]
+				     [METHOD_TLS_MITM + 1];
 	double			 last_flush;
 	struct event		*done_ev;
 	struct campaign_rate	 rate;		/* --rate */
 	struct event		*rate_ev;
+	LIST_HEAD(, rmeasure)	 measures;	/* in flight */
 };
 
 static void	round_fill(struct round *);
@@ -97,6 +117,7 @@ engine_new(struct event_base *base, const struct config *cfg)
 	e = xcalloc(1, sizeof *e);
 	e->base = base;
 	e->cfg = cfg;
+	msgpack_sbuffer_init(&e->held);
 	e->concurrency = cfg->concurrency > 0 ? (size_t)cfg->concurrency : 1;
 
 	n = cfg->resolvers.n > 0 ? cfg->resolvers.n : 1;
@@ -185,23 +206,82 @@ engine_free(struct engine *e)
 	ica_free(e->cas, e->n_cas);
 	free(e->probe_id);
 	addrlimit_free(e->limit);
+	if (e->n_held > 0)
+		log_error("%zu records lost: the spool could not be written",
+		    e->n_held);
+	msgpack_sbuffer_destroy(&e->held);
 	free(e);
 }
 
-/* Spool what is packed; the buffer is emptied either way. */
+size_t
+engine_held(const struct engine *e)
+{
+	return e->n_held;
+}
+
+size_t
+engine_flush_held(struct engine *e)
+{
+	size_t	n;
+
+	if (e->n_held == 0)
+		return 0;
+	if (spool_write(e->cfg->results, NULL, e->held.data,
+	    e->held.size) != 0) {
+		log_error("%zu records are still not spooled: %s cannot be "
+		    "written", e->n_held, e->cfg->results);
+		return 0;
+	}
+	n = e->n_held;
+	log_warn("%zu records held since the spool could not be written "
+	    "are now spooled", n);
+	msgpack_sbuffer_clear(&e->held);
+	e->n_held = 0;
+	return n;
+}
+
+/*
+ * Spool what is packed; the buffer is emptied either way.  Records that
+ * cannot be written (disk full, permissions) are held by the engine, up
+ * to ENGINE_HELD_MAX bytes, and written before the next round.
+ */
 static void
 round_spool(struct round *r)
 {
+	struct engine	*e = r->e;
+	size_t		 i, j;
+	int		 ok;
+
 	r->last_flush = util_mono_ms();
 	if (r->n_packed == 0)
 		return;
-	if (spool_write(r->e->cfg->results, NULL, r->sbuf.data,
-	    r->sbuf.size) == 0) {
+	ok = spool_write(e->cfg->results, NULL, r->sbuf.data,
+	    r->sbuf.size) == 0;
+	for (i = 0; i <= STATUS_ERROR; i++) {
+		if (!ok)
+			r->stats.by_status[i] -= r->packed_status[i];
+		r->packed_status[i] = 0;
+		for (j = 0; j <= METHOD_TLS_MITM; j++) {
+			if (!ok)
+				r->stats.by_method[i][j] -=
+				    r->packed_method[i][j];
+			r->packed_method[i][j] = 0;
+		}
+	}
+	if (ok) {
 		r->stats.n_written += r->n_packed;
 		r->stats.n_files++;
-	} else
-		log_error("%zu records lost: the spool cannot be written",
-		    r->n_packed);
+	} else if (e->held.size + r->sbuf.size <= ENGINE_HELD_MAX) {
+		msgpack_sbuffer_write(&e->held, r->sbuf.data, r->sbuf.size);
+		e->n_held += r->n_packed;
+		r->stats.n_unspooled += r->n_packed;
+	} else {
+		r->stats.n_unspooled += r->n_packed;
+		r->stats.n_lost += r->n_packed;
+		log_error("%zu records lost: the spool cannot be written and "
+		    "%zu records already wait in memory", r->n_packed,
+		    e->n_held);
+	}
 	msgpack_sbuffer_clear(&r->sbuf);
 	r->n_packed = 0;
 }
@@ -234,9 +314,12 @@ round_check_end(struct round *r)
 static void
 round_measure_cb(struct measure *m, struct record *rec, void *arg)
 {
-	struct round	*r = arg;
+	struct rmeasure	*rm = arg;
+	struct round	*r = rm->r;
 	struct engine	*e = r->e;
 
+	LIST_REMOVE(rm, entry);
+	free(rm);
 	measure_free(m);
 	memcpy(rec->run_id, r->run_id, sizeof rec->run_id);
 	rec->probe_id = xstrdup(e->probe_id);
@@ -244,12 +327,16 @@ round_measure_cb(struct measure *m, struct record *rec, void *arg)
 	    xstrdup(e->cfg->campaign) : NULL;
 	verdict_decide(rec, &e->vctx, &rec->verdict);
 	if ((size_t)rec->verdict.status < sizeof r->stats.by_status /
-	    sizeof r->stats.by_status[0])
+	    sizeof r->stats.by_status[0]) {
 		r->stats.by_status[rec->verdict.status]++;
+		r->packed_status[rec->verdict.status]++;
+	}
 	if ((size_t)rec->verdict.status < sizeof r->stats.by_method /
 	    sizeof r->stats.by_method[0] && (size_t)rec->verdict.method <
-	    sizeof r->stats.by_method[0] / sizeof r->stats.by_method[0][0])
+	    sizeof r->stats.by_method[0] / sizeof r->stats.by_method[0][0]) {
 		r->stats.by_method[rec->verdict.status][rec->verdict.method]++;
+		r->packed_method[rec->verdict.status][rec->verdict.method]++;
+	}
 	record_pack(rec, &r->pk);
 	record_free(rec);
 	r->n_packed++;
@@ -297,6 +384,7 @@ static void
 round_fill(struct round *r)
 {
 	const struct target	*t;
+	struct rmeasure		*rm;
 
 	while (!r->stopping && r->in_flight < r->e->concurrency &&
 	    r->next < r->targets->n) {
@@ -304,7 +392,10 @@ round_fill(struct round *r)
 			break;
 		t = &r->targets->v[r->next++];
 		r->in_flight++;
-		measure_start(&r->e->env, t, round_measure_cb, r);
+		rm = xcalloc(1, sizeof *rm);
+		rm->r = r;
+		LIST_INSERT_HEAD(&r->measures, rm, entry);
+		rm->m = measure_start(&r->e->env, t, round_measure_cb, rm);
 	}
 }
 
@@ -325,6 +416,8 @@ round_start(struct engine *e, const struct targets *targets,
 	msgpack_sbuffer_init(&r->sbuf);
 	msgpack_packer_init(&r->pk, &r->sbuf, msgpack_sbuffer_write);
 	r->done_ev = event_new(e->base, -1, 0, round_done_ev_cb, r);
+	LIST_INIT(&r->measures);
+	engine_flush_held(e);
 	r->last_flush = r->t0;
 	r->rate_ev = evtimer_new(e->base, round_rate_cb, r);
 	if (e->cfg->rate > 0)
@@ -341,6 +434,23 @@ round_stop(struct round *r)
 		return;
 	r->stopping = 1;
 	evtimer_del(r->rate_ev);
+	round_check_end(r);
+}
+
+void
+round_cancel(struct round *r)
+{
+	struct rmeasure	*rm;
+
+	r->stopping = 1;
+	evtimer_del(r->rate_ev);
+	while ((rm = LIST_FIRST(&r->measures)) != NULL) {
+		LIST_REMOVE(rm, entry);
+		measure_cancel(rm->m);
+		free(rm);
+		r->in_flight--;
+		r->stats.n_cancelled++;
+	}
 	round_check_end(r);
 }
 

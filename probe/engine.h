@@ -27,6 +27,9 @@ struct round_stats {
 	size_t	 by_status[STATUS_ERROR + 1];
 	size_t	 by_method[STATUS_ERROR + 1][METHOD_TLS_MITM + 1];
 	size_t	 n_written;		/* records spooled */
+	size_t	 n_unspooled;		/* measured, not written (disk) */
+	size_t	 n_lost;		/* of which not even held */
+	size_t	 n_cancelled;		/* in flight at round_cancel */
 	size_t	 n_files;		/* spool files written */
 	double	 elapsed_ms;
 };
@@ -36,12 +39,25 @@ typedef void (*round_done_cb)(struct round *, void *);
 /* NULL (logged) when the configuration cannot be used (exit 2). */
 struct engine	*engine_new(struct event_base *, const struct config *);
 void		 engine_free(struct engine *);
+/*
+ * Records measured but not yet written because the spool could not be
+ * written (disk full): they are held in memory (bounded) and written
+ * first by the next round_start or engine_flush_held (which returns how
+ * many it wrote).
+ */
+size_t		 engine_held(const struct engine *);
+size_t		 engine_flush_held(struct engine *);
 
 /* Start measuring targets (borrowed until done_cb) with a fresh run_id. */
 struct round	*round_start(struct engine *, const struct targets *,
 		    round_done_cb, void *);
 /* Stop starting new targets; what is in flight ends within the timeout. */
 void		 round_stop(struct round *);
+/*
+ * Stop now: the targets in flight are dropped (not recorded), what was
+ * measured is spooled, and the done callback follows from the loop.
+ */
+void		 round_cancel(struct round *);
 const struct round_stats *round_get_stats(const struct round *);
 void		 round_free(struct round *);
 

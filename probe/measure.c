@@ -72,6 +72,8 @@ struct mconn {
 
 struct mquery {
 	struct measure		*m;
+	struct mquery		*next;
+	struct dns_q		*dq;
 	size_t			 idx;		/* in rec->dns */
 };
 
@@ -82,6 +84,8 @@ struct measure {
 	double			 t0;
 	size_t			 pending;
 	struct mconn		*conns;
+	struct mquery		*queries;	/* in flight */
+	struct event		*later;		/* connect without DNS */
 	measure_cb		 cb;
 	void			*arg;
 };
@@ -485,9 +489,16 @@ measure_dns_cb(int status, const unsigned char *abuf, int alen, double t_ms,
 	struct mquery	*q = arg;
 	struct measure	*m = q->m;
 	struct rec_dns	*d = &m->rec->dns[q->idx];
+	struct mquery	**qp;
 
 	d->t_ms = t_ms;
 	dns_fill(d, status, abuf, alen);
+	for (qp = &m->queries; *qp != NULL; qp = &(*qp)->next) {
+		if (*qp == q) {
+			*qp = q->next;
+			break;
+		}
+	}
 	free(q);
 	if (--m->pending == 0) {
 		/* Every answer is in: connect (holds m->pending itself). */
@@ -520,8 +531,10 @@ measure_query(struct measure *m, struct dns_resolver *r, enum rec_role role,
 	q = xcalloc(1, sizeof *q);
 	q->m = m;
 	q->idx = (size_t)(d - m->rec->dns);
+	q->next = m->queries;
+	m->queries = q;
 	m->pending++;
-	dns_query(r, m->target->host, qtype, measure_dns_cb, q);
+	q->dq = dns_query(r, m->target->host, qtype, measure_dns_cb, q);
 }
 
 struct measure *
@@ -567,8 +580,8 @@ measure_start(const struct measure_env *env, const struct target *t,
 	if (m->pending == 0) {
 		/* Nothing to resolve: connect from the loop. */
 		m->pending = 1;
-		if (event_base_once(env->base, -1, EV_TIMEOUT,
-		    measure_later_cb, m, &tv) != 0) {
+		m->later = evtimer_new(env->base, measure_later_cb, m);
+		if (m->later == NULL || evtimer_add(m->later, &tv) != 0) {
 			log_error("cannot schedule a measurement");
 			abort();
 		}
@@ -584,6 +597,24 @@ measure_free(struct measure *m)
 	/* Only finished measures are freed: nothing is in flight. */
 	while (m->conns != NULL)
 		conn_free(m->conns);
+	if (m->later != NULL)
+		event_free(m->later);
 	record_free(m->rec);
 	free(m);
+}
+
+void
+measure_cancel(struct measure *m)
+{
+	struct mquery	*q;
+
+	if (m == NULL)
+		return;
+	while ((q = m->queries) != NULL) {
+		m->queries = q->next;
+		dns_cancel(q->dq);
+		free(q);
+	}
+	/* Connections: sockets, TLS, timers, per-address slots and waits. */
+	measure_free(m);
 }

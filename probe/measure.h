@@ -47,6 +47,11 @@ typedef void	(*measure_cb)(struct measure *, struct record *, void *);
 struct measure	*measure_start(const struct measure_env *,
 		    const struct target *, measure_cb, void *);
 void		 measure_free(struct measure *);
+/*
+ * Stop a measure in flight at once: every query, connection and timer is
+ * dropped, the record is discarded and the callback is never called.
+ */
+void		 measure_cancel(struct measure *);
 
 /*
  * The addresses to connect to from a record's DNS answers: the distinct

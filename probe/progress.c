@@ -130,6 +130,13 @@ progress_summary(FILE *f, const struct round_stats *st)
 	    "%zu records spooled in %zu file%s\n", st->n_done, st->n_targets,
 	    secs, secs > 0 ? st->n_done / secs : 0.0, st->n_written,
 	    st->n_files, st->n_files == 1 ? "" : "s");
+	if (st->n_unspooled > 0)
+		fprintf(f, "NOT SPOOLED: %zu records could not be written to "
+		    "the results directory (counted in no status below)\n",
+		    st->n_unspooled);
+	if (st->n_cancelled > 0)
+		fprintf(f, "stopped: %zu targets in flight were dropped\n",
+		    st->n_cancelled);
 	fprintf(f, "%-18s %s\n", "status: targets", "by method");
 	for (s = STATUS_OK; s <= STATUS_ERROR; s++) {
 		snprintf(cell, sizeof cell, "%s: %zu", verdict_status_name(s),

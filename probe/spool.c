@@ -475,3 +475,86 @@ out:
 	free(data);
 	return rc;
 }
+
+long
+spool_set_aside(const char *dir, const char *path, const char *damdir)
+{
+	msgpack_unpacked	 u;
+	struct stat		 st;
+	const char		*base;
+	char			*data = NULL, *stem = NULL, *name = NULL;
+	char			*to = NULL;
+	size_t			 len = 0, off = 0, used;
+	ssize_t			 n;
+	long			 kept = 0, rv = -1;
+	int			 fd;
+
+	msgpack_unpacked_init(&u);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		goto out;		/* unreadable, not damaged: leave it */
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		goto out;
+	}
+	if ((uint64_t)st.st_size <= SPOOL_MAX_FILE) {
+		data = xmalloc((size_t)st.st_size + 1);
+		while (len < (size_t)st.st_size) {
+			n = read(fd, data + len, (size_t)st.st_size - len);
+			if (n == -1 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+			len += (size_t)n;
+		}
+		/* The intact records before the damage. */
+		while (off < len && is_map_header((unsigned char)data[off]) &&
+		    mp_unpack_one(&u, data + off, len - off, &used) == 0) {
+			off += used;
+			kept++;
+		}
+	}
+	close(fd);
+	if (off == len && len > 0)
+		goto out;		/* not damaged after all */
+	base = strrchr(path, '/') != NULL ? strrchr(path, '/') + 1 : path;
+	if (kept > 0) {
+		stem = xstrdup(base);
+		if (strlen(stem) > 8 &&
+		    strcmp(stem + strlen(stem) - 8, ".msgpack") == 0)
+			stem[strlen(stem) - 8] = '\0';
+		xasprintf(&name, "%s.intact.msgpack", stem);
+		if (spool_write(dir, name, data, off) != 0)
+			goto out;
+	}
+	if (mkdir(damdir, 0755) != 0 && errno != EEXIST) {
+		log_error("%s: %s", damdir, strerror(errno));
+		goto out;
+	}
+	xasprintf(&to, "%s/%s", damdir, base);
+	if (rename(path, to) != 0) {
+		log_error("%s: cannot move to %s: %s", path, damdir,
+		    strerror(errno));
+		if (name != NULL) {	/* keep one copy of the records */
+			free(to);
+			xasprintf(&to, "%s/%s", dir, name);
+			unlink(to);
+		}
+		goto out;
+	}
+	fsync_dir(damdir);
+	fsync_dir(dir);
+	if (kept > 0)
+		log_warn("%s: damaged; moved to %s, its %ld intact records "
+		    "kept in %s", path, damdir, kept, name);
+	else
+		log_warn("%s: damaged, no intact record; moved to %s", path,
+		    damdir);
+	rv = kept;
+out:
+	msgpack_unpacked_destroy(&u);
+	free(data);
+	free(stem);
+	free(name);
+	free(to);
+	return rv;
+}

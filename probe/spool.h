@@ -53,6 +53,15 @@ void	spool_files_free(struct spool_files *);
  */
 int	spool_slurp(const char *path, char **data, size_t *len);
 
+/*
+ * A damaged pending file: write its intact leading records to a new
+ * pending file in dir (NAME.intact.msgpack) and move the file into
+ * damdir (created when missing), so that it is warned about once.
+ * Returns the number of records kept, or -1 when the file was left
+ * where it is (unreadable, or intact after all).
+ */
+long	spool_set_aside(const char *dir, const char *path, const char *damdir);
+
 typedef int (*spool_record_cb)(const msgpack_object *, const char *raw,
     size_t rawlen, void *arg);
 int	spool_read_file(const char *path, spool_record_cb, void *arg);

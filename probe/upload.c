@@ -21,6 +21,7 @@
 #include <netinet/in.h>
 
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
@@ -65,11 +66,6 @@
 #define STATE_FILE		"upload-state"
 #define TOKEN_MAX		512
 
-enum post_outcome {
-	POST_OK = 0,		/* 2xx: stored */
-	POST_REJECTED,		/* 4xx: never send again */
-	POST_RETRY		/* network error or 5xx */
-};
 
 struct collector {
 	char	*url;
@@ -83,14 +79,24 @@ struct collector {
 struct upload {
 	const struct config	*cfg;
 	struct event_base	*base;
+	int			 own_base;
+	const volatile int	*stop;		/* set by a signal: give up */
+	char			 why[320];	/* the last failure */
 	SSL_CTX			*ssl_ctx;
 	struct collector	*coll;
 	size_t			 ncoll;
 	char			*token;
 	char			*sentdir;
 	char			*rejdir;
+	char			*damdir;
 	struct upload_result	*res;
 };
+
+static int
+upload_stopped(const struct upload *u)
+{
+	return u->stop != NULL && *u->stop;
+}
 
 /* One batch being built: records from one or more whole files. */
 struct upbatch {
@@ -231,9 +237,14 @@ out:
 	return rv;
 }
 
+/*
+ * Before a pass: damaged files go to damaged/ (their intact records to a
+ * new pending file), large files are split into batch-sized ones.
+ */
 static int
-split_pending(const char *dir)
+split_pending(struct upload *u)
 {
+	const char		*dir = u->cfg->results;
 	struct spool_files	 files;
 	struct fileread		 fr;
 	size_t			 i;
@@ -242,8 +253,12 @@ split_pending(const char *dir)
 	if (spool_list(dir, 0, &files) != 0)
 		return -1;
 	for (i = 0; i < files.n; i++) {
-		if (fileread(files.path[i], &fr) == -1)
+		if (fileread(files.path[i], &fr) == -1) {
+			if (spool_set_aside(dir, files.path[i],
+			    u->damdir) >= 0)
+				u->res->damaged++;
 			continue;
+		}
 		if (fr.n > UPLOAD_MAX_RECORDS ||
 		    (fr.n > 1 && fr.data.len > UPLOAD_MAX_BYTES)) {
 			if (split_file(dir, files.path[i], &fr) == -1)
@@ -567,6 +582,45 @@ post_done(struct evhttp_request *req, void *arg)
 	post_finish(p);
 }
 
+/*
+ * What an answer means for the batch.  Only an answer refusing the batch
+ * itself (400, 413) sets it aside; a token the collector does not accept
+ * (401, 403), "too many requests" (429) and server trouble (5xx) leave
+ * the records pending, with why naming the cause.  code 0: no answer
+ * (why already says what happened).
+ */
+enum post_outcome
+upload_classify(int code, int have_token, const char *token_file,
+    char *why, size_t whylen)
+{
+	if (code >= 200 && code < 300)
+		return POST_OK;
+	if (code == 400 || code == 413)
+		return POST_REJECTED;
+	if (code == 401 || code == 403) {
+		if (have_token)
+			snprintf(why, whylen, "HTTP %d: the collector does "
+			    "not accept the token in %s; the records wait "
+			    "until it is fixed", code, token_file != NULL ?
+			    token_file : "--token-file");
+		else
+			snprintf(why, whylen, "HTTP %d: the collector wants "
+			    "a token (--token-file FILE); the records wait "
+			    "until one is set", code);
+	} else if (code == 429)
+		snprintf(why, whylen, "HTTP 429: the collector asks to slow "
+		    "down");
+	else if (code == 503)
+		snprintf(why, whylen, "HTTP 503: the collector is "
+		    "temporarily unavailable (its database?)");
+	else if (code >= 500)
+		snprintf(why, whylen, "HTTP %d: the collector failed", code);
+	else if (code != 0)
+		snprintf(why, whylen, "HTTP %d: unexpected answer (is the "
+		    "--collector URL right?)", code);
+	return POST_RETRY;
+}
+
 static enum post_outcome
 post_batch(struct upload *u, const struct collector *c, const char *body,
     size_t len, struct buf *answer, int *code)
@@ -650,25 +704,31 @@ post_batch(struct upload *u, const struct collector *c, const char *body,
 	tv.tv_usec = 0;
 	evtimer_add(p.deadline, &tv);
 	while (!p.done) {
+		if (upload_stopped(u)) {
+			rv = POST_STOPPED;
+			snprintf(p.why, sizeof p.why, "interrupted");
+			break;
+		}
 		if (event_base_loop(u->base, EVLOOP_ONCE) == -1) {
 			snprintf(p.why, sizeof p.why, "event loop failed");
 			break;
 		}
 	}
+	if (rv == POST_STOPPED)
+		goto out;
 
 	*code = p.code;
-	if (p.code >= 200 && p.code < 300)
-		rv = POST_OK;
-	else if (p.code >= 400 && p.code < 500)
-		rv = POST_REJECTED;
-	else if (p.code != 0)
-		snprintf(p.why, sizeof p.why, "HTTP %d", p.code);
+	rv = upload_classify(p.code, u->token != NULL, u->cfg->token_file,
+	    p.why, sizeof p.why);
 	buf_add(answer, p.answer.data != NULL ? p.answer.data : "",
 	    p.answer.len);
 out:
-	if (rv == POST_RETRY)
+	if (rv == POST_RETRY) {
 		log_warn("collector %s: %s", c->url,
 		    p.why[0] != '\0' ? p.why : "failed");
+		snprintf(u->why, sizeof u->why, "%s",
+		    p.why[0] != '\0' ? p.why : "failed");
+	}
 	/* Frees a request still in flight (deadline) with the connection. */
 	if (p.evcon != NULL)
 		evhttp_connection_free(p.evcon);
@@ -750,7 +810,7 @@ upbatch_send(struct upload *u, const struct upbatch *b, struct buf *answer,
 		answer->len = 0;
 		rv = post_batch(u, &u->coll[i], body.data, body.len, answer,
 		    code);
-		if (rv != POST_RETRY)
+		if (rv != POST_RETRY || upload_stopped(u))
 			break;
 	}
 	buf_free(&body);
@@ -791,9 +851,11 @@ send_single(struct upload *u, const char *path)
 		log_error("collector refused %s (HTTP %d): %.*s", path, code,
 		    (int)(answer.len > 200 ? 200 : answer.len),
 		    answer.data != NULL ? answer.data : "");
-		save_answer(u, path, code, &answer);
-		if (move_file(path, u->rejdir, u->cfg->results) == 0)
+		/* The answer only beside a file that really moved. */
+		if (move_file(path, u->rejdir, u->cfg->results) == 0) {
+			save_answer(u, path, code, &answer);
 			u->res->rejected += b.nrec;
+		}
 	}
 	buf_free(&answer);
 	upbatch_clear(&b);
@@ -851,13 +913,14 @@ upload_pass(struct upload *u)
 				    b.nfiles, code);
 				for (j = 0; j < b.nfiles; j++) {
 					out = send_single(u, b.files[j]);
-					if (out == POST_RETRY)
+					if (out == POST_RETRY ||
+					    out == POST_STOPPED)
 						break;
 				}
 			}
 		}
 		upbatch_clear(&b);
-		if (out == POST_RETRY) {
+		if (out == POST_RETRY || out == POST_STOPPED) {
 			rv = 1;
 			break;
 		}
@@ -884,16 +947,43 @@ upload_clear(struct upload *u)
 	}
 	free(u->sentdir);
 	free(u->rejdir);
+	free(u->damdir);
 	SSL_CTX_free(u->ssl_ctx);
-	if (u->base != NULL)
+	if (u->own_base && u->base != NULL)
 		event_base_free(u->base);
 	memset(u, 0, sizeof *u);
+}
+
+/* The TLS context for the collectors; NULL (logged) on a bad --collector-ca. */
+static SSL_CTX *
+collector_ssl_ctx(const struct config *cfg)
+{
+	SSL_CTX	*ctx;
+
+	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL) {
+		log_error("cannot set up TLS");
+		return NULL;
+	}
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	if (cfg->collector_ca != NULL) {
+		if (SSL_CTX_load_verify_locations(ctx, cfg->collector_ca,
+		    NULL) != 1) {
+			log_error("--collector-ca %s: no certificate can be "
+			    "loaded from it", cfg->collector_ca);
+			ERR_clear_error();
+			SSL_CTX_free(ctx);
+			return NULL;
+		}
+	} else
+		SSL_CTX_set_default_verify_paths(ctx);
+	return ctx;
 }
 
 /* Everything but the network: 0, or -1 on a configuration error. */
 static int
 upload_setup(struct upload *u, const struct config *cfg,
-    struct upload_result *res)
+    struct event_base *base, struct upload_result *res)
 {
 	size_t	i;
 	int	any_tls = 0;
@@ -911,51 +1001,123 @@ upload_setup(struct upload *u, const struct config *cfg,
 	if (cfg->token_file != NULL &&
 	    (u->token = read_token(cfg->token_file)) == NULL)
 		return -1;
-	if (any_tls) {
-		if ((u->ssl_ctx = SSL_CTX_new(TLS_client_method())) == NULL)
-			return -1;
-		SSL_CTX_set_min_proto_version(u->ssl_ctx, TLS1_2_VERSION);
-		SSL_CTX_set_verify(u->ssl_ctx, SSL_VERIFY_PEER, NULL);
-		if (cfg->collector_ca != NULL) {
-			if (SSL_CTX_load_verify_locations(u->ssl_ctx,
-			    cfg->collector_ca, NULL) != 1) {
-				log_error("--collector-ca %s: cannot load "
-				    "certificates", cfg->collector_ca);
-				ERR_clear_error();
-				return -1;
-			}
-		} else
-			SSL_CTX_set_default_verify_paths(u->ssl_ctx);
-	}
-	if ((u->base = event_base_new()) == NULL) {
-		log_error("cannot set up libevent");
+	if (any_tls && (u->ssl_ctx = collector_ssl_ctx(cfg)) == NULL)
 		return -1;
+	if ((u->base = base) == NULL) {
+		if ((u->base = event_base_new()) == NULL) {
+			log_error("cannot set up libevent");
+			return -1;
+		}
+		u->own_base = 1;
 	}
 	xasprintf(&u->sentdir, "%s/sent", cfg->results);
 	xasprintf(&u->rejdir, "%s/rejected", cfg->results);
+	xasprintf(&u->damdir, "%s/damaged", cfg->results);
 	return 0;
+}
+
+int
+upload_check_config(const struct config *cfg)
+{
+	struct upload		u;
+	struct upload_result	res;
+	int			rv;
+
+	memset(&res, 0, sizeof res);
+	rv = upload_setup(&u, cfg, NULL, &res);
+	upload_clear(&u);
+	return rv;
+}
+
+/*
+ * The results directory must exist (only `run` creates one); its sent/
+ * and rejected/ are made when missing.  0, or -1 (logged).
+ */
+static int
+upload_dirs(const struct config *cfg)
+{
+	struct stat	 st;
+	char		*sub;
+	const char	*subs[] = { "sent", "rejected" };
+	size_t		 i;
+	int		 rv = 0;
+
+	if (stat(cfg->results, &st) != 0) {
+		log_error("--results %s: %s", cfg->results, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		log_error("--results %s: not a directory", cfg->results);
+		return -1;
+	}
+	for (i = 0; i < sizeof subs / sizeof subs[0] && rv == 0; i++) {
+		xasprintf(&sub, "%s/%s", cfg->results, subs[i]);
+		if (mkdir(sub, 0755) != 0 && errno != EEXIST) {
+			log_error("%s: %s", sub, strerror(errno));
+			rv = -1;
+		}
+		free(sub);
+	}
+	return rv;
+}
+
+static void
+upload_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	*(int *)arg = 1;
+}
+
+/* Wait on the loop for delay seconds, or less when stopped. */
+static void
+upload_wait(struct upload *u, double delay)
+{
+	struct event	*ev;
+	struct timeval	 tv;
+	int		 fired = 0;
+
+	if ((ev = evtimer_new(u->base, upload_timer_cb, &fired)) == NULL)
+		return;
+	tv.tv_sec = (time_t)delay;
+	tv.tv_usec = (suseconds_t)((delay - (double)tv.tv_sec) * 1e6);
+	evtimer_add(ev, &tv);
+	while (!fired && !upload_stopped(u)) {
+		if (event_base_loop(u->base, EVLOOP_ONCE) == -1)
+			break;
+	}
+	event_free(ev);
 }
 
 /*
  * Upload with at most attempts passes.  honour_wait: do not try before
- * the time the persisted backoff says.  Sleeps between passes.
+ * the time the persisted backoff says.  Waits between passes on the loop.
  */
 static int
-upload_run(const struct config *cfg, int attempts, int honour_wait,
-    struct upload_result *res)
+upload_run(struct event_base *base, const struct config *cfg, int attempts,
+    int honour_wait, const volatile int *stop, struct upload_result *res)
 {
 	struct upload	 u;
 	struct backoff	 st;
-	struct timespec	 ts;
 	double		 delay;
 	int		 attempt, failed = 1, rv = -1;
 
 	memset(res, 0, sizeof *res);
-	if (upload_setup(&u, cfg, res) == -1)
+	memset(&u, 0, sizeof u);
+	if (upload_dirs(cfg) != 0) {
+		res->setup_failed = 1;
 		goto out;
-	if (spool_prepare(cfg->results) != 0)
+	}
+	if (upload_setup(&u, cfg, base, res) == -1) {
+		res->setup_failed = 1;
+		snprintf(res->why, sizeof res->why, "the upload is not set up "
+		    "(see above)");
+		res->pending = count_pending(cfg->results);
 		goto out;
+	}
+	u.stop = stop;
 	state_load(cfg->results, &st);
+	split_pending(&u);
 	if (u.ncoll == 0) {
 		res->pending = count_pending(cfg->results);
 		rv = 0;
@@ -973,26 +1135,32 @@ upload_run(const struct config *cfg, int attempts, int honour_wait,
 			/* In-process waits stay short: 1 s, 2 s, ... */
 			delay = backoff_delay(attempt);
 			log_info("upload: retrying in %.1f s", delay);
-			ts.tv_sec = (time_t)delay;
-			ts.tv_nsec = (long)((delay - (double)ts.tv_sec) * 1e9);
-			nanosleep(&ts, NULL);
+			upload_wait(&u, delay);
+			split_pending(&u);
 		}
-		split_pending(cfg->results);
+		if (upload_stopped(&u))
+			break;
 		failed = upload_pass(&u);
 		if (!failed)
 			break;
 	}
-	if (failed) {
+	if (upload_stopped(&u)) {
+		log_info("upload: interrupted; the rest stays pending");
+		snprintf(res->why, sizeof res->why, "interrupted");
+	} else if (failed) {
 		st.failures++;
 		delay = backoff_delay(st.failures);
 		st.next_ms = util_now_ms() + (int64_t)(delay * 1000);
-		log_warn("upload: collector unreachable; next attempt in "
-		    "%.0f s", delay);
+		snprintf(res->why, sizeof res->why, "%s", u.why[0] != '\0' ?
+		    u.why : "failed");
+		log_warn("upload: %s; next attempt in %.0f s", res->why,
+		    delay);
+		state_save(cfg->results, &st);
 	} else {
 		st.failures = 0;
 		st.next_ms = 0;
+		state_save(cfg->results, &st);
 	}
-	state_save(cfg->results, &st);
 	res->pending = count_pending(cfg->results);
 	rv = 0;
 out:
@@ -1001,26 +1169,72 @@ out:
 }
 
 int
-upload_pending(struct event_base *base, const struct config *cfg,
-    struct upload_result *res)
+upload_pending_stoppable(struct event_base *base, const struct config *cfg,
+    struct upload_result *res, const volatile int *stop)
 {
-	/*
-	 * The upload runs on a private event base: the caller may well be
-	 * inside a callback of its own loop, and libevent does not allow
-	 * running a base from within itself.
-	 */
-	(void)base;
-	if (upload_run(cfg, 1, 1, res) == -1)
+	if (upload_run(base, cfg, 1, 1, stop, res) == -1)
 		return 1;
 	return res->pending == 0 ? 0 : 1;
 }
 
 int
+upload_pending(struct event_base *base, const struct config *cfg,
+    struct upload_result *res)
+{
+	return upload_pending_stoppable(base, cfg, res, NULL);
+}
+
+/* --requeue-rejected: rejected batches go back to the pending spool. */
+static int
+requeue_rejected(const struct config *cfg, size_t *n)
+{
+	struct spool_files	 files;
+	char			*rejdir, *resp;
+	size_t			 i;
+	int			 rv = 0;
+
+	*n = 0;
+	xasprintf(&rejdir, "%s/rejected", cfg->results);
+	if (spool_list(rejdir, 0, &files) != 0) {
+		free(rejdir);
+		return -1;
+	}
+	for (i = 0; i < files.n; i++) {
+		if (move_file(files.path[i], cfg->results, rejdir) != 0) {
+			rv = -1;
+			continue;
+		}
+		(*n)++;
+		xasprintf(&resp, "%s.response", files.path[i]);
+		if (unlink(resp) != 0 && errno != ENOENT)
+			log_warn("%s: %s", resp, strerror(errno));
+		free(resp);
+	}
+	spool_files_free(&files);
+	free(rejdir);
+	return rv;
+}
+
+static volatile int	upload_stop_flag;
+
+static void
+upload_signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	(void)what;
+	(void)arg;
+	log_info("%s: stopping the upload", strsignal((int)sig));
+	upload_stop_flag = 1;
+}
+
+int
 cmd_upload(int argc, char **argv)
 {
-	struct config		cfg;
-	struct upload_result	res;
-	int			r, rv = 1;
+	struct config		 cfg;
+	struct upload_result	 res;
+	struct event_base	*base = NULL;
+	struct event		*ev_term = NULL, *ev_int = NULL;
+	size_t			 requeued;
+	int			 r, rv = 1;
 
 	log_set_prog("nightjar");
 	config_init(&cfg);
@@ -1035,22 +1249,62 @@ cmd_upload(int argc, char **argv)
 		log_set_level(LOG_DEBUG);
 	else if (cfg.verbose > 0)
 		log_set_level(LOG_INFO);
-	if (cfg.collectors.n == 0) {
-		log_error("upload: no --collector given");
+	if (cfg.collectors.n == 0 && !cfg.requeue_rejected) {
+		log_error("no --collector given");
 		rv = 2;
 		goto out;
 	}
-	if (upload_run(&cfg, UPLOAD_ATTEMPTS, 0, &res) == -1) {
+	if (upload_dirs(&cfg) != 0 || (cfg.collectors.n > 0 &&
+	    upload_check_config(&cfg) != 0)) {
+		rv = 2;
+		goto out;
+	}
+	if (cfg.requeue_rejected) {
+		r = requeue_rejected(&cfg, &requeued);
+		if (!cfg.quiet)
+			fprintf(stderr, "requeued %zu rejected file%s\n",
+			    requeued, requeued == 1 ? "" : "s");
+		if (cfg.collectors.n == 0) {
+			rv = r == 0 ? 0 : 1;
+			goto out;
+		}
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if ((base = event_base_new()) == NULL) {
+		log_error("cannot set up libevent");
+		goto out;
+	}
+	ev_term = evsignal_new(base, SIGTERM, upload_signal_cb, NULL);
+	ev_int = evsignal_new(base, SIGINT, upload_signal_cb, NULL);
+	if (ev_term != NULL)
+		evsignal_add(ev_term, NULL);
+	if (ev_int != NULL)
+		evsignal_add(ev_int, NULL);
+	if (upload_run(base, &cfg, UPLOAD_ATTEMPTS, 0, &upload_stop_flag,
+	    &res) == -1) {
 		rv = 2;
 		goto out;
 	}
 	if (res.rejected > 0)
-		log_warn("%zu records refused by the collector: see %s/rejected",
+		log_warn("%zu records refused by the collector: see %s/rejected "
+		    "('nightjar upload --requeue-rejected' sends them again)",
 		    res.rejected, cfg.results);
+	if (res.damaged > 0)
+		log_warn("%zu damaged files moved to %s/damaged", res.damaged,
+		    cfg.results);
+	if (res.pending > 0 && res.why[0] != '\0')
+		log_error("%zu records stay pending: %s", res.pending,
+		    res.why);
 	fprintf(stderr, "uploaded %zu, pending %zu\n", res.uploaded,
 	    res.pending);
 	rv = res.pending == 0 ? 0 : 1;
 out:
+	if (ev_term != NULL)
+		event_free(ev_term);
+	if (ev_int != NULL)
+		event_free(ev_int);
+	if (base != NULL)
+		event_base_free(base);
 	config_free(&cfg);
 	return rv;
 }

@@ -95,19 +95,24 @@ printf '\x82\xa6schema\x01\xa2id\xa3bad' >"$res2/b-invalid.msgpack"
 "$GEN" --count 10 --seed 22 --spool "$res2" --per-file 10 --name c
 ids "$res2"/a*.msgpack "$res2"/c*.msgpack >"$work/want2"
 
-# Wrong token: 401 for everything, all moved to rejected/.
+# Wrong token: 401 for everything.  The records wait for a good token:
+# nothing is set aside, the error names the token file, exit 1.
 printf 'nope\n' >"$work/badtoken"
 cp -r "$res2" "$work/results3"
 rc=0
 nj upload --results "$work/results3" --collector "http://127.0.0.1:$CPORT" \
     --token-file "$work/badtoken" 2>"$work/401.err" || rc=$?
-[ $rc = 0 ] || fail "401: exit $rc"
-grep -q '^uploaded 0, pending 0$' "$work/401.err" || fail "401: $(tail -1 "$work/401.err")"
-[ "$(ls "$work/results3/rejected/" | grep -c '\.msgpack$')" = 5 ] ||
-    fail "401: not every file rejected: $(ls "$work/results3/rejected/")"
-for f in "$work"/results3/rejected/*.msgpack; do
-	grep -q '^HTTP 401' "$f.response" || fail "401: no answer beside $f"
-done
+[ $rc = 1 ] || fail "401: exit $rc"
+grep -q '^uploaded 0, pending 41$' "$work/401.err" || fail "401: $(tail -1 "$work/401.err")"
+grep -q "HTTP 401.*$work/badtoken" "$work/401.err" ||
+    fail "401: the error does not name the token: $(cat "$work/401.err")"
+[ "$(ls "$work/results3/rejected/" | grep -c '\.msgpack$')" = 0 ] ||
+    fail "401: files set aside: $(ls "$work/results3/rejected/")"
+[ "$(ls "$work/results3" | grep -c '\.msgpack$')" = 5 ] ||
+    fail "401: pending files: $(ls "$work/results3")"
+if ls "$work/results3/rejected/" | grep -q response; then
+	fail "401: an answer file left behind"
+fi
 
 rc=0
 nj upload --results "$res2" --collector "http://127.0.0.1:$CPORT" \
@@ -123,6 +128,16 @@ grep -q '"error"' "$res2/rejected/b-invalid.msgpack.response" ||
 [ "$(stored_ids "$db2")" = "$(cat "$work/want2")" ] ||
     fail "good files of a refused batch not stored"
 [ "$(ls "$res2"/sent | wc -l)" = 4 ] || fail "sent/: $(ls "$res2/sent")"
+
+# --requeue-rejected puts the refused batch back; its answer goes with it.
+rc=0
+nj upload --results "$res2" --requeue-rejected 2>"$work/requeue.err" || rc=$?
+[ $rc = 0 ] || fail "requeue: exit $rc: $(cat "$work/requeue.err")"
+grep -q '^requeued 1 rejected file$' "$work/requeue.err" ||
+    fail "requeue: $(cat "$work/requeue.err")"
+[ -f "$res2/b-invalid.msgpack" ] || fail "requeue: the batch is not pending"
+[ -z "$(ls "$res2/rejected")" ] ||
+    fail "requeue: left in rejected/: $(ls "$res2/rejected")"
 stop_collector $CPID
 
 # http:// is for loopback only.

@@ -25,7 +25,7 @@ stop_daemon TERM
 no_temp_files "$tmp/results"
 
 # Quiet healthy run: nothing on stderr (but the warning about root).
-if grep -v 'running as root' "$tmp/stderr" | grep -q .; then
+if grep -v -e 'running as root' "$tmp/stderr" | not_startup | grep -q .; then
 	fail "unexpected output on stderr"
 fi
 

@@ -67,6 +67,13 @@ no_temp_files() {
 	[ -z "$left" ] || fail "temporary files left: $left"
 }
 
+# stdin without the start-up line and the warning about controls that
+# every run prints (both checked in tests/driver-startup.sh).
+not_startup() {
+	grep -v -E -e '^nightjar: (started, )?measuring [0-9]+ targets' \
+	    -e 'no control outside this network' || true
+}
+
 kill_daemon() {
 	if [ -n "${pid:-}" ] && kill -0 "$pid" 2>/dev/null; then
 		kill -KILL "$pid" 2>/dev/null || true

@@ -75,7 +75,7 @@ no_temp_files "$tmp/results"
 # warning about root (a reload while waiting plans the same round again,
 # it does not think the clock went back).
 if grep -v -e 'running as root' -e 'keeping the old' \
-    -e "$tmp/targets.txt" "$tmp/stderr" | grep -q .; then
+    -e "$tmp/targets.txt" "$tmp/stderr" | not_startup | grep -q .; then
 	fail "unexpected messages on stderr"
 fi
 # A reload while waiting for the next round plans that round anew: the

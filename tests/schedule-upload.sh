@@ -48,7 +48,7 @@ done
 stop_daemon TERM
 [ "$rc" -eq 0 ] || fail "exit status $rc after SIGTERM, wanted 0"
 no_temp_files "$tmp/results"
-if grep -v 'running as root' "$tmp/stderr" | grep -q .; then
+if grep -v -e 'running as root' "$tmp/stderr" | not_startup | grep -q .; then
 	fail "unexpected output on stderr"
 fi
 
