@@ -553,6 +553,47 @@ START_TEST(daemon_backoff)
 }
 END_TEST
 
+/* Which answers set a batch aside: only 400 and 413.  A token the
+ * collector refuses, 429 and 5xx keep the records pending, and the
+ * reason names the token file or the cause. */
+START_TEST(upload_answers)
+{
+	static const struct {
+		int			 code;
+		int			 token;
+		enum post_outcome	 want;
+		const char		*why;	/* in the reason */
+	} t[] = {
+		{ 200, 1, POST_OK, NULL },
+		{ 201, 0, POST_OK, NULL },
+		{ 400, 1, POST_REJECTED, NULL },
+		{ 413, 0, POST_REJECTED, NULL },
+		{ 401, 1, POST_RETRY, "/etc/nightjar/token" },
+		{ 403, 1, POST_RETRY, "/etc/nightjar/token" },
+		{ 401, 0, POST_RETRY, "--token-file" },
+		{ 429, 1, POST_RETRY, "429" },
+		{ 500, 1, POST_RETRY, "HTTP 500" },
+		{ 503, 1, POST_RETRY, "temporarily unavailable" },
+		{ 404, 1, POST_RETRY, "HTTP 404" },
+		{ 405, 1, POST_RETRY, "HTTP 405" },
+	};
+	char	why[320];
+	size_t	i;
+
+	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
+		why[0] = '\0';
+		ck_assert_msg(upload_classify(t[i].code, t[i].token,
+		    t[i].token ? "/etc/nightjar/token" : NULL, why,
+		    sizeof why) == t[i].want, "HTTP %d", t[i].code);
+		if (t[i].why != NULL)
+			ck_assert_msg(strstr(why, t[i].why) != NULL,
+			    "HTTP %d: '%s'", t[i].code, why);
+		if (t[i].code == 401 || t[i].code == 403)
+			ck_assert_ptr_nonnull(strstr(why, "token"));
+	}
+}
+END_TEST
+
 int
 main(void)
 {
@@ -573,6 +614,7 @@ main(void)
 	tcase_add_test(tc, store_exactly_once);
 	tcase_add_test(tc, tokens);
 	tcase_add_test(tc, daemon_backoff);
+	tcase_add_test(tc, upload_answers);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -5,6 +5,12 @@
  */
 #include <sys/socket.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -577,6 +583,93 @@ START_TEST(addrs_bounded)
 }
 END_TEST
 
+/* --- cancelling queries -------------------------------------------- */
+
+struct qcount {
+	int	calls;
+	int	destroyed;
+};
+
+static void
+count_cb(int status, const unsigned char *abuf, int alen, double t_ms,
+    void *arg)
+{
+	struct qcount	*c = arg;
+
+	(void)abuf;
+	(void)alen;
+	(void)t_ms;
+	c->calls++;
+	if (status == ARES_EDESTRUCTION)
+		c->destroyed++;
+}
+
+/* A UDP socket on loopback that never answers; its "ADDR:PORT" in spec. */
+static int
+silent_server(char *spec, size_t len)
+{
+	struct sockaddr_in	sin;
+	socklen_t		slen = sizeof sin;
+	int			fd;
+
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	ck_assert_int_ge(fd, 0);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &slen), 0);
+	snprintf(spec, len, "127.0.0.1:%d", ntohs(sin.sin_port));
+	return fd;
+}
+
+/* A cancelled query is never called back: one waiting in line is freed
+ * at once, a sent one when c-ares gives up on it. */
+START_TEST(dns_cancel_queries)
+{
+	struct event_base	*base;
+	struct dns_resolver	*r;
+	struct dns_q		*q[DNS_MAX_ACTIVE + 10];
+	struct qcount		 c = { 0, 0 };
+	char			 spec[64];
+	size_t			 i, n = DNS_MAX_ACTIVE + 10, guard;
+	int			 fd;
+
+	fd = silent_server(spec, sizeof spec);
+	base = event_base_new();
+	r = dns_resolver_new(base, spec, 300);
+	ck_assert_ptr_nonnull(r);
+	for (i = 0; i < n; i++)
+		q[i] = dns_query(r, "cancel.example", DNS_TYPE_A, count_cb, &c);
+	ck_assert_uint_eq(dns_resolver_pending(r), n);
+	/* The last ten wait in line: gone at once. */
+	for (i = DNS_MAX_ACTIVE; i < n; i++)
+		dns_cancel(q[i]);
+	ck_assert_uint_eq(dns_resolver_pending(r), DNS_MAX_ACTIVE);
+	/* Five sent ones: c-ares still holds them. */
+	for (i = 0; i < 5; i++)
+		dns_cancel(q[i]);
+	for (guard = 0; dns_resolver_pending(r) > 0 && guard < 100000;
+	    guard++)
+		event_base_loop(base, EVLOOP_ONCE);
+	ck_assert_uint_eq(dns_resolver_pending(r), 0);
+	ck_assert_int_eq(c.calls, DNS_MAX_ACTIVE - 5);
+	dns_resolver_free(r);
+	ck_assert_int_eq(c.calls, DNS_MAX_ACTIVE - 5);
+
+	/* Freeing the resolver calls back every query, queued ones too. */
+	memset(&c, 0, sizeof c);
+	r = dns_resolver_new(base, spec, 300);
+	for (i = 0; i < DNS_MAX_ACTIVE + 3; i++)
+		dns_query(r, "free.example", DNS_TYPE_A, count_cb, &c);
+	dns_resolver_free(r);
+	ck_assert_int_eq(c.calls, DNS_MAX_ACTIVE + 3);
+	ck_assert_int_eq(c.destroyed, DNS_MAX_ACTIVE + 3);
+	event_base_free(base);
+	close(fd);
+}
+END_TEST
+
 static Suite *
 engine_suite(void)
 {
@@ -593,6 +686,7 @@ engine_suite(void)
 	tcase_add_test(tc, reply_no_reply);
 	tcase_add_test(tc, reply_hostile);
 	tcase_add_test(tc, reply_many_addresses_bounded);
+	tcase_add_test(tc, dns_cancel_queries);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("failures");
