@@ -6,6 +6,17 @@
  * against the SSL_CTX's store (the reference roots) with the host name
  * set by SSL_set1_host, and SSL_get_verify_result() gives the outcome.
  * The same chain is then verified once more against the default store.
+ *
+ * Verification is done once per chain and round.  A chain is named by the
+ * SHA-256 of its certificates' DER hashes; a chain that the reference
+ * store verified is remembered, and the next handshake presenting it only
+ * checks the name (X509_check_host), the one host-dependent step of
+ * X509_verify_cert: the outcome is the one a full verification would give.
+ * A chain that failed is verified in full each time (its error may depend
+ * on the name).  The default store's yes/no answer is remembered per chain
+ * either way.  The caches are direct-mapped tables of fixed size that live
+ * as long as the tls_ctx (one round); a collision only costs a
+ * verification.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,6 +25,8 @@
 #include <unistd.h>
 
 #include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/sha.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
@@ -24,10 +37,23 @@
 #include "tls.h"
 #include "xmalloc.h"
 
+/* Slots of each chain cache (a power of two). */
+#define TLS_CACHE_SLOTS	1024
+
+struct tls_chain_slot {
+	unsigned char	key[SHA256_DIGEST_LENGTH];
+	unsigned char	used;
+	unsigned char	ok;
+};
+
 struct tls_ctx {
 	SSL_CTX		*ctx;		/* holds the reference store */
 	X509_STORE	*system;	/* OpenSSL's default paths */
 	X509_STORE_CTX	*vctx;		/* reused for system verification */
+	int		 cache;		/* remember verified chains */
+	struct tls_chain_slot ref[TLS_CACHE_SLOTS];	/* verified ones */
+	struct tls_chain_slot sys[TLS_CACHE_SLOTS];	/* yes or no */
+	struct tls_cache_stats stats;
 };
 
 static const unsigned char tls_alpn[] = "\x02h2\x08http/1.1";
@@ -70,6 +96,134 @@ tls_load_system(X509_STORE *store)
 	ERR_clear_error();
 }
 
+/*
+ * The name of a presented chain: SHA-256 over the SHA-256 of each
+ * certificate's DER, in order.  0, or -1 when a certificate cannot be
+ * encoded.
+ */
+static int
+tls_chain_key(STACK_OF(X509) *chain, unsigned char key[SHA256_DIGEST_LENGTH])
+{
+	unsigned char	 md[SHA256_DIGEST_LENGTH];
+	unsigned int	 mdlen;
+	EVP_MD_CTX	*h;
+	int		 i, rc = -1;
+
+	if (chain == NULL || sk_X509_num(chain) == 0)
+		return -1;
+	if ((h = EVP_MD_CTX_new()) == NULL)
+		return -1;
+	if (EVP_DigestInit_ex(h, EVP_sha256(), NULL) != 1)
+		goto out;
+	for (i = 0; i < sk_X509_num(chain); i++) {
+		if (X509_digest(sk_X509_value(chain, i), EVP_sha256(), md,
+		    &mdlen) != 1 || EVP_DigestUpdate(h, md, mdlen) != 1)
+			goto out;
+	}
+	if (EVP_DigestFinal_ex(h, key, NULL) == 1)
+		rc = 0;
+out:
+	EVP_MD_CTX_free(h);
+	return rc;
+}
+
+static struct tls_chain_slot *
+tls_cache_slot(struct tls_chain_slot *table,
+    const unsigned char key[SHA256_DIGEST_LENGTH])
+{
+	size_t	i;
+
+	i = ((size_t)key[0] << 8 | key[1]) & (TLS_CACHE_SLOTS - 1);
+	return &table[i];
+}
+
+/* The slot of key in table when it holds key, else NULL. */
+static struct tls_chain_slot *
+tls_cache_find(struct tls_chain_slot *table,
+    const unsigned char key[SHA256_DIGEST_LENGTH])
+{
+	struct tls_chain_slot	*s = tls_cache_slot(table, key);
+
+	if (s->used && memcmp(s->key, key, SHA256_DIGEST_LENGTH) == 0)
+		return s;
+	return NULL;
+}
+
+static void
+tls_cache_put(struct tls_chain_slot *table,
+    const unsigned char key[SHA256_DIGEST_LENGTH], int ok)
+{
+	struct tls_chain_slot	*s = tls_cache_slot(table, key);
+
+	memcpy(s->key, key, SHA256_DIGEST_LENGTH);
+	s->used = 1;
+	s->ok = ok != 0;
+}
+
+/*
+ * X509_V_OK when leaf matches the host or IP address of param (or param
+ * names neither), else the error X509_verify_cert's name check gives.
+ */
+static int
+tls_check_name(X509 *leaf, X509_VERIFY_PARAM *param)
+{
+	const char	*host;
+	char		*ip;
+	unsigned int	 flags = X509_VERIFY_PARAM_get_hostflags(param);
+	int		 err = X509_V_OK;
+
+	if ((host = X509_VERIFY_PARAM_get0_host(param, 0)) != NULL &&
+	    X509_check_host(leaf, host, 0, flags, NULL) <= 0)
+		return X509_V_ERR_HOSTNAME_MISMATCH;
+	if ((ip = X509_VERIFY_PARAM_get1_ip_asc(param)) != NULL) {
+		if (X509_check_ip_asc(leaf, ip, 0) <= 0)
+			err = X509_V_ERR_IP_ADDRESS_MISMATCH;
+		OPENSSL_free(ip);
+	}
+	return err;
+}
+
+/*
+ * Stands in for X509_verify_cert() in every handshake (SSL_CTX's
+ * cert_verify_callback): a chain the reference store verified in this
+ * round only has its name checked again.
+ */
+static int
+tls_verify_cb(X509_STORE_CTX *xs, void *arg)
+{
+	struct tls_ctx		*t = arg;
+	unsigned char		 key[SHA256_DIGEST_LENGTH];
+	STACK_OF(X509)		*chain = X509_STORE_CTX_get0_untrusted(xs);
+	X509			*leaf = X509_STORE_CTX_get0_cert(xs);
+	int			 ok, err;
+
+	if (!t->cache || leaf == NULL || tls_chain_key(chain, key) == -1)
+		return X509_verify_cert(xs);
+	if (tls_cache_find(t->ref, key) != NULL) {
+		t->stats.ref_hits++;
+		err = tls_check_name(leaf, X509_STORE_CTX_get0_param(xs));
+		X509_STORE_CTX_set_error(xs, err);
+		return err == X509_V_OK;
+	}
+	t->stats.ref_misses++;
+	ok = X509_verify_cert(xs);
+	if (ok == 1)
+		tls_cache_put(t->ref, key, 1);
+	return ok;
+}
+
+void
+tls_ctx_set_cache(struct tls_ctx *t, int on)
+{
+	t->cache = on;
+}
+
+void
+tls_ctx_cache_stats(const struct tls_ctx *t, struct tls_cache_stats *out)
+{
+	*out = t->stats;
+}
+
 struct tls_ctx *
 tls_ctx_new(const char *ca_file)
 {
@@ -90,6 +244,8 @@ tls_ctx_new(const char *ca_file)
 		goto fail;
 	}
 	SSL_CTX_set_verify(t->ctx, SSL_VERIFY_NONE, NULL);
+	t->cache = 1;
+	SSL_CTX_set_cert_verify_callback(t->ctx, tls_verify_cb, t);
 	/* Every measurement is a full handshake that shows the chain. */
 	SSL_CTX_set_session_cache_mode(t->ctx, SSL_SESS_CACHE_OFF);
 	SSL_CTX_set_options(t->ctx, SSL_OP_NO_TICKET);
@@ -144,16 +300,17 @@ fail:
 	return NULL;
 }
 
-/* 1 when the default store trusts chain for name. */
+/*
+ * 1 when the default store trusts chain for name (NULL: whatever the
+ * name).
+ */
 static int
-tls_verify_system(struct tls_ctx *t, STACK_OF(X509) *chain,
+tls_verify_system_chain(struct tls_ctx *t, STACK_OF(X509) *chain,
     const char *name, int is_ip)
 {
 	X509_VERIFY_PARAM	*param;
 	int			 ok = 0;
 
-	if (chain == NULL || sk_X509_num(chain) == 0)
-		return 0;
 	if (X509_STORE_CTX_init(t->vctx, t->system, sk_X509_value(chain, 0),
 	    chain) != 1)
 		goto out;
@@ -169,6 +326,42 @@ tls_verify_system(struct tls_ctx *t, STACK_OF(X509) *chain,
 	ok = X509_verify_cert(t->vctx) == 1;
 out:
 	X509_STORE_CTX_cleanup(t->vctx);
+	ERR_clear_error();
+	return ok;
+}
+
+/*
+ * 1 when the default store trusts chain for name: the chain verifies
+ * (remembered per chain) and its leaf matches the name.
+ */
+static int
+tls_verify_system(struct tls_ctx *t, STACK_OF(X509) *chain,
+    const char *name, int is_ip)
+{
+	struct tls_chain_slot	*s;
+	unsigned char		 key[SHA256_DIGEST_LENGTH];
+	X509			*leaf;
+	int			 ok;
+
+	if (chain == NULL || sk_X509_num(chain) == 0)
+		return 0;
+	if (!t->cache || tls_chain_key(chain, key) == -1)
+		return tls_verify_system_chain(t, chain, name, is_ip);
+	leaf = sk_X509_value(chain, 0);
+	if ((s = tls_cache_find(t->sys, key)) != NULL) {
+		t->stats.sys_hits++;
+		ok = s->ok;
+	} else {
+		t->stats.sys_misses++;
+		ok = tls_verify_system_chain(t, chain, NULL, 0);
+		tls_cache_put(t->sys, key, ok);
+	}
+	if (ok && name != NULL) {
+		if (is_ip)
+			ok = X509_check_ip_asc(leaf, name, 0) > 0;
+		else
+			ok = X509_check_host(leaf, name, 0, 0, NULL) > 0;
+	}
 	ERR_clear_error();
 	return ok;
 }

@@ -25,6 +25,18 @@ struct tls_ctx	*tls_ctx_new(const char *ca_file);
 void		 tls_ctx_free(struct tls_ctx *);
 
 /*
+ * Chains verified once per tls_ctx (on by default); how often a handshake
+ * found its chain already verified.
+ */
+struct tls_cache_stats {
+	unsigned long	ref_hits, ref_misses;
+	unsigned long	sys_hits, sys_misses;
+};
+void		 tls_ctx_set_cache(struct tls_ctx *, int on);
+void		 tls_ctx_cache_stats(const struct tls_ctx *,
+		    struct tls_cache_stats *);
+
+/*
  * A client SSL: SNI sni (NULL: none), certificate checked against name,
  * an IP address when is_ip.
  */

@@ -1,0 +1,313 @@
+/*
+ * Chain verification with the per-round cache: handshakes over memory
+ * BIOs (no sockets) against certificates made here, each checked twice,
+ * once with the cache and once without, so a remembered chain must give
+ * exactly the fields a full verification gives.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <check.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "record.h"
+#include "tls.h"
+#include "xmalloc.h"
+
+struct pki {
+	EVP_PKEY	*ca_key, *leaf_key, *rogue_key;
+	X509		*ca, *leaf, *rogue, *expired;
+	char		 ca_file[64];
+	char		 empty_file[64];
+};
+
+static struct pki pki;
+
+static X509 *
+mkcert(const char *cn, const char *san, EVP_PKEY *key, X509 *issuer,
+    EVP_PKEY *issuer_key, int is_ca, long days_from, long days_to)
+{
+	X509		*x = X509_new();
+	X509_NAME	*name;
+	X509_EXTENSION	*ext;
+	X509V3_CTX	 v3;
+	static long	 serial = 1;
+
+	ck_assert_ptr_nonnull(x);
+	X509_set_version(x, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), serial++);
+	X509_gmtime_adj(X509_getm_notBefore(x), days_from * 86400);
+	X509_gmtime_adj(X509_getm_notAfter(x), days_to * 86400);
+	X509_set_pubkey(x, key);
+	name = X509_get_subject_name(x);
+	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+	    (const unsigned char *)cn, -1, -1, 0);
+	X509_set_issuer_name(x, issuer != NULL ?
+	    X509_get_subject_name(issuer) : name);
+	X509V3_set_ctx(&v3, issuer != NULL ? issuer : x, x, NULL, NULL, 0);
+	ext = X509V3_EXT_conf_nid(NULL, &v3, NID_basic_constraints,
+	    is_ca ? "critical,CA:TRUE" : "CA:FALSE");
+	X509_add_ext(x, ext, -1);
+	X509_EXTENSION_free(ext);
+	if (san != NULL) {
+		ext = X509V3_EXT_conf_nid(NULL, &v3, NID_subject_alt_name, san);
+		X509_add_ext(x, ext, -1);
+		X509_EXTENSION_free(ext);
+	}
+	ck_assert_int_gt(X509_sign(x, issuer_key, EVP_sha256()), 0);
+	return x;
+}
+
+static void
+pki_setup(void)
+{
+	FILE	*f;
+	int	 fd;
+
+	pki.ca_key = EVP_EC_gen("P-256");
+	pki.leaf_key = EVP_EC_gen("P-256");
+	pki.rogue_key = EVP_EC_gen("P-256");
+	pki.ca = mkcert("check root", NULL, pki.ca_key, NULL, pki.ca_key, 1,
+	    -1, 30);
+	pki.leaf = mkcert("a.test", "DNS:*.a.test,DNS:a.test,IP:127.0.0.1",
+	    pki.leaf_key, pki.ca, pki.ca_key, 0, -1, 30);
+	pki.expired = mkcert("a.test", "DNS:*.a.test,DNS:a.test",
+	    pki.leaf_key, pki.ca, pki.ca_key, 0, -30, -1);
+	pki.rogue = mkcert("rogue root", "DNS:*.a.test", pki.rogue_key, NULL,
+	    pki.rogue_key, 0, -1, 30);
+
+	strcpy(pki.ca_file, "/tmp/nj-check-tls-ca.XXXXXX");
+	fd = mkstemp(pki.ca_file);
+	ck_assert_int_ge(fd, 0);
+	f = fdopen(fd, "w");
+	PEM_write_X509(f, pki.ca);
+	fclose(f);
+	strcpy(pki.empty_file, "/tmp/nj-check-tls-sys.XXXXXX");
+	fd = mkstemp(pki.empty_file);
+	ck_assert_int_ge(fd, 0);
+	f = fdopen(fd, "w");
+	PEM_write_X509(f, pki.ca);	/* the "system store" trusts it too */
+	fclose(f);
+	/* tls_ctx_new reads the system store from SSL_CERT_FILE. */
+	setenv("SSL_CERT_FILE", pki.empty_file, 1);
+	setenv("SSL_CERT_DIR", "/nonexistent", 1);
+}
+
+static void
+pki_teardown(void)
+{
+	unlink(pki.ca_file);
+	unlink(pki.empty_file);
+	X509_free(pki.ca);
+	X509_free(pki.leaf);
+	X509_free(pki.expired);
+	X509_free(pki.rogue);
+	EVP_PKEY_free(pki.ca_key);
+	EVP_PKEY_free(pki.leaf_key);
+	EVP_PKEY_free(pki.rogue_key);
+}
+
+/*
+ * One handshake of t's client with a server presenting leaf (and issuer
+ * when not NULL), over memory BIOs; the client's fields in a new record.
+ */
+static struct record *
+handshake(struct tls_ctx *t, X509 *leaf, EVP_PKEY *key, X509 *issuer,
+    const char *sni, const char *name, int is_ip)
+{
+	struct record	*rec = record_new();
+	SSL_CTX		*sctx;
+	SSL		*c, *s;
+	BIO		*cb, *sb;
+	int		 i, rc, rs;
+
+	sctx = SSL_CTX_new(TLS_server_method());
+	ck_assert_ptr_nonnull(sctx);
+	ck_assert_int_eq(SSL_CTX_use_certificate(sctx, leaf), 1);
+	ck_assert_int_eq(SSL_CTX_use_PrivateKey(sctx, key), 1);
+	if (issuer != NULL)
+		ck_assert_int_eq(SSL_CTX_add1_chain_cert(sctx, issuer), 1);
+	s = SSL_new(sctx);
+	c = tls_ssl_new(t, sni, name, is_ip);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(BIO_new_bio_pair(&cb, 0, &sb, 0), 1);
+	SSL_set_bio(c, cb, cb);
+	SSL_set_bio(s, sb, sb);
+	SSL_set_connect_state(c);
+	SSL_set_accept_state(s);
+	for (i = 0, rc = rs = 0; i < 100 && (rc != 1 || rs != 1); i++) {
+		if (rc != 1)
+			rc = SSL_do_handshake(c);
+		if (rs != 1)
+			rs = SSL_do_handshake(s);
+	}
+	ck_assert_int_eq(rc, 1);
+	tls_fill(t, c, record_add_tls(rec), name, is_ip, 0);
+	SSL_free(c);
+	SSL_free(s);
+	SSL_CTX_free(sctx);
+	ERR_clear_error();
+	return rec;
+}
+
+static int
+str_same(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+struct vcase {
+	const char	*label;
+	int		 rogue;		/* self-signed, not in any store */
+	int		 expired;
+	const char	*name;
+	int		 is_ip;
+	int		 trusted;	/* expected */
+	int		 sys;		/* trusted_by_system expected */
+	const char	*failure;	/* expected */
+};
+
+static const struct vcase vcases[] = {
+	{ "first name", 0, 0, "www.a.test", 0, 1, 1, NULL },
+	{ "same name again", 0, 0, "www.a.test", 0, 1, 1, NULL },
+	{ "other name, same chain", 0, 0, "cdn.a.test", 0, 1, 1, NULL },
+	{ "apex", 0, 0, "a.test", 0, 1, 1, NULL },
+	{ "name the chain does not cover", 0, 0, "www.b.test", 0, 0, 0,
+	    "ssl_invalid_hostname" },
+	{ "too deep for the wildcard", 0, 0, "x.y.a.test", 0, 0, 0,
+	    "ssl_invalid_hostname" },
+	{ "address in the SAN", 0, 0, "127.0.0.1", 1, 1, 1, NULL },
+	{ "address not in the SAN", 0, 0, "127.0.0.2", 1, 0, 0,
+	    "ssl_invalid_hostname" },
+	{ "covered again after a miss", 0, 0, "mail.a.test", 0, 1, 1, NULL },
+	{ "untrusted root", 1, 0, "www.a.test", 0, 0, 0,
+	    "ssl_unknown_authority" },
+	{ "untrusted root again", 1, 0, "www.a.test", 0, 0, 0,
+	    "ssl_unknown_authority" },
+	{ "expired leaf", 0, 1, "www.a.test", 0, 0, 0,
+	    "ssl_invalid_certificate" },
+	{ "expired leaf, wrong name", 0, 1, "www.b.test", 0, 0, 0,
+	    "ssl_invalid_hostname" },
+};
+
+/* With and without the cache, every field that verification sets agrees. */
+START_TEST(cache_same_as_full)
+{
+	struct tls_ctx		*cached, *full;
+	struct tls_cache_stats	 st;
+	struct record		*ra, *rb;
+	size_t			 i;
+
+	cached = tls_ctx_new(pki.ca_file);
+	full = tls_ctx_new(pki.ca_file);
+	ck_assert_ptr_nonnull(cached);
+	ck_assert_ptr_nonnull(full);
+	tls_ctx_set_cache(full, 0);
+	for (i = 0; i < sizeof vcases / sizeof vcases[0]; i++) {
+		const struct vcase	*v = &vcases[i];
+		X509			*leaf = v->rogue ? pki.rogue :
+		    v->expired ? pki.expired : pki.leaf;
+		EVP_PKEY		*key = v->rogue ? pki.rogue_key :
+		    pki.leaf_key;
+		X509			*issuer = v->rogue ? NULL : pki.ca;
+
+		const struct rec_tls	*a, *b;
+
+		ra = handshake(cached, leaf, key, issuer, NULL, v->name,
+		    v->is_ip);
+		rb = handshake(full, leaf, key, issuer, NULL, v->name,
+		    v->is_ip);
+		a = &ra->tls[0];
+		b = &rb->tls[0];
+		ck_assert_msg(a->trusted == v->trusted, "%s: trusted %d",
+		    v->label, a->trusted);
+		ck_assert_msg(str_same(a->failure, v->failure),
+		    "%s: failure %s", v->label, a->failure);
+		ck_assert_msg(a->trusted_by_system == v->sys,
+		    "%s: trusted_by_system %d", v->label, a->trusted_by_system);
+		ck_assert_msg(a->trusted == b->trusted, "%s", v->label);
+		ck_assert_msg(a->trusted_by_system == b->trusted_by_system,
+		    "%s: trusted_by_system %d vs %d", v->label,
+		    a->trusted_by_system, b->trusted_by_system);
+		ck_assert_msg(str_same(a->failure, b->failure), "%s: %s vs %s",
+		    v->label, a->failure, b->failure);
+		ck_assert_msg(str_same(a->verify_error, b->verify_error),
+		    "%s: %s vs %s", v->label, a->verify_error, b->verify_error);
+		ck_assert_uint_eq(a->n_chain, b->n_chain);
+		record_free(ra);
+		record_free(rb);
+	}
+	/* The good chain was verified in full once, then remembered. */
+	tls_ctx_cache_stats(cached, &st);
+	ck_assert_uint_eq(st.ref_hits, 8);	/* the good chain after 1st */
+	ck_assert_uint_eq(st.ref_misses, 5);	/* 1st, untrusted, expired */
+	ck_assert_uint_eq(st.sys_hits, 10);	/* every chain after its 1st */
+	ck_assert_uint_eq(st.sys_misses, 3);
+	tls_ctx_cache_stats(full, &st);
+	ck_assert_uint_eq(st.ref_hits + st.ref_misses + st.sys_hits +
+	    st.sys_misses, 0);
+	tls_ctx_free(cached);
+	tls_ctx_free(full);
+}
+END_TEST
+
+/* A chain the reference store refused is never remembered as verified. */
+START_TEST(cache_never_remembers_failure)
+{
+	struct tls_ctx		*t;
+	struct tls_cache_stats	 st;
+	struct record		*rec;
+	int			 i;
+
+	t = tls_ctx_new(pki.ca_file);
+	ck_assert_ptr_nonnull(t);
+	for (i = 0; i < 3; i++) {
+		rec = handshake(t, pki.rogue, pki.rogue_key, NULL, "www.a.test",
+		    "www.a.test", 0);
+		ck_assert_int_eq(rec->tls[0].trusted, 0);
+		ck_assert_int_eq(rec->tls[0].trusted_by_system, 0);
+		record_free(rec);
+	}
+	tls_ctx_cache_stats(t, &st);
+	ck_assert_uint_eq(st.ref_hits, 0);
+	ck_assert_uint_eq(st.ref_misses, 3);
+	tls_ctx_free(t);
+}
+END_TEST
+
+static Suite *
+tls_suite(void)
+{
+	Suite	*s = suite_create("tls");
+	TCase	*tc;
+
+	tc = tcase_create("verify cache");
+	tcase_add_unchecked_fixture(tc, pki_setup, pki_teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, cache_same_as_full);
+	tcase_add_test(tc, cache_never_remembers_failure);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr;
+	int	 failed;
+
+	sr = srunner_create(tls_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
