@@ -52,6 +52,7 @@ config_init(struct config *c)
 	c->max_spool_mb = 512;
 	c->rate = 0;
 	c->per_address = 4;
+	c->http_max_body = 65536;
 }
 
 void
@@ -72,6 +73,7 @@ config_free(struct config *c)
 	free(c->probe_id);
 	free(c->campaign);
 	free(c->control_sni);
+	strlist_clear(&c->fingerprints);
 	free(c->config_file);
 	memset(c, 0, sizeof *c);
 }
@@ -204,7 +206,7 @@ enum {
 	O_ICA, O_TIMEOUT, O_CONCURRENCY, O_INTERVAL, O_JITTER, O_SCHEDULE,
 	O_COLLECTOR, O_COLLECTOR_CA, O_TOKEN_FILE, O_PROBE_ID, O_CAMPAIGN,
 	O_CONTROL_SNI, O_MAX_SPOOL, O_RATE, O_PER_ADDRESS, O_RESUME, O_ONCE,
-	O_CONFIG, O_REQUEUE, O_VERBOSE = 'v', O_QUIET = 'q', O_HELP = 'h'
+	O_CONFIG, O_REQUEUE, O_FINGERPRINTS, O_HTTP, O_HTTP_MAX_BODY, O_VERBOSE = 'v', O_QUIET = 'q', O_HELP = 'h'
 };
 
 static const struct opt_def defs[] = {
@@ -246,6 +248,14 @@ static const struct opt_def defs[] = {
 	{ "control-sni", O_CONTROL_SNI, K_STR, 0, 0, 0, "NAME",
 	  "benign SNI used to confirm SNI-based blocking (default: "
 	  "example.org)" },
+	{ "http", O_HTTP, K_FLAG, 0, 0, 0, NULL,
+	  "also GET / over each completed handshake (default: only http:// "
+	  "targets, on port 80)" },
+	{ "http-max-body", O_HTTP_MAX_BODY, K_LONG, 0, 0, 64L * 1024 * 1024,
+	  "BYTES", "most bytes read of one HTTP body (default: 65536)" },
+	{ "fingerprints", O_FINGERPRINTS, K_LIST, 0, 0, 0, "PATH",
+	  "blockpage fingerprints, OONI CSV file or directory of *.csv, "
+	  "repeatable (default: targets/fingerprints)" },
 	{ "max-spool", O_MAX_SPOOL, K_LONG, 0, 0, 1L << 30, "MB",
 	  "disk guard: the oldest uploaded files go first, never a pending "
 	  "record; 0 = no limit (default: 512)" },
@@ -346,6 +356,9 @@ apply(struct config *c, const struct opt_def *d, const char *v, int from_cli,
 			return -1;
 		}
 		break;
+	case O_FINGERPRINTS:
+		l = &c->fingerprints;
+		break;
 	case O_COLLECTOR:
 		l = &c->collectors;
 		if (check_collector(v, host, sizeof host) != 0) {
@@ -380,6 +393,7 @@ apply(struct config *c, const struct opt_def *d, const char *v, int from_cli,
 		case O_MAX_SPOOL: c->max_spool_mb = n; break;
 		case O_RATE: c->rate = n; break;
 		case O_PER_ADDRESS: c->per_address = n; break;
+		case O_HTTP_MAX_BODY: c->http_max_body = n; break;
 		}
 		return 0;
 	}
@@ -395,6 +409,7 @@ apply(struct config *c, const struct opt_def *d, const char *v, int from_cli,
 		}
 		switch (d->val) {
 		case O_ONCE: c->once = b; break;
+		case O_HTTP: c->http = b; break;
 		case O_RESUME: c->resume = b; break;
 		case O_REQUEUE: c->requeue_rejected = b; break;
 		case O_QUIET: c->quiet = b; break;

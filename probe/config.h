@@ -34,6 +34,9 @@ struct config {
 	char		*probe_id;
 	char		*campaign;
 	char		*control_sni;	/* "example.org" */
+	struct strlist	 fingerprints;	/* --fingerprints, empty = default */
+	int		 http;		/* --http: GET / over each handshake */
+	long		 http_max_body;	/* --http-max-body, 65536 */
 	long		 max_spool_mb;	/* 512 */
 	long		 rate;		/* --rate N targets/s, 0 = unlimited */
 	long		 per_address;	/* connections at once per address,

@@ -28,6 +28,7 @@
 #include "tls.h"
 #include "util.h"
 #include "verdict.h"
+#include "fingerprint.h"
 #include "xmalloc.h"
 
 struct engine {
@@ -39,6 +40,7 @@ struct engine {
 	struct tls_ctx		 *tls;
 	struct ica		 *cas;
 	size_t			  n_cas;
+	struct fingerprint_set	 *fingerprints;
 	char			 *probe_id;
 	size_t			  concurrency;
 	struct measure_env	  env;
@@ -107,6 +109,36 @@ engine_raise_nofile(size_t concurrency)
 }
 
 
+/*
+ * Blockpage fingerprints: every --fingerprints PATH must load; without
+ * one, the shipped files (a warning when they are missing).
+ */
+static int
+engine_load_fingerprints(struct engine *e, const struct config *cfg)
+{
+	char	*dir;
+	size_t	 i;
+
+	e->fingerprints = fingerprint_set_new();
+	for (i = 0; i < cfg->fingerprints.n; i++) {
+		if (fingerprint_set_load(e->fingerprints,
+		    cfg->fingerprints.v[i]) < 0) {
+			log_error("--fingerprints %s: cannot be read",
+			    cfg->fingerprints.v[i]);
+			return -1;
+		}
+	}
+	if (cfg->fingerprints.n == 0) {
+		xasprintf(&dir, "%s/targets/fingerprints", config_datadir());
+		if (fingerprint_set_load(e->fingerprints, dir) < 0)
+			log_warn("%s: no blockpage fingerprints", dir);
+		free(dir);
+	}
+	log_debug("%zu blockpage fingerprints", fingerprint_set_count(
+	    e->fingerprints));
+	return 0;
+}
+
 struct engine *
 engine_new(struct event_base *base, const struct config *cfg)
 {
@@ -157,6 +189,9 @@ engine_new(struct event_base *base, const struct config *cfg)
 		e->n_cas = 0;
 	}
 
+	if (engine_load_fingerprints(e, cfg) != 0)
+		goto fail;
+
 	if (spool_prepare(cfg->results) != 0)
 		goto fail;
 	if (cfg->probe_id != NULL)
@@ -176,6 +211,11 @@ engine_new(struct event_base *base, const struct config *cfg)
 	e->vctx.cas = e->cas;
 	e->vctx.n_cas = e->n_cas;
 	e->vctx.control_sni = cfg->control_sni;
+	e->vctx.fingerprints = e->fingerprints;
+	e->env.fingerprints = e->fingerprints;
+	e->env.http = cfg->http;
+	e->env.http_max_body = cfg->http_max_body > 0 ?
+	    (size_t)cfg->http_max_body : 0;
 	if (cfg->per_address > 0) {
 		e->limit = addrlimit_new(base, (size_t)cfg->per_address);
 		e->env.limit = e->limit;
@@ -204,6 +244,7 @@ engine_free(struct engine *e)
 	dns_resolver_free(e->control);
 	tls_ctx_free(e->tls);
 	ica_free(e->cas, e->n_cas);
+	fingerprint_set_free(e->fingerprints);
 	free(e->probe_id);
 	addrlimit_free(e->limit);
 	if (e->n_held > 0)

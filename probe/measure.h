@@ -17,6 +17,7 @@
 
 struct addrlimit;
 struct dns_resolver;
+struct fingerprint_set;
 struct tls_ctx;
 
 /* Addresses connected to per target, from each source. */
@@ -32,6 +33,9 @@ struct measure_env {
 	long			  timeout_ms;	/* each step */
 	const char		 *control_sni;	/* NULL: no retry */
 	struct addrlimit	 *limit;	/* per address; NULL: none */
+	int			  http;		/* GET over each handshake */
+	size_t			  http_max_body;
+	const struct fingerprint_set *fingerprints;	/* NULL: none */
 };
 
 struct measure;

@@ -10,6 +10,8 @@
 
 #include "record.h"
 
+struct fingerprint_set;
+
 /* A known interception root (from --interception-cas). */
 struct ica {
 	char	 sha256[65];		/* hex SHA-256 of the DER */
@@ -21,6 +23,7 @@ struct verdict_ctx {
 	const struct ica	*cas;
 	size_t			 n_cas;
 	const char		*control_sni;	/* --control-sni */
+	const struct fingerprint_set *fingerprints;	/* NULL: none */
 };
 
 /* Fill out (its strings are heap-allocated; the record owns them after). */
