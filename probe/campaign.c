@@ -145,14 +145,6 @@ resume_record_cb(const msgpack_object *o, const char *raw, size_t rawlen,
 	return 0;
 }
 
-static void
-target_clear(struct target *tg)
-{
-	free(tg->input);
-	free(tg->host);
-	free(tg->category);
-}
-
 long
 campaign_resume(const char *dir, const char *campaign, struct targets *t)
 {

@@ -211,7 +211,8 @@ enum {
 
 static const struct opt_def defs[] = {
 	{ "targets", O_TARGETS, K_LIST, 0, 0, 0, "FILE",
-	  "target list, repeatable (default: targets/default.txt)" },
+	  "target list, repeatable; names right after it are lists too "
+	  "(--targets lists/*.csv) (default: targets/default.txt)" },
 	{ "results", O_RESULTS, K_STR, 1, 0, 0, "DIR",
 	  "spool directory (default: ./results)" },
 	{ "resolver", O_RESOLVER, K_LIST, 0, 0, 0, "ADDR[:PORT]",
@@ -625,7 +626,7 @@ config_parse_args(struct config *c, int argc, char **argv, int upload_only)
 	char			 err[512], *file = NULL;
 	unsigned int		 lists = 0;
 	size_t			 i;
-	int			 ch, rc = -1;
+	int			 ch, rc = -1, after_targets = 0;
 
 	for (i = 0; i < N_DEFS; i++) {
 		lopts[i].name = defs[i].name;
@@ -639,7 +640,7 @@ config_parse_args(struct config *c, int argc, char **argv, int upload_only)
 	/* First pass: --help and --config only, quietly. */
 	opterr = 0;
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, "+vqh", lopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "-vqh", lopts, NULL)) != -1) {
 		if (ch == O_HELP) {
 			config_usage(stdout, upload_only);
 			return 1;
@@ -661,7 +662,21 @@ config_parse_args(struct config *c, int argc, char **argv, int upload_only)
 	/* Second pass: everything, the command line over the file. */
 	opterr = 0;
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, "+:vqh", lopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "-:vqh", lopts, NULL)) != -1) {
+		/*
+		 * Names right after --targets are lists too, so that a
+		 * shell glob after --targets takes every file it names.
+		 */
+		if (ch == 1 && after_targets && !upload_only) {
+			strlist_add(&c->targets, optarg);
+			continue;
+		}
+		if (ch == 1) {
+			fprintf(stderr, "nightjar %s: unexpected argument "
+			    "'%s'\n", cmd, optarg);
+			goto usage;
+		}
+		after_targets = ch == O_TARGETS;
 		if (ch == '?' || ch == ':') {
 			if (ch == ':')
 				fprintf(stderr, "nightjar %s: option '%s' "

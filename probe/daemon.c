@@ -99,29 +99,15 @@ static int
 load_targets(const struct config *cfg, struct targets *t)
 {
 	char	*dflt = NULL;
-	size_t	 i;
-	int	 n, rc = -1;
+	int	 rc;
 
 	memset(t, 0, sizeof *t);
-	if (cfg->targets.n == 0) {
+	if (cfg->targets.n > 0)
+		rc = targets_load_files(t, cfg->targets.v, cfg->targets.n);
+	else {
 		xasprintf(&dflt, "%s/targets/default.txt", config_datadir());
-		if ((n = targets_load_file(t, dflt)) < 0)
-			goto out;
-		if (n == 0) {
-			log_error("%s: no valid target", dflt);
-			goto out;
-		}
+		rc = targets_load_files(t, &dflt, 1);
 	}
-	for (i = 0; i < cfg->targets.n; i++) {
-		if ((n = targets_load_file(t, cfg->targets.v[i])) < 0)
-			goto out;
-		if (n == 0) {
-			log_error("%s: no valid target", cfg->targets.v[i]);
-			goto out;
-		}
-	}
-	rc = 0;
-out:
 	if (rc != 0)
 		targets_free(t);
 	free(dflt);

@@ -224,14 +224,14 @@ conn_new(struct measure *m, const char *ip, enum rec_role source)
 	if (strchr(ip, ':') != NULL) {
 		sin6 = (struct sockaddr_in6 *)&c->ss;
 		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(m->target->port);
+		sin6->sin6_port = htons(TARGET_PORT(m->target));
 		if (inet_pton(AF_INET6, ip, &sin6->sin6_addr) != 1)
 			c->ss.ss_family = AF_UNSPEC;
 		c->sslen = sizeof *sin6;
 	} else {
 		sin = (struct sockaddr_in *)&c->ss;
 		sin->sin_family = AF_INET;
-		sin->sin_port = htons(m->target->port);
+		sin->sin_port = htons(TARGET_PORT(m->target));
 		if (inet_pton(AF_INET, ip, &sin->sin_addr) != 1)
 			c->ss.ss_family = AF_UNSPEC;
 		c->sslen = sizeof *sin;
@@ -395,6 +395,11 @@ conn_connect_cb(evutil_socket_t fd, short what, void *arg)
 		tcp = &c->m->rec->tcp[c->tcp_idx];
 		tcp->t_ms = util_mono_ms() - c->t0;
 	}
+	if (c->m->target->port == 0) {
+		/* Plain HTTP only: no handshake on a plaintext port. */
+		conn_done(c);
+		return;
+	}
 	conn_tls(c);
 }
 
@@ -475,7 +480,7 @@ measure_connect_all(struct measure *m)
 		tcp = record_add_tcp(m->rec);
 		c->tcp_idx = (size_t)(tcp - m->rec->tcp);
 		tcp->ip = xstrdup(c->ip);
-		tcp->port = m->target->port;
+		tcp->port = TARGET_PORT(m->target);
 		tcp->source = c->source;
 		conn_connect(c);
 	}
@@ -558,7 +563,7 @@ measure_start(const struct measure_env *env, const struct target *t,
 	rec->tz_offset = util_tz_offset((time_t)(rec->start_ms / 1000));
 	rec->target.input = xstrdup(t->input != NULL ? t->input : t->host);
 	rec->target.host = xstrdup(t->host);
-	rec->target.port = t->port;
+	rec->target.port = TARGET_PORT(t);
 	rec->target.category = t->category != NULL ?
 	    xstrdup(t->category) : NULL;
 

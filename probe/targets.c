@@ -16,6 +16,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <idn2.h>
+
 #include "log.h"
 #include "targets.h"
 #include "xmalloc.h"
@@ -24,106 +26,171 @@
 #define TARGETS_MAX_FIELD	8192
 #define TARGETS_MAX_FIELDS	64
 #define CATEGORY_MAX		32
+/* Bytes of the folded categories of one target ("NEWS,HUMR,..."). */
+#define TARGETS_MAX_CATEGORIES	256
 
-/* --- a set of "host port" keys for duplicate removal ---------------------- */
+/* --- the index of targets by scheme, host and port ---------------------- */
 
-struct tset {
-	char	**slot;
-	size_t	  cap;		/* power of two */
-	size_t	  n;
+struct targets_index {
+	size_t	*slot;		/* index into targets.v plus one; 0 empty */
+	size_t	 cap;		/* power of two */
+	size_t	 n;		/* targets indexed */
 };
 
 static uint64_t
-tset_hash(const char *s)
+index_hash(enum target_scheme scheme, const char *host, int port)
 {
 	uint64_t	h = 1469598103934665603ULL;
 
-	for (; *s != '\0'; s++) {
-		h ^= (unsigned char)*s;
+	for (; *host != '\0'; host++) {
+		h ^= (unsigned char)*host;
 		h *= 1099511628211ULL;
 	}
+	h ^= (uint64_t)port << 1 | (uint64_t)scheme;
+	h *= 1099511628211ULL;
 	return h;
 }
 
-/* 1 when added, 0 when present already.  key is taken. */
+/* The port that, with scheme and host, makes a target distinct. */
 static int
-tset_add(struct tset *t, char *key)
+target_key_port(const struct target *t)
 {
-	size_t	i, j, oldcap;
-	char	**old;
+	return t->scheme == TARGET_HTTP ? t->http_port : t->port;
+}
 
-	if (2 * (t->n + 1) > t->cap) {
-		old = t->slot;
-		oldcap = t->cap;
-		t->cap = t->cap == 0 ? 64 : t->cap * 2;
-		t->slot = xcalloc(t->cap, sizeof *t->slot);
-		for (i = 0; i < oldcap; i++) {
-			if (old[i] == NULL)
-				continue;
-			j = tset_hash(old[i]) & (t->cap - 1);
-			while (t->slot[j] != NULL)
-				j = (j + 1) & (t->cap - 1);
-			t->slot[j] = old[i];
-		}
-		free(old);
-	}
-	i = tset_hash(key) & (t->cap - 1);
-	while (t->slot[i] != NULL) {
-		if (strcmp(t->slot[i], key) == 0) {
-			free(key);
-			return 0;
-		}
-		i = (i + 1) & (t->cap - 1);
-	}
-	t->slot[i] = key;
-	t->n++;
-	return 1;
+static int
+target_same(const struct target *t, enum target_scheme scheme,
+    const char *host, int port)
+{
+	return t->scheme == scheme && target_key_port(t) == port &&
+	    strcmp(t->host, host) == 0;
 }
 
 static void
-tset_free(struct tset *t)
+index_put(struct targets_index *x, const struct targets *t, size_t i)
+{
+	const struct target	*e = &t->v[i];
+	size_t			 j;
+
+	j = index_hash(e->scheme, e->host, target_key_port(e)) &
+	    (x->cap - 1);
+	while (x->slot[j] != 0)
+		j = (j + 1) & (x->cap - 1);
+	x->slot[j] = i + 1;
+}
+
+/* The index x of t, grown to hold one more. */
+static void
+index_grow(struct targets_index *x, const struct targets *t)
 {
 	size_t	i;
 
-	for (i = 0; i < t->cap; i++)
-		free(t->slot[i]);
-	free(t->slot);
+	if (x->n == t->n && 2 * (t->n + 1) <= x->cap)
+		return;
+	if (x->cap == 0)
+		x->cap = 64;
+	while (2 * (t->n + 1) > x->cap)
+		x->cap *= 2;
+	free(x->slot);
+	x->slot = xcalloc(x->cap, sizeof *x->slot);
+	for (i = 0; i < t->n; i++)
+		index_put(x, t, i);
+	x->n = t->n;
 }
 
-static char *
-tset_key(const char *host, int port)
+static struct target *
+index_find(struct targets_index *x, struct targets *t,
+    enum target_scheme scheme, const char *host, int port)
 {
-	char	*k;
+	size_t	j;
 
-	xasprintf(&k, "%s %d", host, port);
-	return k;
+	index_grow(x, t);
+	j = index_hash(scheme, host, port) & (x->cap - 1);
+	for (; x->slot[j] != 0; j = (j + 1) & (x->cap - 1)) {
+		if (target_same(&t->v[x->slot[j] - 1], scheme, host, port))
+			return &t->v[x->slot[j] - 1];
+	}
+	return NULL;
 }
 
 /* --- hosts ---------------------------------------------------------------- */
 
 struct parsed {
-	char	host[256];
-	int	port;
-	int	is_ip;
+	char			host[256];
+	enum target_scheme	scheme;
+	int			port;		/* TLS; 0 none */
+	int			http_port;	/* plain HTTP; 0 none */
+	const char		*path;		/* in the input; NULL: "/" */
+	size_t			pathlen;
+	int			port_given;	/* HOST:PORT */
+	int			is_ip;
 };
+
+/*
+ * An internationalised name (UTF-8) to its A-label form, IDNA 2008 with
+ * UTS #46 non-transitional mapping (so "Bücher.example" and
+ * "bücher.example" are the same host).  NULL or a reason.
+ */
+static const char *
+idn_to_ascii(const char *in, char *out, size_t outlen)
+{
+	char	*a = NULL;
+	int	 rc;
+
+	rc = idn2_lookup_u8((const uint8_t *)in, (uint8_t **)&a,
+	    IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
+	if (rc != IDN2_OK) {
+		idn2_free(a);
+		switch (rc) {
+		case IDN2_ENCODING_ERROR:
+			return "host name is not valid UTF-8";
+		case IDN2_TOO_BIG_DOMAIN:
+		case IDN2_TOO_BIG_LABEL:
+			return "host name too long";
+		default:
+			return "internationalised host name not allowed by "
+			    "IDNA 2008";
+		}
+	}
+	if (strlen(a) >= outlen) {
+		idn2_free(a);
+		return "host name too long";
+	}
+	memcpy(out, a, strlen(a) + 1);
+	idn2_free(a);
+	return NULL;
+}
 
 /* Validate and normalise a host (no brackets) into p.  NULL or a reason. */
 static const char *
 check_host(const char *h, size_t n, struct parsed *p)
 {
 	unsigned char	addr[16];
-	char		tmp[256];
+	char		tmp[256], u8[1024];
+	const char	*why;
 	size_t		i, label = 0;
 	int		alldigits = 1;
 
 	if (n == 0)
 		return "empty host";
-	if (n >= sizeof tmp)
-		return "host name too long";
-	memcpy(tmp, h, n);
-	tmp[n] = '\0';
 	if (memchr(h, '\0', n) != NULL)
 		return "NUL byte in host";
+	for (i = 0; i < n && (unsigned char)h[i] < 0x80; i++)
+		;
+	if (i < n) {
+		if (n >= sizeof u8)
+			return "host name too long";
+		memcpy(u8, h, n);
+		u8[n] = '\0';
+		if ((why = idn_to_ascii(u8, tmp, sizeof tmp)) != NULL)
+			return why;
+		h = tmp;
+		n = strlen(tmp);
+	}
+	if (n >= sizeof tmp)
+		return "host name too long";
+	memmove(tmp, h, n);
+	tmp[n] = '\0';
 	if (strchr(tmp, ':') != NULL) {
 		if (inet_pton(AF_INET6, tmp, addr) != 1)
 			return "bad IPv6 address";
@@ -192,6 +259,7 @@ parse_hostport(const char *s, size_t n, struct parsed *p)
 	const char	*end, *colon;
 
 	p->port = 443;
+	p->port_given = 0;
 	if (n > 0 && s[0] == '[') {
 		if ((end = memchr(s, ']', n)) == NULL)
 			return "missing ']'";
@@ -201,6 +269,7 @@ parse_hostport(const char *s, size_t n, struct parsed *p)
 			if (check_port(end + 2, n - (size_t)(end - s) - 2,
 			    &p->port) != NULL)
 				return "bad port";
+			p->port_given = 1;
 		}
 		if (memchr(s + 1, ':', (size_t)(end - s - 1)) == NULL)
 			return "not an IPv6 address in brackets";
@@ -214,22 +283,31 @@ parse_hostport(const char *s, size_t n, struct parsed *p)
 		if ((why = check_port(colon + 1, n - (size_t)(colon - s) - 1,
 		    &p->port)) != NULL)
 			return why;
+		p->port_given = 1;
 		n = (size_t)(colon - s);
 	}
 	return check_host(s, n, p);
 }
 
-/* http(s)://[user@]host[:port][/path...] */
+/*
+ * http(s)://[user@]host[:port][/path...].  An https URL is TLS on 443 or
+ * its port; an http URL is plain HTTP on 80 and TLS on 443, or plain
+ * HTTP only on its explicit port (never a handshake on a plaintext port).
+ */
 static const char *
 parse_url(const char *s, size_t n, struct parsed *p)
 {
-	size_t	skip, alen;
+	const char	*why;
+	size_t		 skip, alen;
+	int		 http;
 
-	if (n >= 8 && strncasecmp(s, "https://", 8) == 0)
+	if (n >= 8 && strncasecmp(s, "https://", 8) == 0) {
 		skip = 8;
-	else if (n >= 7 && strncasecmp(s, "http://", 7) == 0)
+		http = 0;
+	} else if (n >= 7 && strncasecmp(s, "http://", 7) == 0) {
 		skip = 7;
-	else
+		http = 1;
+	} else
 		return "not an http:// or https:// URL";
 	s += skip;
 	n -= skip;
@@ -241,7 +319,25 @@ parse_url(const char *s, size_t n, struct parsed *p)
 		return "user name in URL";
 	if (alen == 0)
 		return "no host in URL";
-	return parse_hostport(s, alen, p);
+	if ((why = parse_hostport(s, alen, p)) != NULL)
+		return why;
+	/* The path and query; a fragment is never sent. */
+	p->path = s + alen;
+	for (p->pathlen = 0; alen + p->pathlen < n; p->pathlen++) {
+		if (p->path[p->pathlen] == '#')
+			break;
+	}
+	if (p->pathlen == 0)
+		p->path = NULL;
+	if (http) {
+		p->scheme = TARGET_HTTP;
+		if (p->port_given) {
+			p->http_port = p->port;
+			p->port = 0;
+		} else
+			p->http_port = 80;
+	}
+	return NULL;
 }
 
 static const char *
@@ -261,10 +357,10 @@ check_category(const char *s, size_t n)
 /* --- adding --------------------------------------------------------------- */
 
 struct loader {
-	struct targets	*t;
-	struct tset	 seen;
-	const char	*path;
-	int		 found;
+	struct targets		*t;
+	struct targets_index	 idx;	/* of t, for this load */
+	const char		*path;
+	int			 found;
 };
 
 static void
@@ -273,25 +369,83 @@ bad_line(struct loader *l, size_t lineno, const char *why)
 	log_warn("%s:%zu: %s; skipped", l->path, lineno, why);
 }
 
+/* 1 when the comma-separated list has the category cat already. */
+static int
+has_category(const char *list, const char *cat, size_t catlen)
+{
+	const char	*p = list, *e;
+
+	for (;;) {
+		e = strchr(p, ',');
+		if ((size_t)((e != NULL ? e : p + strlen(p)) - p) == catlen &&
+		    strncasecmp(p, cat, catlen) == 0)
+			return 1;
+		if (e == NULL)
+			return 0;
+		p = e + 1;
+	}
+}
+
+/* A duplicate target keeps every category it was listed under. */
 static void
-add_target(struct loader *l, const char *input, size_t inlen,
+fold_category(struct loader *l, size_t lineno, struct target *t,
+    const char *cat, size_t catlen)
+{
+	char	*s;
+
+	if (catlen == 0)
+		return;
+	if (t->category == NULL) {
+		t->category = xstrndup(cat, catlen);
+		return;
+	}
+	if (has_category(t->category, cat, catlen))
+		return;
+	if (strlen(t->category) + 1 + catlen > TARGETS_MAX_CATEGORIES) {
+		log_warn("%s:%zu: %s has more categories than fit in %d "
+		    "bytes; %.*s not added", l->path, lineno, t->host,
+		    TARGETS_MAX_CATEGORIES, (int)catlen, cat);
+		return;
+	}
+	xasprintf(&s, "%s,%.*s", t->category, (int)catlen, cat);
+	free(t->category);
+	t->category = s;
+}
+
+static void
+add_target(struct loader *l, size_t lineno, const char *input, size_t inlen,
     const struct parsed *p, const char *cat, size_t catlen)
 {
 	struct target	*t;
+	int		 keyport;
 
 	l->found++;
-	if (!tset_add(&l->seen, tset_key(p->host, p->port))) {
-		log_debug("%s: duplicate target %s port %d", l->path, p->host,
-		    p->port);
+	keyport = p->scheme == TARGET_HTTP ? p->http_port : p->port;
+	if ((t = index_find(&l->idx, l->t, p->scheme, p->host, keyport)) !=
+	    NULL) {
+		log_debug("%s:%zu: %s is listed already", l->path, lineno,
+		    t->input);
+		fold_category(l, lineno, t, cat, catlen);
 		return;
 	}
 	l->t->v = xreallocarray(l->t->v, l->t->n + 1, sizeof *l->t->v);
-	t = &l->t->v[l->t->n++];
+	t = &l->t->v[l->t->n];
+	memset(t, 0, sizeof *t);
 	t->input = xstrndup(input, inlen);
 	t->host = xstrdup(p->host);
+	t->scheme = p->scheme;
 	t->port = p->port;
+	t->http_port = p->http_port;
+	if (p->path == NULL)
+		t->path = xstrdup("/");
+	else if (p->path[0] == '?')
+		xasprintf(&t->path, "/%.*s", (int)p->pathlen, p->path);
+	else
+		t->path = xstrndup(p->path, p->pathlen);
 	t->category = catlen > 0 ? xstrndup(cat, catlen) : NULL;
 	t->is_ip = p->is_ip;
+	index_put(&l->idx, l->t, l->t->n);	/* room made by index_find */
+	l->idx.n = ++l->t->n;
 }
 
 /* --- plain lines ---------------------------------------------------------- */
@@ -345,7 +499,7 @@ load_plain_line(struct loader *l, size_t lineno, const char *s, size_t n)
 		bad_line(l, lineno, why);
 		return;
 	}
-	add_target(l, tok[0], toklen[0], &p, nt == 2 ? tok[1] : NULL,
+	add_target(l, lineno, tok[0], toklen[0], &p, nt == 2 ? tok[1] : NULL,
 	    nt == 2 ? toklen[1] : 0);
 }
 
@@ -465,6 +619,48 @@ csv_read(const char *buf, size_t len, size_t *off, size_t *lineno,
 	return why;
 }
 
+/* A header field names col (case and surrounding blanks ignored). */
+static int
+csv_name_is(const char *f, const char *col)
+{
+	size_t	n = strlen(f), k = strlen(col);
+
+	while (n > 0 && (*f == ' ' || *f == '\t')) {
+		f++;
+		n--;
+	}
+	while (n > 0 && (f[n - 1] == ' ' || f[n - 1] == '\t'))
+		n--;
+	return n == k && strncasecmp(f, col, k) == 0;
+}
+
+/*
+ * The url column: a URL, or a bare HOST[:PORT] (some official lists),
+ * which is https.  Those lists write a domain and its subdomains as
+ * ".example.com": that is example.com.
+ */
+static const char *
+parse_csv_url(const char *s, size_t n, struct parsed *p)
+{
+	while (n > 0 && (*s == ' ' || *s == '\t')) {
+		s++;
+		n--;
+	}
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	if (n == 0)
+		return "no url";
+	if (memmem(s, n, "://", 3) != NULL)
+		return parse_url(s, n, p);
+	if (memchr(s, '/', n) != NULL || memchr(s, '?', n) != NULL)
+		return "not a URL or a host name";
+	if (n > 1 && s[0] == '.' && s[1] != '.') {
+		s++;
+		n--;
+	}
+	return parse_hostport(s, n, p);
+}
+
 static void
 load_csv(struct loader *l, const char *buf, size_t len, size_t start,
     size_t startline)
@@ -484,14 +680,19 @@ load_csv(struct loader *l, const char *buf, size_t len, size_t start,
 		if (header) {
 			header = 0;
 			for (i = 0; i < r.n; i++) {
-				if (strcasecmp(r.f[i], "url") == 0 &&
+				if (csv_name_is(r.f[i], "url") &&
 				    url_col == (size_t)-1)
 					url_col = i;
-				if (strcasecmp(r.f[i], "category_code") == 0 &&
+				if (csv_name_is(r.f[i], "category_code") &&
 				    cat_col == (size_t)-1)
 					cat_col = i;
 			}
 			csv_row_clear(&r);
+			if (url_col == (size_t)-1) {
+				log_warn("%s: not a target list (a CSV file "
+				    "without a url column); skipped", l->path);
+				return;
+			}
 			continue;
 		}
 		if (why == NULL && r.n == 1 && r.len[0] == 0) {
@@ -502,43 +703,41 @@ load_csv(struct loader *l, const char *buf, size_t len, size_t start,
 			why = "no url";
 		memset(&p, 0, sizeof p);
 		if (why == NULL)
-			why = parse_url(r.f[url_col], r.len[url_col], &p);
+			why = parse_csv_url(r.f[url_col], r.len[url_col], &p);
 		if (why == NULL && cat_col < r.n)
 			why = check_category(r.f[cat_col], r.len[cat_col]);
 		if (why != NULL)
 			bad_line(l, recline, why);
 		else
-			add_target(l, r.f[url_col], r.len[url_col], &p,
+			add_target(l, recline, r.f[url_col], r.len[url_col], &p,
 			    cat_col < r.n ? r.f[cat_col] : NULL,
 			    cat_col < r.n ? r.len[cat_col] : 0);
 		csv_row_clear(&r);
 	}
 }
 
-/* A header line: comma-separated, one field is "url". */
+/*
+ * A CSV header: its first line (before any '#' comment) has a comma, or
+ * is the single column "url".  A plain list line never has a comma.
+ */
 static int
 is_csv_header(const char *s, size_t n)
 {
-	const char	*nl, *f, *e;
+	const char	*e;
 
-	if ((nl = memchr(s, '\n', n)) != NULL)
-		n = (size_t)(nl - s);
-	if (memchr(s, ',', n) == NULL && !(n >= 3 &&
-	    strncasecmp(s, "url", 3) == 0))
-		return 0;
-	for (f = s; f <= s + n; f = e + 1) {
-		if ((e = memchr(f, ',', (size_t)(s + n - f))) == NULL)
-			e = s + n;
-		while (f < e && (*f == ' ' || *f == '"'))
-			f++;
-		while (e > f && (e[-1] == ' ' || e[-1] == '"' || e[-1] == '\r'))
-			e--;
-		if (e - f == 3 && strncasecmp(f, "url", 3) == 0)
-			return 1;
-		if ((e = memchr(f, ',', (size_t)(s + n - f))) == NULL)
-			break;
+	if ((e = memchr(s, '\n', n)) != NULL)
+		n = (size_t)(e - s);
+	if ((e = memchr(s, '#', n)) != NULL)
+		n = (size_t)(e - s);
+	if (memchr(s, ',', n) != NULL)
+		return 1;
+	while (n > 0 && (is_space(*s) || *s == '"')) {
+		s++;
+		n--;
 	}
-	return 0;
+	while (n > 0 && (is_space(s[n - 1]) || s[n - 1] == '"'))
+		n--;
+	return n == 3 && strncasecmp(s, "url", 3) == 0;
 }
 
 /* --- entry points --------------------------------------------------------- */
@@ -554,8 +753,6 @@ targets_load_buffer(struct targets *t, const char *path, const char *buf,
 	memset(&l, 0, sizeof l);
 	l.t = t;
 	l.path = path;
-	for (i = 0; i < t->n; i++)
-		tset_add(&l.seen, tset_key(t->v[i].host, t->v[i].port));
 
 	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) {
 		buf += 3;
@@ -579,7 +776,7 @@ targets_load_buffer(struct targets *t, const char *path, const char *buf,
 		load_csv(&l, buf, len, off, lineno);
 	else
 		load_plain(&l, buf, len);
-	tset_free(&l.seen);
+	free(l.idx.slot);
 	return l.found;
 }
 
@@ -629,6 +826,35 @@ targets_load_file(struct targets *t, const char *path)
 	return rc;
 }
 
+int
+targets_load_files(struct targets *t, char *const *paths, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		if (targets_load_file(t, paths[i]) < 0)
+			return -1;	/* logged */
+	}
+	if (t->n == 0) {
+		if (n == 1)
+			log_error("%s: no valid target", paths[0]);
+		else
+			log_error("no valid target in %zu target lists", n);
+		return -1;
+	}
+	return 0;
+}
+
+void
+target_clear(struct target *t)
+{
+	free(t->input);
+	free(t->host);
+	free(t->path);
+	free(t->category);
+	memset(t, 0, sizeof *t);
+}
+
 void
 targets_free(struct targets *t)
 {
@@ -636,11 +862,8 @@ targets_free(struct targets *t)
 
 	if (t == NULL)
 		return;
-	for (i = 0; i < t->n; i++) {
-		free(t->v[i].input);
-		free(t->v[i].host);
-		free(t->v[i].category);
-	}
+	for (i = 0; i < t->n; i++)
+		target_clear(&t->v[i]);
 	free(t->v);
 	t->v = NULL;
 	t->n = 0;

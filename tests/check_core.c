@@ -961,7 +961,8 @@ START_TEST(targets_csv)
 	ck_assert_str_eq(t.v[0].category, "GRP");
 	ck_assert_int_eq(t.v[0].port, 443);
 	ck_assert_str_eq(t.v[1].host, "youtube.com");
-	ck_assert_int_eq(t.v[1].port, 8080);
+	ck_assert_int_eq(t.v[1].port, 0);	/* plain HTTP only */
+	ck_assert_int_eq(t.v[1].http_port, 8080);
 	ck_assert_str_eq(t.v[1].category, "MMED");
 	ck_assert_str_eq(t.v[2].host, "2001:db8::5");
 	ck_assert_int_eq(t.v[2].is_ip, 1);

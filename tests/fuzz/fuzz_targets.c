@@ -1,6 +1,7 @@
 /*
  * libFuzzer target: the targets-file parser (both formats) over a buffer.
- * Every target it accepts must have a host and a port in 1..65535.
+ * Every target it accepts must have a host, a port in 1..65535 and a path,
+ * and no TLS port beside an explicit plain-HTTP one.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -26,7 +27,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (t.v[i].host == NULL || t.v[i].host[0] == '\0' ||
 		    t.v[i].input == NULL)
 			abort();
-		if (t.v[i].port < 1 || t.v[i].port > 65535)
+		if (TARGET_PORT(&t.v[i]) < 1 || TARGET_PORT(&t.v[i]) > 65535 ||
+		    t.v[i].port < 0 || t.v[i].http_port < 0 ||
+		    t.v[i].http_port > 65535 || t.v[i].path == NULL ||
+		    t.v[i].path[0] != '/')
+			abort();
+		/* Never a handshake on an explicit plain-HTTP port. */
+		if (t.v[i].scheme == TARGET_HTTP && t.v[i].http_port != 80 &&
+		    t.v[i].port != 0)
 			abort();
 	}
 	/* A second load into the same list adds nothing new (duplicates). */
