@@ -10,7 +10,7 @@
 
 #include "log.h"
 #include "server.h"
-#include "store.h"
+#include "export.h"
 #include "util.h"
 
 #define DEFAULT_MAX_BODY	(8L * 1024 * 1024)
@@ -85,7 +85,7 @@ cmd_export(int argc, char **argv)
 		    "unexpected argument");
 		return 2;
 	}
-	return store_export(db, since, stdout) == 0 ? 0 : 1;
+	return export_records(db, since, stdout) == 0 ? 0 : 1;
 }
 
 int

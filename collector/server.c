@@ -1,7 +1,9 @@
 /*
  * nightjar-collector's server: libevent's evhttp, optionally over TLS
- * (bufferevent_openssl through evhttp_set_bevcb), one SQLite transaction
- * per accepted batch, committed before the reply is sent.
+ * (bufferevent_openssl through evhttp_set_bevcb), one store transaction
+ * per accepted batch (SQLite or PostgreSQL, collector/store.h), committed
+ * before the reply is sent.  While the store works on a batch the request
+ * waits in srv->pending; the loop goes on serving others.
  *
  * Connections are counted so that at most max_conns are open at once (the
  * listener is disabled at the cap) and each has a hard lifetime besides
@@ -46,6 +48,7 @@
 #include "xmalloc.h"
 
 #define TOKEN_MAX	512
+#define RETRY_AFTER	"5"	/* seconds, when the database cannot store */
 #define LIFETIME_FACTOR	10	/* hard lifetime = timeout_s * this */
 
 struct token {
@@ -67,6 +70,14 @@ struct conn {
 	struct conn		*next;		/* srv->fresh list */
 };
 
+/* An upload waiting for the store; req is NULL once libevent freed it. */
+struct pending {
+	struct server		*srv;
+	struct evhttp_request	*req;
+	struct evhttp_connection *evcon;
+	struct pending		*prev, *next;
+};
+
 struct server {
 	const struct server_config *cfg;
 	struct event_base	*base;
@@ -77,6 +88,7 @@ struct server {
 	struct tokens		*tokens;
 	struct event		*attach;	/* looks at fresh connections */
 	struct conn		*fresh;
+	struct pending		*pending;
 	int			 nconns;
 	int			 paused;
 	size_t			 requests;
@@ -239,13 +251,56 @@ reply_error(struct evhttp_request *req, int code, const char *reason,
 /* --- requests ----------------------------------------------------------- */
 
 static void
+pending_unlink(struct pending *p)
+{
+	if (p->prev != NULL)
+		p->prev->next = p->next;
+	else
+		p->srv->pending = p->next;
+	if (p->next != NULL)
+		p->next->prev = p->prev;
+}
+
+/* The store's answer to an upload: reply unless the request is gone. */
+static void
+measurements_stored(enum store_rc rc, size_t accepted, size_t duplicates,
+    void *arg)
+{
+	struct pending	*p = arg;
+	char		 json[128];
+
+	pending_unlink(p);
+	if (p->req == NULL) {
+		log_info("client gone before the database answered (%s)",
+		    rc == STORE_OK ? "stored" : "not stored");
+		free(p);
+		return;
+	}
+	if (rc != STORE_OK) {
+		evhttp_add_header(evhttp_request_get_output_headers(p->req),
+		    "Retry-After", RETRY_AFTER);
+		reply_error(p->req, 503, "Service Unavailable",
+		    rc == STORE_UNAVAILABLE ? "database unavailable, try "
+		    "again later" : "database error, try again later", 0);
+		free(p);
+		return;
+	}
+	snprintf(json, sizeof json, "{\"accepted\": %zu, \"duplicates\": %zu}",
+	    accepted, duplicates);
+	log_info("200 accepted %zu duplicates %zu", accepted, duplicates);
+	reply_json(p->req, 200, "OK", json, 0);
+	free(p);
+}
+
+static void
 handle_measurements(struct server *srv, struct evhttp_request *req)
 {
 	struct evbuffer		*in = evhttp_request_get_input_buffer(req);
 	struct batch		*b = NULL;
-	const char		*bound = NULL, *body;
-	char			 err[512], json[128];
-	size_t			 len, i, accepted, duplicates;
+	const char		*bound = NULL, *body, *why;
+	struct pending		*p;
+	char			 err[512];
+	size_t			 len, i;
 
 	if (srv->tokens != NULL && tokens_check(srv->tokens,
 	    evhttp_find_header(evhttp_request_get_input_headers(req),
@@ -279,17 +334,47 @@ handle_measurements(struct server *srv, struct evhttp_request *req)
 			}
 		}
 	}
-	if (store_insert(srv->store, b, &accepted, &duplicates) == -1) {
+	if (!store_ready(srv->store, &why)) {
+		log_warn("database unavailable: %s", why);
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Retry-After", RETRY_AFTER);
 		reply_error(req, 503, "Service Unavailable",
-		    "database error, try again later", 0);
+		    "database unavailable, try again later", 0);
 		goto out;
 	}
-	snprintf(json, sizeof json, "{\"accepted\": %zu, \"duplicates\": %zu}",
-	    accepted, duplicates);
-	log_info("200 accepted %zu duplicates %zu", accepted, duplicates);
-	reply_json(req, 200, "OK", json, 0);
+	p = xcalloc(1, sizeof *p);
+	p->srv = srv;
+	p->req = req;
+	p->evcon = evhttp_request_get_connection(req);
+	if ((p->next = srv->pending) != NULL)
+		p->next->prev = p;
+	srv->pending = p;
+	/* May call measurements_stored before it returns. */
+	store_insert(srv->store, b, NULL, measurements_stored, p);
 out:
 	batch_free(b);
+}
+
+static void
+handle_health(struct server *srv, struct evhttp_request *req)
+{
+	struct buf	 b = { NULL, 0, 0 };
+	const char	*why = NULL;
+
+	if (store_ready(srv->store, &why)) {
+		reply_json(req, 200, "OK", "{\"status\": \"ok\", "
+		    "\"database\": \"ok\"}", 0);
+		return;
+	}
+	buf_addstr(&b, "{\"status\": \"unavailable\", \"database\": ");
+	json_quote(&b, why != NULL ? why : "unavailable",
+	    why != NULL ? strlen(why) : 11);
+	buf_addstr(&b, "}");
+	buf_add(&b, "", 1);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Retry-After", RETRY_AFTER);
+	reply_json(req, 503, "Service Unavailable", b.data, 0);
+	buf_free(&b);
 }
 
 static void
@@ -314,7 +399,7 @@ server_request(struct evhttp_request *req, void *arg)
 			    "use GET", 0);
 			return;
 		}
-		reply_json(req, 200, "OK", "{\"status\": \"ok\"}", 0);
+		handle_health(srv, req);
 		return;
 	}
 	if (strcmp(path, "/v1/measurements") == 0) {
@@ -367,9 +452,20 @@ conn_free(struct conn *c)
 static void
 conn_closed(struct evhttp_connection *evcon, void *arg)
 {
-	(void)evcon;
+	struct conn	*c = arg;
+	struct pending	*p;
+
+	/*
+	 * An upload still waiting for the store: libevent frees its request
+	 * with the connection, unless it detached it already (the peer went
+	 * away), in which case our reply will free it.
+	 */
+	for (p = c->srv->pending; p != NULL; p = p->next)
+		if (p->evcon == evcon && p->req != NULL &&
+		    evhttp_request_get_connection(p->req) == evcon)
+			p->req = NULL;
 	log_debug("connection closed");
-	conn_free(arg);
+	conn_free(c);
 }
 
 static void
@@ -579,20 +675,22 @@ server_run(const struct server_config *cfg)
 		rv = 2;
 		goto out;
 	}
-	if ((srv.store = store_open(cfg->db)) == NULL)
-		goto out;
 	if ((srv.base = event_base_new()) == NULL ||
 	    (srv.http = evhttp_new(srv.base)) == NULL) {
 		log_error("cannot set up libevent");
 		goto out;
 	}
+	if ((srv.store = store_open(cfg->db, srv.base, 0)) == NULL)
+		goto out;
 	srv.attach = event_new(srv.base, -1, 0, server_attach, &srv);
 	evhttp_set_max_body_size(srv.http, (ev_ssize_t)cfg->max_body);
 	evhttp_set_max_headers_size(srv.http, 16384);
 	evhttp_set_timeout(srv.http, cfg->timeout_s);
-	/* Read an oversized body away before answering 413, so that the
-	 * client sees the answer rather than a reset. */
-	evhttp_set_flags(srv.http, EVHTTP_SERVER_LINGERING_CLOSE);
+	/*
+	 * A Content-Length over max_body is answered 413 (and the connection
+	 * closed) as soon as the headers are in, without waiting for a body
+	 * that may never come: no EVHTTP_SERVER_LINGERING_CLOSE.
+	 */
 	evhttp_set_allowed_methods(srv.http, EVHTTP_REQ_GET |
 	    EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
 	    EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
@@ -628,6 +726,9 @@ out:
 		event_free(sigterm);
 	if (sigint != NULL)
 		event_free(sigint);
+	/* Uploads waiting for the database are answered 503 first. */
+	store_free(srv.store);
+	srv.store = NULL;
 	/* Frees the listener and every connection (their close callbacks). */
 	srv.listener = NULL;
 	if (srv.http != NULL)

@@ -1,84 +1,59 @@
-/* SQLite storage for the collector. */
+/*
+ * The store's common part: picks the backend from the URI, derives the
+ * columns of a record (start_ms, local hour and day), builds the queries
+ * (one SQL text serves both backends) and turns result rows into the
+ * structs of store.h.
+ */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <msgpack.h>
-#include <sqlite3.h>
 
 #include "batch.h"
 #include "log.h"
 #include "mp.h"
+#include "store-int.h"
 #include "store.h"
 #include "util.h"
 #include "xmalloc.h"
 
+#define MAX_TZ_OFFSET	(18 * 3600)
+
 struct store {
-	sqlite3		*db;
-	sqlite3_stmt	*insert;
-	char		*path;
+	const struct store_backend	*be;
+	void				*impl;
+	int				 pg;
 };
 
-static const char schema[] =
-    "CREATE TABLE IF NOT EXISTS measurements ("
-    "id TEXT PRIMARY KEY, probe_id TEXT, received_at TEXT, "
-    "start_time TEXT, host TEXT, status TEXT, method TEXT, record BLOB);"
-    "CREATE INDEX IF NOT EXISTS measurements_received_at "
-    "ON measurements(received_at);";
-
-static int
-exec(struct store *st, const char *sql)
+int
+store_is_pg(const char *uri)
 {
-	char	*msg = NULL;
-
-	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		log_error("%s: %s: %s", st->path, sql,
-		    msg != NULL ? msg : sqlite3_errmsg(st->db));
-		sqlite3_free(msg);
-		return -1;
-	}
-	return 0;
-}
-
-static int
-open_db(const char *path, int flags, sqlite3 **db)
-{
-	if (sqlite3_open_v2(path, db, flags, NULL) != SQLITE_OK) {
-		log_error("%s: %s", path, *db != NULL ?
-		    sqlite3_errmsg(*db) : "cannot open database");
-		sqlite3_close(*db);
-		*db = NULL;
-		return -1;
-	}
-	sqlite3_busy_timeout(*db, 10000);
-	return 0;
+	return strncmp(uri, "postgresql://", 13) == 0 ||
+	    strncmp(uri, "postgres://", 11) == 0;
 }
 
 struct store *
-store_open(const char *path)
+store_open(const char *uri, struct event_base *base, int readonly)
 {
 	struct store	*st;
 
 	st = xcalloc(1, sizeof *st);
-	st->path = xstrdup(path);
-	if (open_db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-	    &st->db) == -1)
-		goto bad;
-	if (exec(st, "PRAGMA journal_mode=WAL;") == -1 ||
-	    exec(st, "PRAGMA synchronous=FULL;") == -1 ||
-	    exec(st, schema) == -1)
-		goto bad;
-	if (sqlite3_prepare_v2(st->db, "INSERT OR IGNORE INTO measurements "
-	    "(id, probe_id, received_at, start_time, host, status, method, "
-	    "record) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", -1, &st->insert,
-	    NULL) != SQLITE_OK) {
-		log_error("%s: %s", path, sqlite3_errmsg(st->db));
-		goto bad;
+	st->pg = store_is_pg(uri);
+	if (st->pg) {
+		st->be = &store_pg_backend;
+		st->impl = store_pg_open(uri, base, readonly);
+	} else {
+		st->be = &store_sqlite_backend;
+		st->impl = store_sqlite_open(uri, base, readonly);
+	}
+	if (st->impl == NULL) {
+		free(st);
+		return NULL;
 	}
 	return st;
-bad:
-	store_free(st);
-	return NULL;
 }
 
 void
@@ -86,133 +61,332 @@ store_free(struct store *st)
 {
 	if (st == NULL)
 		return;
-	sqlite3_finalize(st->insert);
-	sqlite3_close(st->db);
-	free(st->path);
+	st->be->free(st->impl);
 	free(st);
 }
 
-static void
-bind_str(sqlite3_stmt *stmt, int col, const struct batch_str *s)
+int
+store_ready(struct store *st, const char **why)
 {
-	if (s->ptr == NULL)
-		sqlite3_bind_null(stmt, col);
-	else
-		sqlite3_bind_text(stmt, col, s->ptr, (int)s->len,
-		    SQLITE_STATIC);
+	const char	*dummy;
+
+	return st->be->ready(st->impl, why != NULL ? why : &dummy);
 }
 
-int
-store_insert(struct store *st, const struct batch *b, size_t *accepted,
-    size_t *duplicates)
+void
+store_filter_init(struct store_filter *f)
 {
-	const struct batch_record	*r;
-	char				 now[32];
-	size_t				 i, acc = 0;
-
-	util_format_rfc3339_ms(util_now_ms(), now);
-	if (exec(st, "BEGIN IMMEDIATE;") == -1)
-		return -1;
-	for (i = 0; i < b->n; i++) {
-		r = &b->rec[i];
-		sqlite3_reset(st->insert);
-		sqlite3_clear_bindings(st->insert);
-		bind_str(st->insert, 1, &r->id);
-		bind_str(st->insert, 2, &r->probe_id);
-		sqlite3_bind_text(st->insert, 3, now, -1, SQLITE_STATIC);
-		bind_str(st->insert, 4, &r->start_time);
-		bind_str(st->insert, 5, &r->host);
-		bind_str(st->insert, 6, &r->status);
-		bind_str(st->insert, 7, &r->method);
-		sqlite3_bind_blob(st->insert, 8, r->raw, (int)r->rawlen,
-		    SQLITE_STATIC);
-		if (sqlite3_step(st->insert) != SQLITE_DONE) {
-			log_error("%s: insert: %s", st->path,
-			    sqlite3_errmsg(st->db));
-			sqlite3_reset(st->insert);
-			exec(st, "ROLLBACK;");
-			return -1;
-		}
-		acc += (size_t)sqlite3_changes(st->db);
-	}
-	sqlite3_reset(st->insert);
-	if (exec(st, "COMMIT;") == -1) {
-		exec(st, "ROLLBACK;");
-		return -1;
-	}
-	*accepted = acc;
-	*duplicates = b->n - acc;
-	return 0;
+	memset(f, 0, sizeof *f);
+	f->since_ms = INT64_MIN;
+	f->until_ms = INT64_MAX;
+	f->received_since_ms = INT64_MIN;
 }
 
-int
-store_export(const char *path, long long since_ms, FILE *out)
+/* --- insert ------------------------------------------------------------- */
+
+static int64_t
+floor_div(int64_t a, int64_t b)
 {
-	sqlite3			*db = NULL;
-	sqlite3_stmt		*stmt = NULL;
+	int64_t	q = a / b;
+
+	if ((a % b != 0) && ((a < 0) != (b < 0)))
+		q--;
+	return q;
+}
+
+/* start_ms, local hour and day of a record; 0 or -1 when it lacks them. */
+static int
+derive_local(struct store_row *row)
+{
 	msgpack_unpacked	 u;
-	struct buf		 line = { NULL, 0, 0 };
-	const unsigned char	*raw;
-	const char		*id;
-	char			 since[32], why[256];
-	size_t			 rawlen, off;
-	int			 rc, rv = -1;
+	char			 t[64];
+	int64_t			 tz, local, day;
+	time_t			 secs;
+	struct tm		 tm;
+	size_t			 used;
+	int			 rv = -1;
 
+	if (row->start_time == NULL || row->start_time_len >= sizeof t)
+		return -1;
+	memcpy(t, row->start_time, row->start_time_len);
+	t[row->start_time_len] = '\0';
+	if (util_parse_rfc3339_ms(t, &row->start_ms) != 0)
+		return -1;
 	msgpack_unpacked_init(&u);
-	if (open_db(path, SQLITE_OPEN_READONLY, &db) == -1)
+	if (mp_unpack_one(&u, (const char *)row->raw, row->rawlen,
+	    &used) != 0 || mp_get_int(&u.data, "tz_offset", &tz) != 0 ||
+	    tz < -MAX_TZ_OFFSET || tz > MAX_TZ_OFFSET)
 		goto out;
-	if (sqlite3_prepare_v2(db, "SELECT id, record FROM measurements "
-	    "WHERE received_at >= ? ORDER BY received_at, rowid", -1, &stmt,
-	    NULL) != SQLITE_OK) {
-		log_error("%s: %s", path, sqlite3_errmsg(db));
+	local = floor_div(row->start_ms, 1000) + tz;
+	day = floor_div(local, 86400);
+	row->local_hour = (int)((local - day * 86400) / 3600);
+	secs = (time_t)local;
+	if (gmtime_r(&secs, &tm) == NULL)
 		goto out;
-	}
-	if (since_ms >= 0) {
-		util_format_rfc3339_ms(since_ms, since);
-		sqlite3_bind_text(stmt, 1, since, -1, SQLITE_STATIC);
-	} else
-		sqlite3_bind_text(stmt, 1, "", -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		id = (const char *)sqlite3_column_text(stmt, 0);
-		raw = sqlite3_column_blob(stmt, 1);
-		rawlen = (size_t)sqlite3_column_bytes(stmt, 1);
-		off = 0;
-		/* The database is input too: bound it like a request. */
-		if (raw == NULL || batch_scan_value(raw, rawlen, &off,
-		    BATCH_MAX_DEPTH, BATCH_MAX_OBJECTS, why, sizeof why) == -1 ||
-		    off != rawlen) {
-			log_warn("%s: record %s is damaged, skipped", path,
-			    id != NULL ? id : "?");
-			continue;
-		}
-		off = 0;
-		if (msgpack_unpack_next(&u, (const char *)raw, rawlen, &off) !=
-		    MSGPACK_UNPACK_SUCCESS) {
-			log_warn("%s: record %s is damaged, skipped", path,
-			    id != NULL ? id : "?");
-			continue;
-		}
-		line.len = 0;
-		mp_to_json(&u.data, &line);
-		buf_add(&line, "\n", 1);
-		if (fwrite(line.data, 1, line.len, out) != line.len) {
-			log_error("write: output error");
-			goto out;
-		}
-	}
-	if (rc != SQLITE_DONE) {
-		log_error("%s: %s", path, sqlite3_errmsg(db));
-		goto out;
-	}
-	if (fflush(out) != 0) {
-		log_error("write: output error");
-		goto out;
-	}
+	snprintf(row->local_day, sizeof row->local_day, "%04d-%02d-%02d",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+	row->has_local = 1;
 	rv = 0;
 out:
-	buf_free(&line);
 	msgpack_unpacked_destroy(&u);
-	sqlite3_finalize(stmt);
-	sqlite3_close(db);
 	return rv;
+}
+
+void
+store_insert(struct store *st, const struct batch *b,
+    const struct store_origin *origin, store_insert_cb cb, void *arg)
+{
+	struct store_ins	 ins;
+	const struct batch_record *r;
+	struct store_row	*row;
+	size_t			 i;
+
+	memset(&ins, 0, sizeof ins);
+	ins.rows = xcalloc(b->n > 0 ? b->n : 1, sizeof *ins.rows);
+	ins.n = b->n;
+	util_format_rfc3339_ms(util_now_ms(), ins.received_at);
+	if (origin != NULL) {
+		ins.asn = origin->asn;
+		ins.network = origin->network;
+		ins.cc = origin->cc;
+	}
+	ins.cb = cb;
+	ins.arg = arg;
+	for (i = 0; i < b->n; i++) {
+		r = &b->rec[i];
+		row = &ins.rows[i];
+		row->id = r->id.ptr;
+		row->id_len = r->id.len;
+		row->probe_id = r->probe_id.ptr;
+		row->probe_id_len = r->probe_id.len;
+		row->start_time = r->start_time.ptr;
+		row->start_time_len = r->start_time.len;
+		row->host = r->host.ptr;
+		row->host_len = r->host.len;
+		row->status = r->status.ptr;
+		row->status_len = r->status.len;
+		row->method = r->method.ptr;
+		row->method_len = r->method.len;
+		row->raw = (const unsigned char *)r->raw;
+		row->rawlen = r->rawlen;
+		(void)derive_local(row);
+	}
+	st->be->insert(st->impl, &ins);
+	free(ins.rows);
+}
+
+/* --- queries ------------------------------------------------------------ */
+
+static void
+add_text(struct store_q *q, const char *s)
+{
+	struct store_param	*p = &q->p[q->np++];
+
+	p->null = s == NULL;
+	p->is_int = 0;
+	p->s = s;
+}
+
+static void
+add_int(struct store_q *q, int64_t v, int null)
+{
+	struct store_param	*p = &q->p[q->np++];
+
+	p->null = null;
+	p->is_int = 1;
+	p->i = v;
+}
+
+/*
+ * The WHERE clause of f, parameters $1-$7.  Each parameter is cast where
+ * it first appears, so PostgreSQL knows its type; SQLite reads "$N" as
+ * its "?N".
+ */
+static const char filter_sql[] =
+    " WHERE (CAST($1 AS TEXT) IS NULL OR host = $1)"
+    " AND (CAST($2 AS TEXT) IS NULL OR probe_id = $2)"
+    " AND (CAST($3 AS TEXT) IS NULL OR probe_asn = $3"
+    " OR probe_network = $3 OR probe_cc = $3)"
+    " AND (CAST($4 AS TEXT) IS NULL OR status = $4)"
+    " AND (CAST($5 AS BIGINT) IS NULL OR start_ms >= $5)"
+    " AND (CAST($6 AS BIGINT) IS NULL OR start_ms <= $6)"
+    " AND (CAST($7 AS TEXT) IS NULL OR received_at >= $7)";
+
+static struct store_q *
+q_new(const struct store_filter *f, const char *coltypes, store_q_row row,
+    void *cb, store_done_cb done, void *arg)
+{
+	struct store_q		*q;
+	struct store_filter	 any;
+
+	if (f == NULL) {
+		store_filter_init(&any);
+		f = &any;
+	}
+	q = xcalloc(1, sizeof *q);
+	q->coltypes = coltypes;
+	q->row = row;
+	q->cb = cb;
+	q->done = done;
+	q->arg = arg;
+	add_text(q, f->host);
+	add_text(q, f->probe_id);
+	add_text(q, f->network);
+	add_text(q, f->status);
+	add_int(q, f->since_ms, f->since_ms == INT64_MIN);
+	add_int(q, f->until_ms, f->until_ms == INT64_MAX);
+	if (f->received_since_ms != INT64_MIN) {
+		util_format_rfc3339_ms(f->received_since_ms, q->text[0]);
+		add_text(q, q->text[0]);
+	} else
+		add_text(q, NULL);
+	return q;
+}
+
+static int64_t
+col_int(const struct store_col *c)
+{
+	char	 b[32];
+
+	if (c->ptr == NULL || c->len == 0 || c->len >= sizeof b)
+		return 0;
+	memcpy(b, c->ptr, c->len);
+	b[c->len] = '\0';
+	return strtoll(b, NULL, 10);
+}
+
+/*
+ * Text columns come NUL-terminated from both backends (SQLite's
+ * column_text, libpq's text results), so their pointers serve as C
+ * strings.
+ */
+static int
+record_row(struct store_q *q, const struct store_col *c)
+{
+	struct store_record	 r;
+
+	r.id = c[0].ptr;
+	r.probe_id = c[1].ptr;
+	r.received_at = c[2].ptr;
+	r.probe_asn = c[3].ptr;
+	r.probe_network = c[4].ptr;
+	r.probe_cc = c[5].ptr;
+	r.raw = (const unsigned char *)c[6].ptr;
+	r.rawlen = c[6].len;
+	return ((store_record_cb)q->cb)(&r, q->arg);
+}
+
+void
+store_records(struct store *st, const struct store_filter *f,
+    store_record_cb row, store_done_cb done, void *arg)
+{
+	struct store_q	*q;
+	size_t		 off;
+
+	q = q_new(f, "ttttttb", record_row, (void *)row, done, arg);
+	off = (size_t)snprintf(q->sql, sizeof q->sql, "SELECT id, probe_id, "
+	    "received_at, probe_asn, probe_network, probe_cc, record "
+	    "FROM measurements%s ORDER BY received_at, %s", filter_sql,
+	    st->pg ? "id" : "rowid");
+	if (f != NULL && f->limit > 0)
+		snprintf(q->sql + off, sizeof q->sql - off, " LIMIT %zu",
+		    f->limit);
+	st->be->query(st->impl, q);
+}
+
+static int
+probe_row(struct store_q *q, const struct store_col *c)
+{
+	struct store_probe	 p;
+
+	p.probe_id = c[0].ptr;
+	p.probe_asn = c[1].ptr;
+	p.probe_network = c[2].ptr;
+	p.probe_cc = c[3].ptr;
+	p.last_received = c[4].ptr;
+	p.records = col_int(&c[5]);
+	return ((store_probe_cb)q->cb)(&p, q->arg);
+}
+
+void
+store_probes(struct store *st, const struct store_filter *f,
+    store_probe_cb row, store_done_cb done, void *arg)
+{
+	struct store_q	*q;
+
+	q = q_new(f, "ttttti", probe_row, (void *)row, done, arg);
+	snprintf(q->sql, sizeof q->sql, "SELECT probe_id, probe_asn, "
+	    "probe_network, probe_cc, received_at, n FROM (SELECT probe_id, "
+	    "probe_asn, probe_network, probe_cc, received_at, "
+	    "COUNT(*) OVER (PARTITION BY probe_id) AS n, "
+	    "ROW_NUMBER() OVER (PARTITION BY probe_id ORDER BY received_at "
+	    "DESC, id DESC) AS rn FROM measurements%s) t WHERE rn = 1 "
+	    "ORDER BY probe_id", filter_sql);
+	st->be->query(st->impl, q);
+}
+
+static int
+host_row(struct store_q *q, const struct store_col *c)
+{
+	struct store_host	 h;
+
+	h.host = c[0].ptr;
+	h.status = c[1].ptr;
+	h.method = c[2].ptr;
+	h.start_time = c[3].ptr;
+	h.records = col_int(&c[4]);
+	h.failed = col_int(&c[5]);
+	return ((store_host_cb)q->cb)(&h, q->arg);
+}
+
+void
+store_hosts(struct store *st, const struct store_filter *f,
+    store_host_cb row, store_done_cb done, void *arg)
+{
+	struct store_q	*q;
+
+	q = q_new(f, "ttttii", host_row, (void *)row, done, arg);
+	snprintf(q->sql, sizeof q->sql, "SELECT host, status, method, "
+	    "start_time, n, failed FROM (SELECT host, status, method, "
+	    "start_time, COUNT(*) OVER (PARTITION BY host) AS n, "
+	    "SUM(CASE WHEN status = 'ok' THEN 0 ELSE 1 END) OVER "
+	    "(PARTITION BY host) AS failed, "
+	    "ROW_NUMBER() OVER (PARTITION BY host ORDER BY start_ms DESC, "
+	    "id DESC) AS rn FROM measurements%s) t WHERE rn = 1 "
+	    "ORDER BY host", filter_sql);
+	st->be->query(st->impl, q);
+}
+
+static int
+cell_row(struct store_q *q, const struct store_col *c)
+{
+	struct store_cell	 cell;
+	int64_t			 h = col_int(&c[2]);
+
+	if (c[0].ptr == NULL || c[1].ptr == NULL || h < 0 || h > 23 ||
+	    c[3].ptr == NULL)
+		return 0;	/* not from this collector's inserts */
+	cell.host = c[0].ptr;
+	cell.day = c[1].ptr;
+	cell.hour = (int)h;
+	cell.status = c[3].ptr;
+	cell.method = c[4].ptr;
+	cell.n = col_int(&c[5]);
+	return ((store_cell_cb)q->cb)(&cell, q->arg);
+}
+
+void
+store_cells(struct store *st, const struct store_filter *f,
+    store_cell_cb row, store_done_cb done, void *arg)
+{
+	struct store_q	*q;
+
+	q = q_new(f, "ttitti", cell_row, (void *)row, done, arg);
+	snprintf(q->sql, sizeof q->sql, "SELECT host, local_day, local_hour, "
+	    "status, method, COUNT(*) FROM measurements%s "
+	    "AND local_hour IS NOT NULL "
+	    "GROUP BY host, local_day, local_hour, status, method "
+	    "ORDER BY host, local_day, local_hour, status, method",
+	    filter_sql);
+	st->be->query(st->impl, q);
 }

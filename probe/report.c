@@ -17,13 +17,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <sqlite3.h>
-
 #include "commands.h"
 #include "log.h"
 #include "mp.h"
 #include "report.h"
 #include "spool.h"
+#include "store.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -436,53 +435,57 @@ read_path(struct report *r, const char *path)
 	return 0;
 }
 
+struct db_read {
+	struct report	*r;
+	const char	*path;
+	uint64_t	 bad;
+	enum store_rc	 rc;
+};
+
+static int
+db_row(const struct store_record *rec, void *arg)
+{
+	struct db_read		*d = arg;
+	struct report_fields	 f;
+	size_t			 used;
+
+	if (rec->raw == NULL || rec->rawlen == 0 ||
+	    report_fields_read((const char *)rec->raw, rec->rawlen, &used, &f) != 0 ||
+	    used != rec->rawlen) {
+		d->bad++;
+		return 0;
+	}
+	report_add(d->r, &f);
+	return 0;
+}
+
+static void
+db_done(enum store_rc rc, void *arg)
+{
+	struct db_read	*d = arg;
+
+	d->rc = rc;
+}
+
+/* A collector database (SQLite file or PostgreSQL URI), via the store. */
 static int
 read_db(struct report *r, const char *path)
 {
-	sqlite3			*db = NULL;
-	sqlite3_stmt		*st = NULL;
-	struct report_fields	 f;
-	const void		*blob;
-	int			 len, rc, ret = -1;
-	size_t			 used;
-	uint64_t		 bad = 0;
+	struct db_read	 d = { r, path, 0, STORE_ERROR };
+	struct store	*st;
 
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) !=
-	    SQLITE_OK) {
-		log_error("%s: %s", path, db ? sqlite3_errmsg(db) :
-		    "cannot open database");
-		goto out;
+	if ((st = store_open(path, NULL, 1)) == NULL)
+		return -1;
+	store_records(st, NULL, db_row, db_done, &d);
+	store_free(st);
+	if (d.rc != STORE_OK) {
+		log_error("%s: cannot read the measurements", path);
+		return -1;
 	}
-	sqlite3_busy_timeout(db, 5000);
-	if (sqlite3_prepare_v2(db, "SELECT record FROM measurements "
-	    "ORDER BY rowid", -1, &st, NULL) != SQLITE_OK) {
-		log_error("%s: not a nightjar collector database: %s", path,
-		    sqlite3_errmsg(db));
-		goto out;
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		blob = sqlite3_column_blob(st, 0);
-		len = sqlite3_column_bytes(st, 0);
-		if (blob == NULL || len <= 0 ||
-		    report_fields_read(blob, (size_t)len, &used, &f) != 0 ||
-		    used != (size_t)len) {
-			bad++;
-			continue;
-		}
-		report_add(r, &f);
-	}
-	if (rc != SQLITE_DONE) {
-		log_error("%s: %s", path, sqlite3_errmsg(db));
-		goto out;
-	}
-	if (bad > 0)
+	if (d.bad > 0)
 		log_warn("%s: %llu damaged records skipped", path,
-		    (unsigned long long)bad);
-	ret = 0;
-out:
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return ret;
+		    (unsigned long long)d.bad);
+	return 0;
 }
 
 static int

@@ -19,6 +19,7 @@
 #include "config.h"
 #include "spool.h"
 #include "upload.h"
+#include "export.h"
 #include "store.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -370,6 +371,37 @@ count_rows(const char *path, const char *where)
 	return n;
 }
 
+struct ins_result {
+	enum store_rc	rc;
+	size_t		acc, dup;
+	int		calls;
+};
+
+static void
+ins_done(enum store_rc rc, size_t acc, size_t dup, void *arg)
+{
+	struct ins_result	*r = arg;
+
+	r->rc = rc;
+	r->acc = acc;
+	r->dup = dup;
+	r->calls++;
+}
+
+/* SQLite completes inside the call. */
+static int
+store_insert_sync(struct store *st, const struct batch *b, size_t *acc,
+    size_t *dup)
+{
+	struct ins_result	r = { STORE_ERROR, 0, 0, 0 };
+
+	store_insert(st, b, NULL, ins_done, &r);
+	ck_assert_int_eq(r.calls, 1);
+	*acc = r.acc;
+	*dup = r.dup;
+	return r.rc == STORE_OK ? 0 : -1;
+}
+
 START_TEST(store_exactly_once)
 {
 	msgpack_sbuffer	 sb, sb2;
@@ -383,13 +415,13 @@ START_TEST(store_exactly_once)
 
 	dir = tmpdir();
 	xasprintf(&path, "%s/db", dir);
-	ck_assert_ptr_nonnull(st = store_open(path));
+	ck_assert_ptr_nonnull(st = store_open(path, NULL, 0));
 	make_batch(&sb, 4, ids);
 	ck_assert_int_eq(parse(sb.data, sb.size, &b, err, sizeof err), 0);
-	ck_assert_int_eq(store_insert(st, b, &acc, &dup), 0);
+	ck_assert_int_eq(store_insert_sync(st, b, &acc, &dup), 0);
 	ck_assert_uint_eq(acc, 4);
 	ck_assert_uint_eq(dup, 0);
-	ck_assert_int_eq(store_insert(st, b, &acc, &dup), 0);
+	ck_assert_int_eq(store_insert_sync(st, b, &acc, &dup), 0);
 	ck_assert_uint_eq(acc, 0);
 	ck_assert_uint_eq(dup, 4);
 
@@ -397,7 +429,7 @@ START_TEST(store_exactly_once)
 	make_batch(&sb2, 2, NULL);
 	ck_assert_int_eq(parse(sb2.data, sb2.size, &b2, err, sizeof err), 0);
 	b2->rec[1] = b2->rec[0];
-	ck_assert_int_eq(store_insert(st, b2, &acc, &dup), 0);
+	ck_assert_int_eq(store_insert_sync(st, b2, &acc, &dup), 0);
 	ck_assert_uint_eq(acc, 1);
 	ck_assert_uint_eq(dup, 1);
 	store_free(st);
@@ -413,7 +445,7 @@ START_TEST(store_exactly_once)
 
 	/* Export prints every record as one JSON line. */
 	out = open_memstream(&text, &textlen);
-	ck_assert_int_eq(store_export(path, -1, out), 0);
+	ck_assert_int_eq(export_records(path, -1, out), 0);
 	fclose(out);
 	ck_assert_ptr_nonnull(strstr(text, ids[0]));
 	ck_assert_ptr_nonnull(strstr(text, ids[3]));
@@ -428,7 +460,7 @@ START_TEST(store_exactly_once)
 	/* --since in the future: nothing. */
 	text = NULL;
 	out = open_memstream(&text, &textlen);
-	ck_assert_int_eq(store_export(path, util_now_ms() + 3600000, out), 0);
+	ck_assert_int_eq(export_records(path, util_now_ms() + 3600000, out), 0);
 	fclose(out);
 	ck_assert_uint_eq(textlen, 0);
 	free(text);
