@@ -480,30 +480,106 @@ trim(char *s)
 	return s;
 }
 
+/* Options whose value is a file or directory: relative to the config file. */
+static int
+is_path_option(const char *name)
+{
+	static const char *const names[] = {
+		"targets", "results", "ca-file", "interception-cas",
+		"collector-ca", "token-file", "fingerprints", NULL
+	};
+	size_t	i;
+
+	for (i = 0; names[i] != NULL; i++) {
+		if (strcmp(names[i], name) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * A value as written after '=': a comment after whitespace is dropped;
+ * a value in matching double or single quotes is unquoted (then '#'
+ * inside is kept).  Returns the value (in place), or NULL with *why set.
+ */
+static char *
+config_value(char *v, const char **why)
+{
+	char	*end, *hash, q;
+
+	v = trim(v);
+	if (*v == '"' || *v == '\'') {
+		q = *v;
+		if ((end = strchr(v + 1, q)) == NULL) {
+			*why = "quote not closed";
+			return NULL;
+		}
+		*end = '\0';
+		end = trim(end + 1);
+		if (*end != '\0' && *end != '#') {
+			*why = "text after the closing quote";
+			return NULL;
+		}
+		return v + 1;
+	}
+	/* A comment after the value must follow whitespace. */
+	for (hash = v; (hash = strchr(hash, '#')) != NULL; hash++) {
+		if (hash > v && (hash[-1] == ' ' || hash[-1] == '\t')) {
+			*hash = '\0';
+			break;
+		}
+	}
+	return trim(v);
+}
+
 int
 config_load_file(struct config *c, const char *path)
 {
 	FILE			*f;
 	const struct opt_def	*d;
-	char			 line[CONFIG_MAX_LINE + 2], err[512];
-	char			*name, *val, *eq, *hash;
+	const char		*why = "";
+	char			 err[512], *data = NULL, *line, *next;
+	char			*name, *val, *eq, *dir = NULL, *full = NULL;
 	unsigned int		 lists = 0;
-	size_t			 lineno = 0, total = 0;
+	size_t			 lineno = 0, len = 0, n, i;
 	int			 rc = -1;
 
 	if ((f = fopen(path, "r")) == NULL) {
 		log_error("%s: %s", path, strerror(errno));
 		return -1;
 	}
-	while (fgets(line, sizeof line, f) != NULL) {
-		lineno++;
-		total += strlen(line);
-		if (total > CONFIG_MAX_SIZE) {
-			log_error("%s: larger than %d bytes", path,
-			    CONFIG_MAX_SIZE);
+	data = xmalloc(CONFIG_MAX_SIZE + 2);
+	while ((n = fread(data + len, 1, CONFIG_MAX_SIZE + 1 - len, f)) > 0)
+		len += n;
+	if (ferror(f)) {
+		log_error("%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (len > CONFIG_MAX_SIZE) {
+		log_error("%s: larger than %d bytes", path, CONFIG_MAX_SIZE);
+		goto out;
+	}
+	data[len] = '\0';
+	/* A NUL byte: not a text file (or a damaged one). */
+	for (i = 0, n = 1; i < len; i++) {
+		if (data[i] == '\0') {
+			log_error("%s:%zu: a NUL byte: this is not a text "
+			    "configuration file", path, n);
 			goto out;
 		}
-		if (strchr(line, '\n') == NULL && !feof(f)) {
+		if (data[i] == '\n')
+			n++;
+	}
+	if ((eq = strrchr(path, '/')) != NULL)
+		dir = xstrndup(path, (size_t)(eq - path) + 1);
+	line = data;
+	if (len >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0)
+		line += 3;		/* a UTF-8 byte order mark */
+	for (; line != NULL && *line != '\0'; line = next) {
+		lineno++;
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		if (strlen(line) > CONFIG_MAX_LINE) {
 			log_error("%s:%zu: line longer than %d characters",
 			    path, lineno, CONFIG_MAX_LINE);
 			goto out;
@@ -511,20 +587,16 @@ config_load_file(struct config *c, const char *path)
 		name = trim(line);
 		if (*name == '\0' || *name == '#')
 			continue;
-		/* A comment after the value must follow whitespace. */
-		for (hash = name; (hash = strchr(hash, '#')) != NULL; hash++) {
-			if (hash[-1] == ' ' || hash[-1] == '\t') {
-				*hash = '\0';
-				break;
-			}
-		}
 		if ((eq = strchr(name, '=')) == NULL) {
 			log_error("%s:%zu: want 'name = value'", path, lineno);
 			goto out;
 		}
 		*eq = '\0';
-		val = trim(eq + 1);
 		name = trim(name);
+		if ((val = config_value(eq + 1, &why)) == NULL) {
+			log_error("%s:%zu: %s: %s", path, lineno, name, why);
+			goto out;
+		}
 		if (strncmp(name, "--", 2) == 0)
 			name += 2;
 		if ((d = def_by_name(name)) == NULL || d->val == O_HELP ||
@@ -537,19 +609,25 @@ config_load_file(struct config *c, const char *path)
 			log_error("%s:%zu: %s: empty value", path, lineno, name);
 			goto out;
 		}
+		free(full);
+		full = NULL;
+		if (dir != NULL && *val != '\0' && *val != '/' &&
+		    is_path_option(name)) {
+			xasprintf(&full, "%s%s", dir, val);
+			val = full;
+		}
 		if (apply(c, d, *val != '\0' ? val : NULL, 0, &lists, err,
 		    sizeof err) != 0) {
 			log_error("%s:%zu: %s", path, lineno, err);
 			goto out;
 		}
 	}
-	if (ferror(f)) {
-		log_error("%s: %s", path, strerror(errno));
-		goto out;
-	}
 	rc = 0;
 out:
 	fclose(f);
+	free(data);
+	free(dir);
+	free(full);
 	return rc;
 }
 

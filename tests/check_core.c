@@ -1236,6 +1236,75 @@ START_TEST(config_file_errors)
 }
 END_TEST
 
+/* What editors and people write: a BOM, quoted values, relative paths
+ * (from the file's directory), and a NUL byte told apart. */
+START_TEST(config_file_forms)
+{
+	char		*dir = tmpdir(), *path, *want, *errpath, buf[4096];
+	struct config	 c;
+	FILE		*f;
+	size_t		 n;
+	int		 saved;
+	const char	 text[] =
+	    "\xef\xbb\xbf# saved by Notepad\n"
+	    "campaign = \"spring # 2026\"   # quoted: the # is kept\n"
+	    "control-sni = 'example.net'\n"
+	    "targets = lists/a.txt\n"
+	    "targets = /abs/b.txt\n"
+	    "results = \"spool\"\r\n"
+	    "token-file = ../token\n";
+
+	xasprintf(&path, "%s/nj.conf", dir);
+	write_file(path, text, sizeof text - 1);
+	config_init(&c);
+	ck_assert_int_eq(config_load_file(&c, path), 0);
+	ck_assert_str_eq(c.campaign, "spring # 2026");
+	ck_assert_str_eq(c.control_sni, "example.net");
+	ck_assert_uint_eq(c.targets.n, 2);
+	xasprintf(&want, "%s/lists/a.txt", dir);
+	ck_assert_str_eq(c.targets.v[0], want);
+	free(want);
+	ck_assert_str_eq(c.targets.v[1], "/abs/b.txt");
+	xasprintf(&want, "%s/spool", dir);
+	ck_assert_str_eq(c.results, want);
+	free(want);
+	xasprintf(&want, "%s/../token", dir);
+	ck_assert_str_eq(c.token_file, want);
+	free(want);
+	config_free(&c);
+
+	/* A NUL byte has its own message, with the line. */
+	write_file(path, "timeout = 5\nonce = yes\0\n", 24);
+	xasprintf(&errpath, "%s/err", dir);
+	fflush(stderr);
+	saved = dup(2);
+	f = fopen(errpath, "w");
+	dup2(fileno(f), 2);
+	config_init(&c);
+	ck_assert_int_eq(config_load_file(&c, path), -1);
+	config_free(&c);
+	/* An unclosed quote is an error too. */
+	write_file(path, "campaign = \"open\n", strlen("campaign = \"open\n"));
+	config_init(&c);
+	ck_assert_int_eq(config_load_file(&c, path), -1);
+	config_free(&c);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	fclose(f);
+	f = fopen(errpath, "r");
+	n = fread(buf, 1, sizeof buf - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	ck_assert_msg(strstr(buf, "nj.conf:2: a NUL byte") != NULL, "%s", buf);
+	ck_assert_msg(strstr(buf, "quote not closed") != NULL, "%s", buf);
+	free(errpath);
+	free(path);
+	rm_rf(dir);
+	free(dir);
+}
+END_TEST
+
 START_TEST(config_hostport)
 {
 	char	host[64];
@@ -1357,6 +1426,7 @@ core_suite(void)
 	tcase_add_test(tc, config_bad_args);
 	tcase_add_test(tc, config_file);
 	tcase_add_test(tc, config_file_errors);
+	tcase_add_test(tc, config_file_forms);
 	tcase_add_test(tc, config_hostport);
 	tcase_add_test(tc, config_data_paths);
 	suite_add_tcase(s, tc);
