@@ -494,6 +494,11 @@ run_round(struct daemon *d)
 		    st->n_unspooled);
 	if (d->once && !cfg->quiet)
 		progress_summary(stderr, st);
+	if (st->n_ctl_queries > 0 && st->n_ctl_answered == 0)
+		log_warn("the control resolver %s answered none of %zu queries "
+		    "(%s): no DNS answer of this round has a control",
+		    cfg->control_resolver, st->n_ctl_queries,
+		    st->ctl_failure[0] != '\0' ? st->ctl_failure : "no reply");
 	log_info("round %lu: %zu of %zu targets, %zu ok, %zu blocked, "
 	    "%zu intercepted, %zu anomaly, %zu down, %zu error, "
 	    "%zu records written, %zu not spooled, %.0f ms", d->rounds,
@@ -707,6 +712,9 @@ daemon_guard_spool(const char *dir, long max_mb)
 			kept += st.st_size;
 	}
 	xasprintf(&rejdir, "%s/rejected", dir);
+	kept += dir_bytes(rejdir);
+	free(rejdir);
+	xasprintf(&rejdir, "%s/damaged", dir);
 	kept += dir_bytes(rejdir);
 	free(rejdir);
 

@@ -54,6 +54,13 @@ struct engine {
 
 #define ENGINE_HELD_MAX	(64UL * 1024 * 1024)
 
+/* What the summary counted for one record not yet written. */
+struct packed {
+	int	status;
+	int	method;
+	int	reason;		/* slot in stats.reasons, -1: none */
+};
+
 /* One target in flight: what round_cancel needs to stop it. */
 struct rmeasure {
 	struct round		*r;
@@ -78,9 +85,8 @@ struct round {
 	size_t			 n_packed;	/* records in sbuf */
 	/* The verdicts of the records in sbuf: they leave the stats when
 	 * sbuf cannot be written, so a summary never counts them. */
-	size_t			 packed_status[STATUS_ERROR + 1];
-	size_t			 packed_method[STATUS_ERROR + 1]
-				     [METHOD_TLS_MITM + 1];
+	struct packed		*packed;
+	size_t			 packed_cap;
 	double			 last_flush;
 	struct event		*done_ev;
 	struct campaign_rate	 rate;		/* --rate */
@@ -290,7 +296,8 @@ static void
 round_spool(struct round *r)
 {
 	struct engine	*e = r->e;
-	size_t		 i, j;
+	struct packed	*p;
+	size_t		 i;
 	int		 ok;
 
 	r->last_flush = util_mono_ms();
@@ -298,16 +305,12 @@ round_spool(struct round *r)
 		return;
 	ok = spool_write(e->cfg->results, NULL, r->sbuf.data,
 	    r->sbuf.size) == 0;
-	for (i = 0; i <= STATUS_ERROR; i++) {
-		if (!ok)
-			r->stats.by_status[i] -= r->packed_status[i];
-		r->packed_status[i] = 0;
-		for (j = 0; j <= METHOD_TLS_MITM; j++) {
-			if (!ok)
-				r->stats.by_method[i][j] -=
-				    r->packed_method[i][j];
-			r->packed_method[i][j] = 0;
-		}
+	for (i = 0; !ok && i < r->n_packed; i++) {
+		p = &r->packed[i];
+		r->stats.by_status[p->status]--;
+		r->stats.by_method[p->status][p->method]--;
+		if (p->reason >= 0)
+			r->stats.reasons[p->status][p->reason].n--;
 	}
 	if (ok) {
 		r->stats.n_written += r->n_packed;
@@ -352,6 +355,88 @@ round_check_end(struct round *r)
 	event_active(r->done_ev, EV_TIMEOUT, 0);
 }
 
+const char *
+engine_failure_reason(const struct record *rec)
+{
+	size_t	i;
+
+	/* OpenSSL's words ("self-signed certificate") say more than
+	 * df-007's ("ssl_unknown_authority"). */
+	for (i = 0; i < rec->n_tls; i++) {
+		if (rec->tls[i].verify_error != NULL)
+			return rec->tls[i].verify_error;
+	}
+	for (i = 0; i < rec->n_tls; i++) {
+		if (rec->tls[i].failure != NULL)
+			return rec->tls[i].failure;
+	}
+	for (i = 0; i < rec->n_tcp; i++) {
+		if (rec->tcp[i].failure != NULL)
+			return rec->tcp[i].failure;
+	}
+	for (i = 0; i < rec->n_dns; i++) {
+		if (rec->dns[i].failure != NULL)
+			return rec->dns[i].failure;
+	}
+	return NULL;
+}
+
+/* Count a record's verdict in the round's stats (and remember it). */
+static void
+round_count(struct round *r, const struct record *rec)
+{
+	struct round_reason	*rs;
+	struct packed		*p;
+	const char		*why;
+	size_t			 st = (size_t)rec->verdict.status;
+	size_t			 me = (size_t)rec->verdict.method;
+	size_t			 k;
+
+	if (st >= sizeof r->stats.by_status / sizeof r->stats.by_status[0] ||
+	    me >= sizeof r->stats.by_method[0] /
+	    sizeof r->stats.by_method[0][0])
+		return;
+	if (r->n_packed >= r->packed_cap) {
+		r->packed_cap = r->packed_cap ? r->packed_cap * 2 : 64;
+		r->packed = xreallocarray(r->packed, r->packed_cap,
+		    sizeof *r->packed);
+	}
+	for (k = 0; k < rec->n_dns; k++) {
+		if (rec->dns[k].role != ROLE_CONTROL)
+			continue;
+		r->stats.n_ctl_queries++;
+		if (rec->dns[k].rcode != NULL)
+			r->stats.n_ctl_answered++;
+		else if (rec->dns[k].failure != NULL &&
+		    r->stats.ctl_failure[0] == '\0')
+			snprintf(r->stats.ctl_failure,
+			    sizeof r->stats.ctl_failure, "%s",
+			    rec->dns[k].failure);
+	}
+	p = &r->packed[r->n_packed];
+	p->status = (int)st;
+	p->method = (int)me;
+	p->reason = -1;
+	r->stats.by_status[st]++;
+	r->stats.by_method[st][me]++;
+	/* A failure no method names: say why in the summary. */
+	if (st == STATUS_OK || me != METHOD_NONE)
+		return;
+	if ((why = engine_failure_reason(rec)) == NULL)
+		why = "no failure recorded";
+	rs = r->stats.reasons[st];
+	for (k = 0; k < ROUND_MAX_REASONS; k++) {
+		if (rs[k].name[0] == '\0')
+			snprintf(rs[k].name, sizeof rs[k].name, "%s",
+			    k == ROUND_MAX_REASONS - 1 ? "other" : why);
+		if (strcmp(rs[k].name, why) == 0 ||
+		    k == ROUND_MAX_REASONS - 1)
+			break;
+	}
+	rs[k].n++;
+	p->reason = (int)k;
+}
+
 static void
 round_measure_cb(struct measure *m, struct record *rec, void *arg)
 {
@@ -367,17 +452,7 @@ round_measure_cb(struct measure *m, struct record *rec, void *arg)
 	rec->campaign = e->cfg->campaign != NULL ?
 	    xstrdup(e->cfg->campaign) : NULL;
 	verdict_decide(rec, &e->vctx, &rec->verdict);
-	if ((size_t)rec->verdict.status < sizeof r->stats.by_status /
-	    sizeof r->stats.by_status[0]) {
-		r->stats.by_status[rec->verdict.status]++;
-		r->packed_status[rec->verdict.status]++;
-	}
-	if ((size_t)rec->verdict.status < sizeof r->stats.by_method /
-	    sizeof r->stats.by_method[0] && (size_t)rec->verdict.method <
-	    sizeof r->stats.by_method[0] / sizeof r->stats.by_method[0][0]) {
-		r->stats.by_method[rec->verdict.status][rec->verdict.method]++;
-		r->packed_method[rec->verdict.status][rec->verdict.method]++;
-	}
+	round_count(r, rec);
 	record_pack(rec, &r->pk);
 	record_free(rec);
 	r->n_packed++;
@@ -515,5 +590,6 @@ round_free(struct round *r)
 	event_free(r->done_ev);
 	event_free(r->rate_ev);
 	msgpack_sbuffer_destroy(&r->sbuf);
+	free(r->packed);
 	free(r);
 }

@@ -21,11 +21,22 @@
 struct engine;
 struct round;
 
+/* Failures without a method, by their cause, for the summary. */
+#define ROUND_MAX_REASONS	8
+struct round_reason {
+	char	 name[64];	/* "ssl_invalid_hostname", "self-signed ..." */
+	size_t	 n;
+};
+
 struct round_stats {
 	size_t	 n_targets;
 	size_t	 n_done;
 	size_t	 by_status[STATUS_ERROR + 1];
 	size_t	 by_method[STATUS_ERROR + 1][METHOD_TLS_MITM + 1];
+	struct round_reason reasons[STATUS_ERROR + 1][ROUND_MAX_REASONS];
+	size_t	 n_ctl_queries;		/* to the control resolver */
+	size_t	 n_ctl_answered;	/* of which got a reply */
+	char	 ctl_failure[64];	/* the first failure of the others */
 	size_t	 n_written;		/* records spooled */
 	size_t	 n_unspooled;		/* measured, not written (disk) */
 	size_t	 n_lost;		/* of which not even held */
@@ -47,6 +58,13 @@ void		 engine_free(struct engine *);
  */
 size_t		 engine_held(const struct engine *);
 size_t		 engine_flush_held(struct engine *);
+
+/*
+ * Why a record failed when its verdict names no method: the first TLS
+ * verification error, else the first TLS failure, else the first TCP, else
+ * the first DNS failure; NULL when none.  Pure.
+ */
+const char	*engine_failure_reason(const struct record *);
 
 /* Start measuring targets (borrowed until done_cb) with a fresh run_id. */
 struct round	*round_start(struct engine *, const struct targets *,

@@ -124,6 +124,7 @@ progress_summary(FILE *f, const struct round_stats *st)
 	enum verdict_method	 m;
 	char			 cell[64];
 	const char		*sep;
+	size_t			 k;
 	double			 secs = st->elapsed_ms / 1000.0;
 
 	fprintf(f, "measured %zu of %zu targets in %.2f s (%.1f targets/s), "
@@ -150,6 +151,16 @@ progress_summary(FILE *f, const struct round_stats *st)
 				fprintf(f, "%*s", (int)(19 - strlen(cell)), "");
 			fprintf(f, "%s%s %zu", sep != NULL ? sep : "",
 			    verdict_method_name(m), st->by_method[s][m]);
+			sep = ", ";
+		}
+		/* Failures no method names: their cause instead. */
+		for (k = 0; s != STATUS_OK && k < ROUND_MAX_REASONS; k++) {
+			if (st->reasons[s][k].n == 0)
+				continue;
+			if (sep == NULL)
+				fprintf(f, "%*s", (int)(19 - strlen(cell)), "");
+			fprintf(f, "%s%s %zu", sep != NULL ? sep : "",
+			    st->reasons[s][k].name, st->reasons[s][k].n);
 			sep = ", ";
 		}
 		fputc('\n', f);
