@@ -37,6 +37,7 @@ static const struct {
 } status_style[] = {
 	{ RWS_BLOCKED,     "blocked",     'B', { 213, 94, 0 } },   /* vermillion */
 	{ RWS_INTERCEPTED, "intercepted", 'I', { 204, 121, 167 } },/* purple */
+	{ RWS_THROTTLED,   "throttled",   'T', { 240, 228, 66 } }, /* yellow */
 	{ RWS_ANOMALY,     "anomaly",     'A', { 230, 159, 0 } },  /* orange */
 	{ RWS_DOWN,        "down",        'D', { 0, 114, 178 } },  /* blue */
 	{ RWS_ERROR,       "error",       'E', { 90, 90, 90 } },   /* grey */
@@ -294,7 +295,7 @@ legend(struct buf *b, int y)
 	    "stronger, the larger the share failed</text>\n", y);
 	y += 10;
 	for (i = 0; i < NSTYLE; i++) {
-		x = 8 + (int)i * 118;
+		x = 8 + (int)i * 100;
 		for (k = 0; k < 3; k++) {
 			status_colour(status_style[i].status, rates[k], colour,
 			    &dark);

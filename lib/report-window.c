@@ -31,11 +31,14 @@ static const char *method_names[RWM_COUNT] = {
 	NULL, "dns_nxdomain", "dns_bogon", "dns_inconsistent", "dns_timeout",
 	"dns_refused", "dns_servfail", "tcp_refused", "tcp_reset",
 	"tcp_timeout", "tls_reset", "tls_timeout", "tls_eof", "tls_sni",
-	"tls_mitm", "other"
+	"tls_mitm", "dns_injection", "dns_blockpage", "tls_throttled",
+	"http_blockpage", "http_reset", "http_timeout", "http_throttled",
+	"other"
 };
 
 static const char *status_names[RWS_COUNT] = {
-	"ok", "blocked", "intercepted", "anomaly", "down", "error"
+	"ok", "blocked", "intercepted", "anomaly", "down", "error",
+	"throttled"
 };
 
 void

@@ -31,6 +31,13 @@ enum rw_method {
 	RWM_TLS_EOF,
 	RWM_TLS_SNI,
 	RWM_TLS_MITM,
+	RWM_DNS_INJECTION,
+	RWM_DNS_BLOCKPAGE,
+	RWM_TLS_THROTTLED,
+	RWM_HTTP_BLOCKPAGE,
+	RWM_HTTP_RESET,
+	RWM_HTTP_TIMEOUT,
+	RWM_HTTP_THROTTLED,
 	RWM_OTHER,		/* a method string nightjar does not know */
 	RWM_COUNT
 };
@@ -43,6 +50,7 @@ enum rw_status {
 	RWS_ANOMALY,
 	RWS_DOWN,
 	RWS_ERROR,
+	RWS_THROTTLED,		/* works, but slowly: counted as failing */
 	RWS_COUNT
 };
 

@@ -699,6 +699,8 @@ status_words(enum rw_status s)
 		return "failing (anomaly)";
 	case RWS_DOWN:
 		return "down";
+	case RWS_THROTTLED:
+		return "throttled";
 	default:
 		return "failing (error)";
 	}

@@ -312,6 +312,38 @@ START_TEST(test_helpers)
 	ck_assert_str_eq(rw_method_name(RWM_TLS_MITM), "tls_mitm");
 	ck_assert_int_eq(rw_status_from("intercepted", 11), RWS_INTERCEPTED);
 	ck_assert_int_eq(rw_status_from("okay", 4), -1);
+	/* Every method and status of the record's vocabulary is known. */
+	{
+		static const char	*methods[] = {
+			"dns_nxdomain", "dns_bogon", "dns_inconsistent",
+			"dns_timeout", "dns_refused", "dns_servfail",
+			"dns_injection", "dns_blockpage", "tcp_refused",
+			"tcp_reset", "tcp_timeout", "tls_reset",
+			"tls_timeout", "tls_eof", "tls_sni", "tls_mitm",
+			"tls_throttled", "http_blockpage", "http_reset",
+			"http_timeout", "http_throttled"
+		};
+		static const char	*statuses[] = {
+			"ok", "blocked", "intercepted", "throttled",
+			"anomaly", "down", "error"
+		};
+		size_t			 i;
+		enum rw_method		 m2;
+		int			 st;
+
+		for (i = 0; i < sizeof methods / sizeof methods[0]; i++) {
+			m2 = rw_method_from(methods[i], strlen(methods[i]));
+			ck_assert_int_ne(m2, RWM_OTHER);
+			ck_assert_str_eq(rw_method_name(m2), methods[i]);
+		}
+		for (i = 0; i < sizeof statuses / sizeof statuses[0]; i++) {
+			st = rw_status_from(statuses[i], strlen(statuses[i]));
+			ck_assert_int_ge(st, 0);
+			ck_assert_str_eq(rw_status_name(st), statuses[i]);
+		}
+		ck_assert_int_eq(rw_status_from("throttled", 9),
+		    RWS_THROTTLED);
+	}
 
 	ck_assert_double_eq(rw_median(v, 4), 3.0);
 	ck_assert_double_eq(rw_median(v, 3), 2.0);	/* sorted: 1 2 4 */
