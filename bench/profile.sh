@@ -7,6 +7,7 @@
 # and the functions with the most inclusive cost.
 #
 # usage: bench/profile.sh [NAMES] [ADDRS]
+#   CG_OUT=FILE keeps the callgrind output; TOP=N functions listed (40)
 set -eu
 
 names=${1:-1000}
@@ -23,18 +24,19 @@ bench_nginx "${addrs[@]}"
 bench_dnsmasq "$names" "${addrs[@]}"
 bench_wait "${addrs[0]}" 2>/dev/null
 
-valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.out" \
+cg=${CG_OUT:-$tmp/cg.out}
+valgrind --tool=callgrind --callgrind-out-file="$cg" \
     "$nightjar" run --once --campaign bench \
     --targets "$tmp/targets.txt" --results "$tmp/results" \
     --resolver "127.0.0.1:$dns_port" --ca-file "$tmp/ca.pem" \
     --interception-cas "$here/targets/interception-cas" \
     --timeout 60000 --concurrency 100 2> "$tmp/run.err" || true
 ok=$(awk -F': ' '$1 == "ok" { print $2 }' "$tmp/run.err")
-total=$(callgrind_annotate "$tmp/cg.out" 2>/dev/null |
+total=$(callgrind_annotate "$cg" 2>/dev/null |
     awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1; exit }')
 echo "targets: $names (ok: ${ok:-?}) over $naddrs addresses"
 awk -v t="$total" -v n="$names" 'BEGIN {
 	printf "instructions: %.0f total, %.2f M per target\n", t, t / n / 1e6 }'
 echo "most inclusive cost (instructions, share):"
-callgrind_annotate --inclusive=yes "$tmp/cg.out" 2>/dev/null |
+callgrind_annotate --inclusive=yes "$cg" 2>/dev/null |
     awk '/^-+$/ { sec++ } sec >= 3 && /[0-9]/ && NF >= 2' | head -${TOP:-40}
