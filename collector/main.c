@@ -35,6 +35,12 @@ usage(FILE *f)
 "  --timeout SEC          idle timeout of a connection (default 30); a\n"
 "                         connection lives at most ten times this long\n"
 "  --max-connections N    connections served at once (default 256)\n"
+"  --dashboard            serve the dashboard: GET / (probes, hosts, the\n"
+"                         time-of-day heatmap, windows) and GET\n"
+"                         /v1/measurements?host=&probe_id=&since=&until=\n"
+"                         &status= (JSON Lines); a --tokens token is the\n"
+"                         basic-auth password\n"
+"  --dashboard-public     serve the dashboard without a token\n"
 "  -v, --verbose          log every request\n"
 "  -q, --quiet            log errors only\n"
 "  --version              print the version\n"
@@ -100,6 +106,8 @@ main(int argc, char **argv)
 		{ "max-body", required_argument, NULL, 'b' },
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "max-connections", required_argument, NULL, 'm' },
+		{ "dashboard", no_argument, NULL, 'D' },
+		{ "dashboard-public", no_argument, NULL, 'P' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "version", no_argument, NULL, 'V' },
@@ -159,6 +167,12 @@ main(int argc, char **argv)
 			}
 			cfg.max_conns = (int)v;
 			break;
+		case 'D':
+			cfg.dashboard = 1;
+			break;
+		case 'P':
+			cfg.dashboard = cfg.dashboard_public = 1;
+			break;
 		case 'v':
 			verbose++;
 			break;
@@ -183,6 +197,11 @@ main(int argc, char **argv)
 	if (cfg.listen == NULL || cfg.db == NULL) {
 		log_error("--listen and --db are required");
 		usage(stderr);
+		return 2;
+	}
+	if (cfg.dashboard && !cfg.dashboard_public && cfg.tokens == NULL) {
+		log_error("--dashboard needs --tokens (its readers' "
+		    "passwords) or --dashboard-public");
 		return 2;
 	}
 	if ((cfg.tls_cert == NULL) != (cfg.tls_key == NULL)) {

@@ -40,6 +40,7 @@
 #include <openssl/ssl.h>
 
 #include "batch.h"
+#include "dashboard.h"
 #include "log.h"
 #include "mp.h"
 #include "server.h"
@@ -86,6 +87,7 @@ struct server {
 	SSL_CTX			*ssl_ctx;
 	struct store		*store;
 	struct tokens		*tokens;
+	struct dashboard	*dash;		/* --dashboard */
 	struct event		*attach;	/* looks at fresh connections */
 	struct conn		*fresh;
 	struct pending		*pending;
@@ -391,6 +393,8 @@ server_request(struct evhttp_request *req, void *arg)
 		path = evhttp_uri_get_path(uri);
 	if (path == NULL)
 		path = "";
+	if (dashboard_request(srv->dash, req, path))
+		return;
 	if (strcmp(path, "/v1/health") == 0) {
 		if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
 			evhttp_add_header(evhttp_request_get_output_headers(req),
@@ -682,6 +686,9 @@ server_run(const struct server_config *cfg)
 	}
 	if ((srv.store = store_open(cfg->db, srv.base, 0)) == NULL)
 		goto out;
+	if (cfg->dashboard)
+		srv.dash = dashboard_new(srv.store, srv.tokens,
+		    cfg->dashboard_public);
 	srv.attach = event_new(srv.base, -1, 0, server_attach, &srv);
 	evhttp_set_max_body_size(srv.http, (ev_ssize_t)cfg->max_body);
 	evhttp_set_max_headers_size(srv.http, 16384);
@@ -744,6 +751,7 @@ out:
 	if (srv.base != NULL)
 		event_base_free(srv.base);
 	store_free(srv.store);
+	dashboard_free(srv.dash);
 	tokens_free(srv.tokens);
 	SSL_CTX_free(srv.ssl_ctx);
 	return rv;

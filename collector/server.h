@@ -13,6 +13,8 @@ struct server_config {
 	size_t		 max_body;	/* bytes */
 	int		 timeout_s;	/* idle timeout of a connection */
 	int		 max_conns;	/* connections at once */
+	int		 dashboard;	/* serve the dashboard (GET /) */
+	int		 dashboard_public; /* ... without a token */
 };
 
 /* Serve until SIGTERM or SIGINT.  The process exit status. */

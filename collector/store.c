@@ -80,6 +80,7 @@ store_filter_init(struct store_filter *f)
 	f->since_ms = INT64_MIN;
 	f->until_ms = INT64_MAX;
 	f->received_since_ms = INT64_MIN;
+	f->hour = -1;
 }
 
 /* --- insert ------------------------------------------------------------- */
@@ -198,7 +199,7 @@ add_int(struct store_q *q, int64_t v, int null)
 }
 
 /*
- * The WHERE clause of f, parameters $1-$7.  Each parameter is cast where
+ * The WHERE clause of f, parameters $1-$8.  Each parameter is cast where
  * it first appears, so PostgreSQL knows its type; SQLite reads "$N" as
  * its "?N".
  */
@@ -210,7 +211,8 @@ static const char filter_sql[] =
     " AND (CAST($4 AS TEXT) IS NULL OR status = $4)"
     " AND (CAST($5 AS BIGINT) IS NULL OR start_ms >= $5)"
     " AND (CAST($6 AS BIGINT) IS NULL OR start_ms <= $6)"
-    " AND (CAST($7 AS TEXT) IS NULL OR received_at >= $7)";
+    " AND (CAST($7 AS TEXT) IS NULL OR received_at >= $7)"
+    " AND (CAST($8 AS INTEGER) IS NULL OR local_hour = $8)";
 
 static struct store_q *
 q_new(const struct store_filter *f, const char *coltypes, store_q_row row,
@@ -240,6 +242,7 @@ q_new(const struct store_filter *f, const char *coltypes, store_q_row row,
 		add_text(q, q->text[0]);
 	} else
 		add_text(q, NULL);
+	add_int(q, f->hour, f->hour < 0 || f->hour > 23);
 	return q;
 }
 

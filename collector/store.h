@@ -80,6 +80,7 @@ struct store_filter {
 	int64_t		 since_ms;
 	int64_t		 until_ms;
 	int64_t		 received_since_ms;
+	int		 hour;		/* local hour 0-23; -1 any */
 	size_t		 limit;		/* records only; 0 = no limit */
 };
 void	store_filter_init(struct store_filter *);

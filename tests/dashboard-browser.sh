@@ -1,0 +1,154 @@
+#!/bin/bash
+# nightjar-collector --dashboard in a real browser: a collector filled at
+# test time (two weeks of pinned scenarios from tests/report-gen.py plus
+# records whose host and probe id are HTML, uploaded by `nightjar
+# upload`), loaded by headless Chromium with the token as basic-auth
+# password.  The DOM must show the probes, the hosts with their status,
+# the heatmap and the same windows as `nightjar report`, with no element
+# made from record text; the same holds with JavaScript turned off.  A
+# screenshot is saved in the test's directory (kept with NJ_KEEP=1).
+set -eu
+. "$top_srcdir/tests/lib-collector.sh"
+
+CHROMIUM=${CHROMIUM:-$(command -v chromium || true)}
+if [ -z "$CHROMIUM" ] || ! command -v python3 >/dev/null; then
+	echo "SKIP: chromium and python3 are needed" >&2
+	exit 77
+fi
+if [ "${NJ_KEEP:-0}" = 1 ]; then
+	trap - EXIT
+	echo "keeping $work" >&2
+fi
+
+TOKEN=dash-token-$RANDOM$RANDOM
+printf '# readers and probes\n%s\n' "$TOKEN" > "$work/tokens"
+chmod 600 "$work/tokens"
+printf '%s\n' "$TOKEN" > "$work/token"
+chmod 600 "$work/token"
+
+# Records: the report scenarios, and hostile strings from a record.
+SCRIPT_HOST='<script>alert(1)</script>.example'
+IMG_PROBE='<img/src=x/onerror=alert(2)>'
+python3 "$top_srcdir/tests/report-gen.py" spec --days 6 > "$work/spec.txt"
+cat >> "$work/spec.txt" <<EOF
+2026-11-10T10:00:03.000Z 18000 $SCRIPT_HOST blocked tcp_reset 1.0 - $IMG_PROBE
+2026-11-10T10:15:03.000Z 18000 $SCRIPT_HOST blocked tcp_reset 1.0 - $IMG_PROBE
+EOF
+"$GEN" --spec --spool "$work/res" --name r --per-file 2000 \
+    < "$work/spec.txt" || fail "gen-records"
+
+start_collector --listen 127.0.0.1:0 --db "$work/c.db" \
+    --tokens "$work/tokens" --dashboard
+nj upload --results "$work/res" --collector "http://127.0.0.1:$CPORT" \
+    --token-file "$work/token" 2>"$work/upload.err" ||
+	{ cat "$work/upload.err" >&2; fail "upload"; }
+
+# Reading needs the token as basic-auth password (any user name).
+r=$(http "$CPORT" GET /)
+[ "${r%% *}" = 401 ] || fail "GET / without a token: $r"
+basic=$(printf 'reader:%s' "$TOKEN" | base64 -w0)
+bad=$(printf 'reader:%s' "wrong" | base64 -w0)
+python3 - "$CPORT" "$basic" "$bad" <<'PY' || fail "basic auth"
+import http.client, sys
+port, good, bad = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+def get(path, auth):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    c.request("GET", path, headers={"Authorization": "Basic " + auth}
+              if auth else {})
+    r = c.getresponse()
+    return r.status, r.getheader("Content-Type"), r.read()
+s, t, b = get("/", bad)
+assert s == 401, s
+s, t, b = get("/v1/measurements?host=www.facebook.com", None)
+assert s == 401, s
+s, t, b = get("/", good)
+assert s == 200 and t.startswith("text/html"), (s, t)
+s, t, b = get("/dashboard.css", good)
+assert s == 200 and t.startswith("text/css"), (s, t)
+PY
+
+# Chromium, over the DevTools protocol: the page with the token as
+# basic-auth password, its DOM and a screenshot; then again with
+# JavaScript turned off.
+python3 "$top_srcdir/tests/dashboard-cdp.py" "$CHROMIUM" \
+    "http://127.0.0.1:$CPORT/" "Basic $basic" "$work" ||
+	fail "chromium (log: $(tail -3 "$work/chromium.err"))"
+[ -s "$work/dashboard.png" ] || fail "no screenshot"
+echo "screenshot: $(stat -c %s "$work/dashboard.png") bytes"
+
+nj report "$work/res" --format json > "$work/report.json"
+# records per probe id, as generated
+awk '{ n[$8]++ } END { for (p in n) print p, n[p] }' "$work/spec.txt" \
+    > "$work/probes.txt"
+for dom in dom.html dom-nojs.html; do
+	python3 "$top_srcdir/tests/dashboard-dom.py" "$work/$dom" \
+	    "$SCRIPT_HOST" "$IMG_PROBE" || fail "$dom"
+	python3 - "$work/$dom.json" "$work/report.json" "$SCRIPT_HOST" \
+	    "$work/probes.txt" <<'PY' ||
+import json, sys
+d = json.load(open(sys.argv[1]))
+rep = json.load(open(sys.argv[2]))
+hostile = sys.argv[3]
+probes = {r[0]: int(r[3]) for r in d["probes"]}
+want = {l.split()[0]: int(l.split()[1]) for l in open(sys.argv[4])}
+assert probes == want and len(want) == 4, (probes, want)
+hosts = {r[2]: (r[0], r[1]) for r in d["hosts"]}
+assert len(hosts) == 9, hosts
+assert hosts["mitm.example"] == ("intercepted", "tls_mitm"), hosts
+assert hosts["ok.example"] == ("ok", ""), hosts
+assert hosts[hostile] == ("blocked", "tcp_reset"), hosts
+# every host with data has a linked cell per hour with data
+assert d["cells"] == 9 * 24, d["cells"]
+assert d["links"] >= 8 * 24, d["links"]
+assert hostile in d["hostnames"], d["hostnames"]
+# the windows are report's windows
+want = set()
+for t in rep["targets"]:
+    if t["all_day"]:
+        want.add((t["host"], t["all_day"]["status"], t["all_day"]["method"],
+                  "all day local"))
+    for w in t["windows"]:
+        want.add((t["host"], w["status"], w["method"] or "",
+                  "%02d:00\u2013%02d:00 local" % (w["start_hour"],
+                                                 w["end_hour"])))
+got = {(r[0], r[1], r[2], r[3]) for r in d["windows"]}
+assert got == want and len(want) == 5, (got, want)
+assert "blocked: tcp_reset" in d["labels"], d["labels"]
+PY
+	fail "$dom: content"
+done
+
+# A cell's link answers its records as JSON Lines; the hostile host comes
+# back as JSON data, never as a page.
+python3 - "$CPORT" "$basic" "$SCRIPT_HOST" <<'PY' || fail "records"
+import http.client, json, sys, urllib.parse
+port, auth, hostile = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+def get(q):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    c.request("GET", "/v1/measurements?" + q,
+              headers={"Authorization": "Basic " + auth})
+    r = c.getresponse()
+    return r.status, r.getheader("Content-Type"), r.read()
+s, t, b = get("host=www.facebook.com&since=2026-11-03&until=2026-11-03"
+              "&status=blocked")
+assert s == 200 and t.startswith("application/x-ndjson"), (s, t)
+recs = [json.loads(l) for l in b.decode().splitlines()]
+# 18:00-24:00 local (UTC+5) on 2026-11-03 UTC: 13:00-19:00Z -> 24 rounds,
+# and the local evening of the day before ends at 00:00Z: none more
+assert recs and all(r["target"]["host"] == "www.facebook.com" and
+                    r["verdict"]["status"] == "blocked" and
+                    r["start_time"].startswith("2026-11-03") for r in recs), recs[:1]
+assert len(recs) == 24, len(recs)
+s, t, b = get("host=" + urllib.parse.quote(hostile))
+assert s == 200 and len(b.decode().splitlines()) == 2, (s, b[:200])
+s, t, b = get("host=www.facebook.com&hour=19&limit=5")
+recs = [json.loads(l) for l in b.decode().splitlines()]
+assert s == 200 and len(recs) == 5, (s, len(recs))
+for r in recs:
+    assert r["start_time"][11:13] == "14", r["start_time"]
+s, t, b = get("since=yesterday")
+assert s == 400, s
+s, t, b = get("status=<b>")
+assert s == 400, s
+PY
+echo "PASS: dashboard in headless chromium (screenshot in $work)"
