@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "config.h"
+#include "dns.h"
 #include "log.h"
 #include "spool.h"
 #include "util.h"
@@ -45,6 +46,7 @@ config_init(struct config *c)
 	memset(c, 0, sizeof *c);
 	c->results = xstrdup("./results");
 	c->timeout_ms = 5000;
+	c->dns_linger_ms = 500;
 	c->concurrency = 64;
 	c->interval_s = 900;
 	c->jitter_s = 60;
@@ -206,7 +208,8 @@ enum {
 	O_ICA, O_TIMEOUT, O_CONCURRENCY, O_INTERVAL, O_JITTER, O_SCHEDULE,
 	O_COLLECTOR, O_COLLECTOR_CA, O_TOKEN_FILE, O_PROBE_ID, O_CAMPAIGN,
 	O_CONTROL_SNI, O_MAX_SPOOL, O_RATE, O_PER_ADDRESS, O_RESUME, O_ONCE,
-	O_CONFIG, O_REQUEUE, O_FINGERPRINTS, O_HTTP, O_HTTP_MAX_BODY, O_VERBOSE = 'v', O_QUIET = 'q', O_HELP = 'h'
+	O_DNS_LINGER, O_CONFIG, O_REQUEUE, O_FINGERPRINTS, O_HTTP, O_HTTP_MAX_BODY,
+	O_VERBOSE = 'v', O_QUIET = 'q', O_HELP = 'h'
 };
 
 static const struct opt_def defs[] = {
@@ -215,11 +218,16 @@ static const struct opt_def defs[] = {
 	  "(--targets lists/*.csv) (default: targets/default.txt)" },
 	{ "results", O_RESULTS, K_STR, 1, 0, 0, "DIR",
 	  "spool directory (default: ./results)" },
-	{ "resolver", O_RESOLVER, K_LIST, 0, 0, 0, "ADDR[:PORT]",
+	{ "resolver", O_RESOLVER, K_LIST, 0, 0, 0, "ADDR[:PORT]|URL",
 	  "resolver the probe uses, repeatable; system = /etc/resolv.conf "
-	  "(default)" },
+	  "(default), tls://HOST[:PORT] DNS over TLS, "
+	  "https://HOST[:PORT]/PATH DNS over HTTPS" },
 	{ "control-resolver", O_CONTROL_RESOLVER, K_STR, 0, 0, 0,
-	  "ADDR[:PORT]", "resolver believed uncensored (default: none)" },
+	  "ADDR[:PORT]|URL", "resolver believed uncensored, same forms "
+	  "(default: none)" },
+	{ "dns-linger", O_DNS_LINGER, K_LONG, 0, 0, 600000, "MS",
+	  "how long a UDP query listens for more replies after the first "
+	  "(default: 500)" },
 	{ "ca-file", O_CA_FILE, K_STR, 0, 0, 0, "FILE",
 	  "reference root store (default: the bundled Mozilla roots.pem)" },
 	{ "interception-cas", O_ICA, K_STR, 0, 0, 0, "DIR",
@@ -335,9 +343,10 @@ static int
 apply(struct config *c, const struct opt_def *d, const char *v, int from_cli,
     unsigned int *cli_lists, char *err, size_t errlen)
 {
+	struct dns_server srv;
 	char		 host[256];
 	long		 n;
-	int		 port, b;
+	int		 b;
 	struct strlist	*l = NULL;
 
 	if (d->kind == K_STR && (v == NULL || *v == '\0')) {
@@ -350,10 +359,10 @@ apply(struct config *c, const struct opt_def *d, const char *v, int from_cli,
 		break;
 	case O_RESOLVER:
 		l = &c->resolvers;
-		if (strcmp(v, "system") != 0 && config_parse_hostport(v, host,
-		    sizeof host, &port, 53) != 0) {
-			snprintf(err, errlen, "--resolver %s: want ADDR[:PORT] "
-			    "or system", v);
+		if (dns_parse_spec(v, &srv) != 0) {
+			snprintf(err, errlen, "--resolver %s: want system, "
+			    "ADDR[:PORT], tls://HOST[:PORT] or "
+			    "https://HOST[:PORT]/PATH", v);
 			return -1;
 		}
 		break;
@@ -388,6 +397,7 @@ apply(struct config *c, const struct opt_def *d, const char *v, int from_cli,
 		}
 		switch (d->val) {
 		case O_TIMEOUT: c->timeout_ms = n; break;
+		case O_DNS_LINGER: c->dns_linger_ms = n; break;
 		case O_CONCURRENCY: c->concurrency = n; break;
 		case O_INTERVAL: c->interval_s = n; break;
 		case O_JITTER: c->jitter_s = n; break;
@@ -426,9 +436,11 @@ apply(struct config *c, const struct opt_def *d, const char *v, int from_cli,
 	switch (d->val) {
 	case O_RESULTS: set_str(&c->results, v); break;
 	case O_CONTROL_RESOLVER:
-		if (config_parse_hostport(v, host, sizeof host, &port, 53) != 0) {
+		if (strcmp(v, "system") == 0 ||
+		    dns_parse_spec(v, &srv) != 0) {
 			snprintf(err, errlen, "--control-resolver %s: want "
-			    "ADDR[:PORT]", v);
+			    "ADDR[:PORT], tls://HOST[:PORT] or "
+			    "https://HOST[:PORT]/PATH", v);
 			return -1;
 		}
 		set_str(&c->control_resolver, v);

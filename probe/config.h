@@ -24,6 +24,7 @@ struct config {
 	char		*ca_file;	/* reference store; NULL = default */
 	char		*interception_cas; /* NULL = default */
 	long		 timeout_ms;	/* 5000 */
+	long		 dns_linger_ms;	/* 500 */
 	long		 concurrency;	/* 64 */
 	long		 interval_s;	/* 900 */
 	long		 jitter_s;	/* 60 */

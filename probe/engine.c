@@ -149,6 +149,7 @@ struct engine *
 engine_new(struct event_base *base, const struct config *cfg)
 {
 	struct engine	*e;
+	struct dns_opts	 dopts;
 	char		*ca_file = NULL, *ica_dir = NULL;
 	size_t		 i, n;
 
@@ -158,27 +159,32 @@ engine_new(struct event_base *base, const struct config *cfg)
 	msgpack_sbuffer_init(&e->held);
 	e->concurrency = cfg->concurrency > 0 ? (size_t)cfg->concurrency : 1;
 
+	/* Installed data first; in a build tree, the build's roots. */
+	ca_file = cfg->ca_file != NULL ? xstrdup(cfg->ca_file) :
+	    config_default_ca_file();
+	if ((e->tls = tls_ctx_new(ca_file)) == NULL)
+		goto fail;
+
+	/* Encrypted resolvers are verified against the same roots. */
+	memset(&dopts, 0, sizeof dopts);
+	dopts.timeout_ms = cfg->timeout_ms;
+	dopts.linger_ms = cfg->dns_linger_ms;
+	dopts.tls = e->tls;
 	n = cfg->resolvers.n > 0 ? cfg->resolvers.n : 1;
 	e->resolvers = xcalloc(n, sizeof *e->resolvers);
 	for (i = 0; i < n; i++) {
 		e->resolvers[i] = dns_resolver_new(base, cfg->resolvers.n > 0 ?
-		    cfg->resolvers.v[i] : "system", cfg->timeout_ms);
+		    cfg->resolvers.v[i] : "system", &dopts);
 		if (e->resolvers[i] == NULL)
 			goto fail;
 		e->n_resolvers++;
 	}
 	if (cfg->control_resolver != NULL) {
 		e->control = dns_resolver_new(base, cfg->control_resolver,
-		    cfg->timeout_ms);
+		    &dopts);
 		if (e->control == NULL)
 			goto fail;
 	}
-
-	/* Installed data first; in a build tree, the build's roots. */
-	ca_file = cfg->ca_file != NULL ? xstrdup(cfg->ca_file) :
-	    config_default_ca_file();
-	if ((e->tls = tls_ctx_new(ca_file)) == NULL)
-		goto fail;
 	if (cfg->interception_cas != NULL)
 		ica_dir = xstrdup(cfg->interception_cas);
 	else

@@ -488,16 +488,18 @@ measure_connect_all(struct measure *m)
 }
 
 static void
-measure_dns_cb(int status, const unsigned char *abuf, int alen, double t_ms,
-    void *arg)
+measure_dns_cb(const struct dns_reply *rep, void *arg)
 {
 	struct mquery	*q = arg;
 	struct measure	*m = q->m;
 	struct rec_dns	*d = &m->rec->dns[q->idx];
 	struct mquery	**qp;
 
-	d->t_ms = t_ms;
-	dns_fill(d, status, abuf, alen);
+	d->t_ms = rep->t_ms;
+	if (rep->failure != NULL)
+		d->failure = xstrdup(rep->failure);
+	else
+		dns_fill(d, rep->status, rep->abuf, rep->alen);
 	for (qp = &m->queries; *qp != NULL; qp = &(*qp)->next) {
 		if (*qp == q) {
 			*qp = q->next;

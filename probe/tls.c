@@ -422,35 +422,56 @@ tls_fill(struct tls_ctx *t, SSL *ssl, struct rec_tls *e, const char *name,
 		e->failure = xstrdup(f);
 }
 
+/* errno to df-007, as OONI Probe's netxlite classifies system errors. */
+static const struct {
+	int		 err;
+	const char	*failure;
+} tls_errnos[] = {
+	{ ECONNREFUSED,		"connection_refused" },
+	{ ECONNRESET,		"connection_reset" },
+	{ EPIPE,		"connection_reset" },
+	{ EHOSTUNREACH,		"host_unreachable" },
+	{ ETIMEDOUT,		"generic_timeout_error" },
+	{ EAFNOSUPPORT,		"address_family_not_supported" },
+	{ EADDRINUSE,		"address_in_use" },
+	{ EADDRNOTAVAIL,	"address_not_available" },
+	{ EISCONN,		"already_connected" },
+	{ EFAULT,		"bad_address" },
+	{ EBADF,		"bad_file_descriptor" },
+	{ ECONNABORTED,		"connection_aborted" },
+	{ EALREADY,		"connection_already_in_progress" },
+	{ EDESTADDRREQ,		"destination_address_required" },
+	{ EINTR,		"interrupted" },
+	{ EINVAL,		"invalid_argument" },
+	{ EMSGSIZE,		"message_size" },
+	{ ENETDOWN,		"network_down" },
+	{ ENETRESET,		"network_reset" },
+	{ ENETUNREACH,		"network_unreachable" },
+	{ ENOBUFS,		"no_buffer_space" },
+	{ ENOPROTOOPT,		"no_protocol_option" },
+	{ ENOTSOCK,		"not_a_socket" },
+	{ ENOTCONN,		"not_connected" },
+	{ EWOULDBLOCK,		"operation_would_block" },
+	{ EACCES,		"permission_denied" },
+	{ EPROTONOSUPPORT,	"protocol_not_supported" },
+	{ EPROTOTYPE,		"wrong_protocol_type" },
+};
+
 char *
 tls_errno_failure(int err)
 {
 	char	*s;
+	size_t	 i;
 
-	switch (err) {
-	case ECONNREFUSED:
-		return xstrdup("connection_refused");
-	case ECONNRESET:
-	case EPIPE:
-		return xstrdup("connection_reset");
-	case ETIMEDOUT:
-		return xstrdup("generic_timeout_error");
-	case ENETUNREACH:
-	case EAFNOSUPPORT:
-		return xstrdup("network_unreachable");
-	case EHOSTUNREACH:
-		return xstrdup("host_unreachable");
-	case ECONNABORTED:
-		return xstrdup("connection_aborted");
-	case EADDRNOTAVAIL:
-		return xstrdup("address_not_available");
-	case EACCES:
-	case EPERM:
-		return xstrdup("operation_not_permitted");
-	default:
-		xasprintf(&s, "unknown_failure: %s", strerror(err));
-		return s;
+	for (i = 0; i < sizeof tls_errnos / sizeof tls_errnos[0]; i++) {
+		if (tls_errnos[i].err == err)
+			return xstrdup(tls_errnos[i].failure);
 	}
+	/* Anything else (EPERM from a firewall, ...): its text. */
+	xasprintf(&s, "unknown_failure: %s", strerror(err));
+	if (s[17] >= 'A' && s[17] <= 'Z')
+		s[17] = (char)(s[17] - 'A' + 'a');
+	return s;
 }
 
 char *

@@ -591,18 +591,16 @@ struct qcount {
 };
 
 static void
-count_cb(int status, const unsigned char *abuf, int alen, double t_ms,
-    void *arg)
+count_cb(const struct dns_reply *rep, void *arg)
 {
 	struct qcount	*c = arg;
 
-	(void)abuf;
-	(void)alen;
-	(void)t_ms;
 	c->calls++;
-	if (status == ARES_EDESTRUCTION)
+	if (rep->status == ARES_EDESTRUCTION)
 		c->destroyed++;
 }
+
+static const struct dns_opts test_opts = { 300, 0, NULL };
 
 /* A UDP socket on loopback that never answers; its "ADDR:PORT" in spec. */
 static int
@@ -637,7 +635,7 @@ START_TEST(dns_cancel_queries)
 
 	fd = silent_server(spec, sizeof spec);
 	base = event_base_new();
-	r = dns_resolver_new(base, spec, 300);
+	r = dns_resolver_new(base, spec, &test_opts);
 	ck_assert_ptr_nonnull(r);
 	for (i = 0; i < n; i++)
 		q[i] = dns_query(r, "cancel.example", DNS_TYPE_A, count_cb, &c);
@@ -659,7 +657,7 @@ START_TEST(dns_cancel_queries)
 
 	/* Freeing the resolver calls back every query, queued ones too. */
 	memset(&c, 0, sizeof c);
-	r = dns_resolver_new(base, spec, 300);
+	r = dns_resolver_new(base, spec, &test_opts);
 	for (i = 0; i < DNS_MAX_ACTIVE + 3; i++)
 		dns_query(r, "free.example", DNS_TYPE_A, count_cb, &c);
 	dns_resolver_free(r);
