@@ -58,6 +58,9 @@ struct doh_conn {
 	struct doh_q		 *q;		/* in flight */
 	enum evhttp_request_error err;
 	int			  has_err;
+	int			  sock_errno;	/* at the stream's error */
+	bufferevent_event_cb	  http_eventcb;	/* libevent's own */
+	void			 *http_arg;
 	int			  dead;
 	unsigned long		  answered;
 };
@@ -164,11 +167,27 @@ doh_error_cb(enum evhttp_request_error err, void *arg)
 	c->has_err = 1;
 }
 
+/*
+ * Between the stream and libevent's HTTP client while it connects and
+ * handshakes: the errno of a failed connect (ENETUNREACH without a
+ * network) is gone by the time a request's callback runs.
+ */
+static void
+doh_bev_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct doh_conn	*c = arg;
+
+	if (what & BEV_EVENT_ERROR)
+		c->sock_errno = errno;
+	c->http_eventcb(bev, what, c->http_arg);
+}
+
 static char *
 doh_conn_failure(struct doh_conn *c)
 {
 	struct bufferevent	*bev;
-	int			 saved_errno = errno;
+	int			 saved_errno = c->sock_errno != 0 ?
+				    c->sock_errno : errno;
 
 	if (c->has_err && c->err == EVREQ_HTTP_TIMEOUT)
 		return xstrdup("generic_timeout_error");
@@ -177,8 +196,9 @@ doh_conn_failure(struct doh_conn *c)
 	if (c->has_err && c->err == EVREQ_HTTP_INVALID_HEADER)
 		return xstrdup("unknown_failure: doh: invalid HTTP reply");
 	bev = evhttp_connection_get_bufferevent(c->evcon);
+	/* libevent calls a socket error an EOF too: the errno says more. */
 	return dns_enc_failure(bev, saved_errno,
-	    c->has_err && c->err == EVREQ_HTTP_EOF,
+	    c->has_err && c->err == EVREQ_HTTP_EOF && c->sock_errno == 0,
 	    c->ssl != NULL && SSL_is_init_finished(c->ssl));
 }
 
@@ -293,6 +313,8 @@ doh_dispatch(struct doh_conn *c, struct doh_q *q)
 	struct dns_doh		*doh = c->doh;
 	struct evhttp_request	*req;
 	struct evkeyvalq	*h;
+	struct bufferevent	*bev;
+	bufferevent_data_cb	 rd, wr;
 	char			 len[16];
 
 	c->q = q;
@@ -312,6 +334,15 @@ doh_dispatch(struct doh_conn *c, struct doh_q *q)
 		c->q = NULL;
 		doh_conn_kill(c);
 		doh_fail(doh, q, "unknown_failure: doh: cannot send");
+		return;
+	}
+	if (c->answered == 0 && c->http_eventcb == NULL) {
+		/* Connecting now (its events are deferred): listen in. */
+		bev = evhttp_connection_get_bufferevent(c->evcon);
+		bufferevent_getcb(bev, &rd, &wr, &c->http_eventcb,
+		    &c->http_arg);
+		if (c->http_eventcb != NULL)
+			bufferevent_setcb(bev, rd, wr, doh_bev_event_cb, c);
 	}
 }
 

@@ -1025,8 +1025,16 @@ dns_boot_cb(void *arg, int status, int timeouts, struct ares_addrinfo *res)
 		return;
 	}
 	if (status == ARES_SUCCESS && res != NULL && res->nodes != NULL) {
-		struct ares_addrinfo_node *n = res->nodes;
+		struct ares_addrinfo_node *n = res->nodes, *v4;
 		struct sockaddr_storage ss;
+
+		/* IPv4 first: IPv6 is the more often broken on a probe's way. */
+		for (v4 = res->nodes; v4 != NULL; v4 = v4->ai_next) {
+			if (v4->ai_family == AF_INET) {
+				n = v4;
+				break;
+			}
+		}
 
 		memset(&ss, 0, sizeof ss);
 		memcpy(&ss, n->ai_addr, n->ai_addrlen < sizeof ss ?

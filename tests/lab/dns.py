@@ -2,13 +2,24 @@
 """Canned-answer DNS server (UDP and TCP) for the nightjar test lab.
 
     dns.py --zone FILE --listen ADDR[:PORT] [--state FILE] [--log FILE]
-           [--force-tcp]
+           [--force-tcp] [--inject ADDR]
+           [--dot CHAIN:KEY | --doh CHAIN:KEY [--doh-path PATH]]
 
 Binds UDP and TCP on the same ADDR:PORT (PORT 0 or absent: a free port
 chosen by the kernel), then writes "ADDR PORT" to --state (atomically: the
 file appearing means the server is ready).  --log gets one line per query:
 "udp|tcp NAME TYPE ACTION".  --force-tcp answers every UDP query with TC=1
-and no records, so clients must retry over TCP.
+and no records, so clients must retry over TCP.  --inject ADDR answers
+every UDP query twice, as an on-path injector racing the real server
+would: first a forged reply (A: ADDR, AAAA: no answer), then, 50 ms later,
+the real one.
+
+--dot serves DNS over TLS (RFC 7858) on the TCP port instead of plain
+TCP; --doh serves DNS over HTTPS (RFC 8484: POST application/dns-message
+to --doh-path, default /dns-query; HTTP/1.1 with keep-alive) there.  CHAIN
+is the PEM certificate chain the server presents, KEY its key.  Each new
+connection is logged as "dot-conn" or "doh-conn"; queries as
+"dot|doh NAME TYPE ACTION".
 
 Zone file: one rule a line, "#" comments, blank lines ignored.
 
@@ -38,6 +49,7 @@ import os
 import random
 import signal
 import socket
+import ssl
 import struct
 import sys
 import threading
@@ -164,6 +176,10 @@ class Server:
         self.logf = log
         self.force_tcp = force_tcp
         self.lock = threading.Lock()
+        self.inject = None
+        self.tls = None
+        self.tls_proto = None
+        self.doh_path = "/dns-query"
 
     def log(self, line):
         if self.logf:
@@ -307,6 +323,12 @@ def serve_udp(server, sock):
             flags = struct.unpack("!H", reply[2:4])[0] | 0x0200
             reply = reply[:2] + struct.pack("!HHHHH", flags, 1, 0, 0, 0) + \
                 (p[4] if p else b"")
+        if server.inject and p is not None and action != "drop":
+            try:
+                sock.sendto(forged_reply(p, server.inject), peer)
+            except OSError:
+                pass
+            delay = max(delay, 50)
         if delay:
             threading.Timer(delay / 1000.0, sock.sendto,
                             (reply, peer)).start()
@@ -315,6 +337,16 @@ def serve_udp(server, sock):
                 sock.sendto(reply, peer)
             except OSError:
                 pass
+
+
+def forged_reply(parsed, addr):
+    """What an injector sends: the right id and question, its address."""
+    qid, qflags, qname, qtype, question = parsed
+    hdr = struct.pack("!HHHHHH", qid, 0x8180 | (qflags & 0x0100), 1,
+                      1 if qtype == 1 else 0, 0, 0)
+    if qtype != 1:
+        return hdr + question
+    return hdr + question + rr(b"\xc0\x0c", 1, 60, addr_rdata(1, addr))
 
 
 def recv_exact(conn, n):
@@ -329,6 +361,17 @@ def recv_exact(conn, n):
 
 def serve_tcp_conn(server, conn):
     conn.settimeout(30)
+    proto = "tcp"
+    if server.tls is not None:
+        proto = server.tls_proto
+        server.log("%s-conn" % proto)
+        try:
+            conn = server.tls.wrap_socket(conn, server_side=True)
+        except (OSError, ssl.SSLError):
+            conn.close()
+            return
+        if proto == "doh":
+            return serve_doh_conn(server, conn)
     try:
         while True:
             hdr = recv_exact(conn, 2)
@@ -340,7 +383,7 @@ def serve_tcp_conn(server, conn):
                 return
             reply, action, delay = server.build(query, True)
             p = parse_query(query)
-            server.log("tcp %s %s %s" % (p[2] if p else "?",
+            server.log("%s %s %s %s" % (proto, p[2] if p else "?",
                                          TYPENAMES.get(p[3], str(p[3]))
                                          if p else "?", action))
             if reply is None:
@@ -349,6 +392,57 @@ def serve_tcp_conn(server, conn):
                 time.sleep(delay / 1000.0)
             conn.sendall(struct.pack("!H", len(reply)) + reply)
     except OSError:
+        return
+    finally:
+        conn.close()
+
+
+def serve_doh_conn(server, conn):
+    """HTTP/1.1 over TLS: POST PATH with a DNS message; keep-alive."""
+    buf = b""
+    try:
+        while True:
+            while b"\r\n\r\n" not in buf:
+                chunk = conn.recv(4096)
+                if not chunk:
+                    return
+                buf += chunk
+                if len(buf) > 65536:
+                    return
+            head, _, buf = buf.partition(b"\r\n\r\n")
+            lines = head.decode("latin-1").split("\r\n")
+            method, path = (lines[0].split(" ") + ["", ""])[:2]
+            hdrs = {}
+            for line in lines[1:]:
+                k, _, v = line.partition(":")
+                hdrs[k.strip().lower()] = v.strip()
+            n = int(hdrs.get("content-length", "0"))
+            while len(buf) < n:
+                chunk = conn.recv(4096)
+                if not chunk:
+                    return
+                buf += chunk
+            body, buf = buf[:n], buf[n:]
+            if method != "POST" or path != server.doh_path or \
+                    hdrs.get("content-type") != "application/dns-message":
+                server.log("doh ? ? refused %s %s" % (method, path))
+                conn.sendall(b"HTTP/1.1 415 Unsupported\r\n"
+                             b"Content-Length: 0\r\n\r\n")
+                continue
+            reply, action, delay = server.build(body, True)
+            p = parse_query(body)
+            server.log("doh %s %s %s" % (p[2] if p else "?",
+                                         TYPENAMES.get(p[3], str(p[3]))
+                                         if p else "?", action))
+            if reply is None:
+                continue
+            if delay:
+                time.sleep(delay / 1000.0)
+            conn.sendall(b"HTTP/1.1 200 OK\r\n"
+                         b"Content-Type: application/dns-message\r\n"
+                         b"Content-Length: %d\r\n\r\n" % len(reply) +
+                         reply)
+    except (OSError, ValueError, ssl.SSLError):
         return
     finally:
         conn.close()
@@ -411,6 +505,10 @@ def main():
     ap.add_argument("--state")
     ap.add_argument("--log")
     ap.add_argument("--force-tcp", action="store_true")
+    ap.add_argument("--inject")
+    ap.add_argument("--dot")
+    ap.add_argument("--doh")
+    ap.add_argument("--doh-path", default="/dns-query")
     args = ap.parse_args()
     try:
         rules = load_zone(args.zone)
@@ -421,6 +519,13 @@ def main():
     udp, tcp, port = bind_pair(host, port)
     logf = open(args.log, "a") if args.log else None
     server = Server(rules, logf, args.force_tcp)
+    server.inject = args.inject
+    server.doh_path = args.doh_path
+    if args.dot or args.doh:
+        chain, _, key = (args.dot or args.doh).partition(":")
+        server.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        server.tls.load_cert_chain(chain, key)
+        server.tls_proto = "dot" if args.dot else "doh"
     signal.signal(signal.SIGTERM, lambda *a: os._exit(0))
     threading.Thread(target=serve_udp, args=(server, udp),
                      daemon=True).start()

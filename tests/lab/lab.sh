@@ -23,10 +23,13 @@
 #                       options: see there); every one listens on $LAB_PORT
 #   lab_tls_port NAME MODE ADDR PORT [key=value...]
 #                       same with a port of its own (0 = any free port)
-#   lab_dns NAME ADDR [--force-tcp]
+#   lab_dns NAME ADDR [OPTION...]
 #                       declare a DNS server (tests/lab/dns.py) whose zone is
 #                       $LAB_DIR/NAME.zone; "probe" (127.0.0.2) and "control"
-#                       (127.0.0.3) are declared by their first lab_zone
+#                       (127.0.0.3) are declared by their first lab_zone;
+#                       OPTIONs go to dns.py (--force-tcp, --inject ADDR,
+#                       --dot CHAIN:KEY, --doh CHAIN:KEY; certificate paths
+#                       under $LAB_CERTS, made by lab_start)
 #   lab_zone NAME LINE...   append zone lines (format: tests/lab/dns.py)
 #   lab_start           make certificates ($LAB_NAMES), start every declared
 #                       server in the background, wait until all are ready
@@ -151,13 +154,13 @@ lab_tls_port() {
 }
 
 lab_dns() {
-	[ $# -ge 2 ] || lab_fail "usage: lab_dns NAME ADDR [--force-tcp]"
+	[ $# -ge 2 ] || lab_fail "usage: lab_dns NAME ADDR [dns.py options]"
 	case " $LAB_DNS_NAMES " in
 	*" $1 "*) lab_fail "lab_dns: $1 declared twice" ;;
 	esac
 	LAB_DNS_NAMES="$LAB_DNS_NAMES $1"
 	echo "$2" > "$LAB_DIR/dns-$1.addr"
-	echo "${3:-}" > "$LAB_DIR/dns-$1.flags"
+	echo "${*:3}" > "$LAB_DIR/dns-$1.flags"
 	touch "$LAB_DIR/$1.zone"
 }
 
