@@ -44,10 +44,22 @@
 #define LIMIT_DEFAULT	1000	/* records answered without ?limit= */
 #define LIMIT_MAX	100000
 
+/*
+ * A request waiting for the store.  With PostgreSQL the answer comes
+ * later from the loop; if libevent frees the connection meanwhile (its
+ * lifetime ran out), req becomes NULL and the answer is dropped.
+ */
+struct inflight {
+	struct evhttp_request	 *req;
+	struct evhttp_connection *evcon;
+	struct inflight		 *prev, *next;
+};
+
 struct dashboard {
 	struct store		*store;
 	const struct tokens	*tokens;
 	int			 public;
+	struct inflight		*inflight;
 };
 
 /* The filters of a request, as given (for links) and as parsed. */
@@ -91,8 +103,8 @@ struct dgroup {
 };
 
 struct page {
+	struct inflight		 w;	/* w.req: NULL once gone */
 	struct dashboard	*d;
-	struct evhttp_request	*req;
 	struct query		 q;
 
 	struct dprobe		*probes;
@@ -185,24 +197,26 @@ days_from_civil(int64_t y, unsigned m, unsigned d)
 	return era * 146097 + (int64_t)doe - 719468;
 }
 
-static int
-parse_day(const char *s, int32_t *day)
-{
-	unsigned	y, m, d;
-	char		tail;
-
-	if (s == NULL || sscanf(s, "%4u-%2u-%2u%c", &y, &m, &d, &tail) != 3 ||
-	    strlen(s) != 10 || m < 1 || m > 12 || d < 1 || d > 31)
-		return -1;
-	*day = (int32_t)days_from_civil(y, m, d);
-	return 0;
-}
-
 static void
 format_day(int32_t day, char out[32])
 {
 	util_format_rfc3339_ms((int64_t)day * 86400000LL, out);
 	out[10] = '\0';
+}
+
+static int
+parse_day(const char *s, int32_t *day)
+{
+	unsigned	y, m, d;
+	char		tail, back[32];
+
+	if (s == NULL || sscanf(s, "%4u-%2u-%2u%c", &y, &m, &d, &tail) != 3 ||
+	    strlen(s) != 10 || m < 1 || m > 12 || d < 1 || d > 31)
+		return -1;
+	*day = (int32_t)days_from_civil(y, m, d);
+	/* 2026-11-31 is no day: it must come back as written. */
+	format_day(*day, back);
+	return strcmp(back, s) == 0 ? 0 : -1;
 }
 
 int
@@ -318,6 +332,44 @@ reply_unavailable(struct evhttp_request *req)
 	    "Retry-After", "5");
 	reply_text(req, 503, "Service Unavailable",
 	    "database unavailable, try again later");
+}
+
+static void
+inflight_add(struct dashboard *d, struct inflight *w,
+    struct evhttp_request *req)
+{
+	w->req = req;
+	w->evcon = evhttp_request_get_connection(req);
+	w->prev = NULL;
+	if ((w->next = d->inflight) != NULL)
+		w->next->prev = w;
+	d->inflight = w;
+}
+
+static void
+inflight_del(struct dashboard *d, struct inflight *w)
+{
+	if (w->prev != NULL)
+		w->prev->next = w->next;
+	else if (d->inflight == w)
+		d->inflight = w->next;
+	if (w->next != NULL)
+		w->next->prev = w->prev;
+	w->prev = w->next = NULL;
+}
+
+void
+dashboard_conn_closed(struct dashboard *d, struct evhttp_connection *evcon)
+{
+	struct inflight	*w;
+
+	if (d == NULL)
+		return;
+	/* Detached requests (the peer went away) are freed by our reply. */
+	for (w = d->inflight; w != NULL; w = w->next)
+		if (w->evcon == evcon && w->req != NULL &&
+		    evhttp_request_get_connection(w->req) == evcon)
+			w->req = NULL;
 }
 
 /* 0 when the request may read; otherwise answered 401. */
@@ -518,7 +570,8 @@ records_link(const struct query *q, const char *host, const char *status,
 /* --- GET /v1/measurements -------------------------------------------------- */
 
 struct records {
-	struct evhttp_request	*req;
+	struct inflight		 w;	/* w.req: NULL once gone */
+	struct dashboard	*d;
 	struct query		 q;
 	struct buf		 out;
 	size_t			 n;
@@ -550,13 +603,16 @@ records_done(enum store_rc rc, void *arg)
 {
 	struct records	*rs = arg;
 
-	if (rc != STORE_OK)
-		reply_unavailable(rs->req);
+	inflight_del(rs->d, &rs->w);
+	if (rs->w.req == NULL)
+		log_info("client gone before the database answered");
+	else if (rc != STORE_OK)
+		reply_unavailable(rs->w.req);
 	else {
 		if (rs->damaged > 0)
 			log_warn("%llu damaged stored records skipped",
 			    (unsigned long long)rs->damaged);
-		reply_buf(rs->req, 200, "OK", "application/x-ndjson; "
+		reply_buf(rs->w.req, 200, "OK", "application/x-ndjson; "
 		    "charset=utf-8", &rs->out);
 	}
 	buf_free(&rs->out);
@@ -571,7 +627,7 @@ handle_records(struct dashboard *d, struct evhttp_request *req)
 	char		 err[128];
 
 	rs = xcalloc(1, sizeof *rs);
-	rs->req = req;
+	rs->d = d;
 	if (query_parse(req, &rs->q, err, sizeof err) != 0) {
 		reply_text(req, 400, "Bad Request", err);
 		query_free(&rs->q);
@@ -579,6 +635,7 @@ handle_records(struct dashboard *d, struct evhttp_request *req)
 		return;
 	}
 	/* The filter's strings live until records_done. */
+	inflight_add(d, &rs->w, req);
 	store_records(d->store, &rs->q.f, records_row, records_done, rs);
 }
 
@@ -590,6 +647,7 @@ page_free(struct page *p)
 	size_t	i;
 	int	h;
 
+	inflight_del(p->d, &p->w);
 	for (i = 0; i < p->nprobes; i++) {
 		free(p->probes[i].probe_id);
 		free(p->probes[i].network);
@@ -1121,7 +1179,7 @@ page_render(struct page *p)
 	render_hosts(&b, p);
 	render_heatmap_and_windows(&b, p);
 	buf_addstr(&b, "</main>\n</body>\n</html>\n");
-	reply_buf(p->req, 200, "OK", "text/html; charset=utf-8", &b);
+	reply_buf(p->w.req, 200, "OK", "text/html; charset=utf-8", &b);
 	buf_free(&b);
 }
 
@@ -1130,8 +1188,10 @@ cells_done(enum store_rc rc, void *arg)
 {
 	struct page	*p = arg;
 
-	if (rc != STORE_OK)
-		reply_unavailable(p->req);
+	if (p->w.req == NULL)
+		log_info("client gone before the database answered");
+	else if (rc != STORE_OK)
+		reply_unavailable(p->w.req);
 	else
 		page_render(p);
 	page_free(p);
@@ -1142,8 +1202,9 @@ hosts_done(enum store_rc rc, void *arg)
 {
 	struct page	*p = arg;
 
-	if (rc != STORE_OK) {
-		reply_unavailable(p->req);
+	if (rc != STORE_OK || p->w.req == NULL) {
+		if (p->w.req != NULL)
+			reply_unavailable(p->w.req);
 		page_free(p);
 		return;
 	}
@@ -1155,8 +1216,9 @@ probes_done(enum store_rc rc, void *arg)
 {
 	struct page		*p = arg;
 
-	if (rc != STORE_OK) {
-		reply_unavailable(p->req);
+	if (rc != STORE_OK || p->w.req == NULL) {
+		if (p->w.req != NULL)
+			reply_unavailable(p->w.req);
 		page_free(p);
 		return;
 	}
@@ -1172,12 +1234,12 @@ handle_page(struct dashboard *d, struct evhttp_request *req)
 
 	p = xcalloc(1, sizeof *p);
 	p->d = d;
-	p->req = req;
 	if (query_parse(req, &p->q, err, sizeof err) != 0) {
 		reply_text(req, 400, "Bad Request", err);
 		page_free(p);
 		return;
 	}
+	inflight_add(d, &p->w, req);
 	/* A page never lists records, so no limit on the aggregates. */
 	p->q.f.limit = 0;
 	p->q.f.hour = -1;

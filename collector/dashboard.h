@@ -30,6 +30,14 @@ void		 dashboard_free(struct dashboard *);
 int		 dashboard_request(struct dashboard *, struct evhttp_request *,
 		    const char *path);
 
+/*
+ * The server's connection evcon was freed: forget its requests that wait
+ * for the store (their answers are dropped).
+ */
+struct evhttp_connection;
+void		 dashboard_conn_closed(struct dashboard *,
+		    struct evhttp_connection *);
+
 /* Pure helpers, exposed for tests. */
 struct buf;
 /* Append s HTML-escaped (made printable UTF-8 first). */

@@ -468,6 +468,7 @@ conn_closed(struct evhttp_connection *evcon, void *arg)
 		if (p->evcon == evcon && p->req != NULL &&
 		    evhttp_request_get_connection(p->req) == evcon)
 			p->req = NULL;
+	dashboard_conn_closed(c->srv->dash, evcon);
 	log_debug("connection closed");
 	conn_free(c);
 }

@@ -151,4 +151,27 @@ assert s == 400, s
 s, t, b = get("status=<b>")
 assert s == 400, s
 PY
+# Without --dashboard nothing is served at /; --dashboard needs --tokens
+# unless --dashboard-public, which reads without a token.
+stop_collector "$CPID"
+if njc --listen 127.0.0.1:0 --db "$work/c.db" --dashboard 2>"$work/opt.err"
+then
+	fail "--dashboard without --tokens started"
+fi
+grep -q -- '--dashboard-public' "$work/opt.err" || fail "no hint: $(cat "$work/opt.err")"
+start_collector --listen 127.0.0.1:0 --db "$work/c.db" --tokens "$work/tokens"
+r=$(http "$CPORT" GET /)
+[ "${r%% *}" = 404 ] || fail "GET / without --dashboard: $r"
+r=$(http "$CPORT" GET "/v1/measurements?host=ok.example")
+[ "${r%% *}" = 405 ] || fail "GET /v1/measurements without --dashboard: $r"
+stop_collector "$CPID"
+start_collector --listen 127.0.0.1:0 --db "$work/c.db" --dashboard-public
+r=$(http "$CPORT" GET "/v1/measurements?host=ok.example&limit=3")
+[ "${r%% *}" = 200 ] || fail "--dashboard-public: $r"
+case $r in *'"host":"ok.example"'*) ;; *) fail "--dashboard-public records: $r" ;; esac
+r=$(http "$CPORT" POST / /dev/null)
+[ "${r%% *}" = 405 ] || fail "POST /: $r"
+r=$(http "$CPORT" GET "/?since=2026-11-31")
+[ "${r%% *}" = 400 ] || fail "bad since: $r"
+
 echo "PASS: dashboard in headless chromium (screenshot in $work)"
