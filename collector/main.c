@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "control.h"
 #include "log.h"
 #include "server.h"
 #include "export.h"
@@ -41,6 +42,18 @@ usage(FILE *f)
 "                         &status= (JSON Lines); a --tokens token is the\n"
 "                         basic-auth password\n"
 "  --dashboard-public     serve the dashboard without a token\n"
+"  --control              be a vantage: serve POST /v1/control, measuring\n"
+"                         the targets probes send from this network\n"
+"  --control-resolver ADDR[:PORT]\n"
+"                         the vantage's resolver (default: system)\n"
+"  --control-allow CIDR   let the vantage connect to this private or\n"
+"                         reserved range (repeatable; default: none)\n"
+"  --control-ports LIST   ports the vantage measures (default 443,80)\n"
+"  --control-rate N       targets a minute for each token (default 600)\n"
+"  --control-timeout MS   the vantage's deadline of each step (default\n"
+"                         5000)\n"
+"  --control-ca-file FILE the vantage's reference root store (default:\n"
+"                         the bundled Mozilla roots)\n"
 "  -v, --verbose          log every request\n"
 "  -q, --quiet            log errors only\n"
 "  --version              print the version\n"
@@ -108,6 +121,13 @@ main(int argc, char **argv)
 		{ "max-connections", required_argument, NULL, 'm' },
 		{ "dashboard", no_argument, NULL, 'D' },
 		{ "dashboard-public", no_argument, NULL, 'P' },
+		{ "control", no_argument, NULL, 'C' },
+		{ "control-resolver", required_argument, NULL, 'R' },
+		{ "control-allow", required_argument, NULL, 'A' },
+		{ "control-ports", required_argument, NULL, 'O' },
+		{ "control-rate", required_argument, NULL, 'r' },
+		{ "control-timeout", required_argument, NULL, 'o' },
+		{ "control-ca-file", required_argument, NULL, 'F' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "version", no_argument, NULL, 'V' },
@@ -115,8 +135,10 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct server_config		 cfg;
+	struct control_config		 ctl;
 	long				 v;
 	int				 ch, verbose = 0, quiet = 0;
+	int				 control = 0, control_opts = 0;
 
 	log_set_prog("nightjar-collector");
 	if (argc > 1 && strcmp(argv[1], "export") == 0)
@@ -126,6 +148,7 @@ main(int argc, char **argv)
 	cfg.max_body = DEFAULT_MAX_BODY;
 	cfg.timeout_s = 30;
 	cfg.max_conns = 256;
+	control_config_init(&ctl);
 	while ((ch = getopt_long(argc, argv, "vqh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'l':
@@ -173,6 +196,58 @@ main(int argc, char **argv)
 		case 'P':
 			cfg.dashboard = cfg.dashboard_public = 1;
 			break;
+		case 'C':
+			control = 1;
+			break;
+		case 'R':
+			ctl.resolver = optarg;
+			control_opts = 1;
+			break;
+		case 'A':
+			if (ctl.n_allow == sizeof ctl.allow / sizeof ctl.allow[0]) {
+				log_error("--control-allow: at most %zu ranges",
+				    sizeof ctl.allow / sizeof ctl.allow[0]);
+				return 2;
+			}
+			if (bogon_parse_cidr(optarg,
+			    &ctl.allow[ctl.n_allow]) != 0) {
+				log_error("--control-allow %s: expected an "
+				    "address or ADDR/LEN", optarg);
+				return 2;
+			}
+			ctl.n_allow++;
+			control_opts = 1;
+			break;
+		case 'O':
+			if (control_parse_ports(&ctl, optarg) != 0) {
+				log_error("--control-ports %s: expected ports "
+				    "1-65535 separated by commas", optarg);
+				return 2;
+			}
+			control_opts = 1;
+			break;
+		case 'r':
+			if (util_parse_long(optarg, 1, 1000000, &v) == -1) {
+				log_error("--control-rate %s: expected 1 to "
+				    "1000000 targets a minute", optarg);
+				return 2;
+			}
+			ctl.rate = v;
+			control_opts = 1;
+			break;
+		case 'o':
+			if (util_parse_long(optarg, 10, 600000, &v) == -1) {
+				log_error("--control-timeout %s: expected 10 to "
+				    "600000 ms", optarg);
+				return 2;
+			}
+			ctl.timeout_ms = v;
+			control_opts = 1;
+			break;
+		case 'F':
+			ctl.ca_file = optarg;
+			control_opts = 1;
+			break;
 		case 'v':
 			verbose++;
 			break;
@@ -208,6 +283,12 @@ main(int argc, char **argv)
 		log_error("--tls-cert and --tls-key go together");
 		return 2;
 	}
+	if (control_opts && !control) {
+		log_error("the --control-* options need --control");
+		return 2;
+	}
+	if (control)
+		cfg.control = &ctl;
 	if (quiet)
 		log_set_level(LOG_ERROR);
 	else if (verbose > 1)

@@ -41,6 +41,7 @@
 
 #include "batch.h"
 #include "dashboard.h"
+#include "control.h"
 #include "log.h"
 #include "mp.h"
 #include "server.h"
@@ -88,6 +89,7 @@ struct server {
 	struct store		*store;
 	struct tokens		*tokens;
 	struct dashboard	*dash;		/* --dashboard */
+	struct control		*control;	/* --control */
 	struct event		*attach;	/* looks at fresh connections */
 	struct conn		*fresh;
 	struct pending		*pending;
@@ -357,6 +359,34 @@ out:
 	batch_free(b);
 }
 
+/* The vantage: the upload's tokens; each token (or address) has a budget. */
+static void
+handle_control(struct server *srv, struct evhttp_request *req)
+{
+	const char	*auth, *bound, *key;
+	char		*peer = NULL;
+	ev_uint16_t	 port;
+
+	auth = evhttp_find_header(evhttp_request_get_input_headers(req),
+	    "Authorization");
+	if (srv->tokens != NULL && tokens_check(srv->tokens, auth,
+	    &bound) == -1) {
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "WWW-Authenticate", "Bearer");
+		reply_error(req, 401, "Unauthorized",
+		    "missing or unknown bearer token", 0);
+		return;
+	}
+	if (srv->tokens != NULL)
+		key = auth;
+	else {
+		evhttp_connection_get_peer(evhttp_request_get_connection(req),
+		    &peer, &port);
+		key = peer != NULL ? peer : "";
+	}
+	control_handle(srv->control, req, key);
+}
+
 static void
 handle_health(struct server *srv, struct evhttp_request *req)
 {
@@ -415,6 +445,10 @@ server_request(struct evhttp_request *req, void *arg)
 			return;
 		}
 		handle_measurements(srv, req);
+		return;
+	}
+	if (strcmp(path, "/v1/control") == 0 && srv->control != NULL) {
+		handle_control(srv, req);
 		return;
 	}
 	reply_error(req, 404, "Not Found", "no such resource", 0);
@@ -690,6 +724,11 @@ server_run(const struct server_config *cfg)
 	if (cfg->dashboard)
 		srv.dash = dashboard_new(srv.store, srv.tokens,
 		    cfg->dashboard_public);
+	if (cfg->control != NULL &&
+	    (srv.control = control_new(srv.base, cfg->control)) == NULL) {
+		rv = 2;
+		goto out;
+	}
 	srv.attach = event_new(srv.base, -1, 0, server_attach, &srv);
 	evhttp_set_max_body_size(srv.http, (ev_ssize_t)cfg->max_body);
 	evhttp_set_max_headers_size(srv.http, 16384);
@@ -749,6 +788,7 @@ out:
 	}
 	if (srv.attach != NULL)
 		event_free(srv.attach);
+	control_free(srv.control);
 	if (srv.base != NULL)
 		event_base_free(srv.base);
 	store_free(srv.store);

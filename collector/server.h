@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+struct control_config;
+
 struct server_config {
 	const char	*listen;	/* ADDR:PORT or [ADDR6]:PORT */
 	const char	*db;
@@ -15,6 +17,7 @@ struct server_config {
 	int		 max_conns;	/* connections at once */
 	int		 dashboard;	/* serve the dashboard (GET /) */
 	int		 dashboard_public; /* ... without a token */
+	const struct control_config *control; /* NULL: no /v1/control */
 };
 
 /* Serve until SIGTERM or SIGINT.  The process exit status. */

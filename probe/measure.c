@@ -86,6 +86,8 @@ struct measure {
 	struct mconn		*conns;
 	struct mquery		*queries;	/* in flight */
 	struct event		*later;		/* connect without DNS */
+	char			(*given)[46];	/* measure_start_addrs */
+	size_t			 n_given;
 	measure_cb		 cb;
 	void			*arg;
 };
@@ -436,6 +438,11 @@ conn_connect(struct mconn *c)
 		conn_fail(c, xstrdup("unknown_failure: bad address"), 0);
 		return;
 	}
+	if (m->env->refuse != NULL && m->env->refuse(c->ip,
+	    m->env->refuse_arg)) {
+		conn_fail(c, xstrdup("control_refused_address"), 0);
+		return;
+	}
 	c->fd = socket(c->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, 0);
 	if (c->fd == -1) {
@@ -460,18 +467,28 @@ conn_connect(struct mconn *c)
 static void
 measure_connect_all(struct measure *m)
 {
-	struct measure_addr	 addrs[2 * MEASURE_MAX_ADDRS];
+	struct measure_addr	 addrs[MEASURE_MAX_GIVEN + 2 * MEASURE_MAX_ADDRS];
+	struct measure_addr	 own[2 * MEASURE_MAX_ADDRS];
 	struct rec_tcp		*tcp;
 	struct mconn		*c;
-	size_t			 i, n;
+	size_t			 i, n = 0, n_own;
 
+	for (i = 0; i < m->n_given; i++) {
+		if (addr_seen(addrs, n, m->given[i]))
+			continue;
+		memcpy(addrs[n].ip, m->given[i], sizeof addrs[n].ip);
+		addrs[n++].source = ROLE_PROBE;
+	}
 	if (m->target->is_ip) {
-		snprintf(addrs[0].ip, sizeof addrs[0].ip, "%s",
-		    m->target->host);
-		addrs[0].source = ROLE_PROBE;
-		n = 1;
+		snprintf(own[0].ip, sizeof own[0].ip, "%s", m->target->host);
+		own[0].source = ROLE_PROBE;
+		n_own = 1;
 	} else
-		n = measure_addrs(m->rec, addrs, MEASURE_MAX_ADDRS);
+		n_own = measure_addrs(m->rec, own, MEASURE_MAX_ADDRS);
+	for (i = 0; i < n_own; i++) {
+		if (!addr_seen(addrs, n, own[i].ip))
+			addrs[n++] = own[i];
+	}
 
 	/* Hold one step so that early failures cannot finish m here. */
 	m->pending++;
@@ -548,6 +565,13 @@ struct measure *
 measure_start(const struct measure_env *env, const struct target *t,
     measure_cb cb, void *arg)
 {
+	return measure_start_addrs(env, t, NULL, 0, cb, arg);
+}
+
+struct measure *
+measure_start_addrs(const struct measure_env *env, const struct target *t,
+    const char *const *given, size_t n_given, measure_cb cb, void *arg)
+{
 	struct measure	*m;
 	struct record	*rec;
 	struct timeval	 tv = { 0, 0 };
@@ -559,6 +583,15 @@ measure_start(const struct measure_env *env, const struct target *t,
 	m->cb = cb;
 	m->arg = arg;
 	m->t0 = util_mono_ms();
+	if (n_given > MEASURE_MAX_GIVEN)
+		n_given = MEASURE_MAX_GIVEN;
+	if (n_given > 0)
+		m->given = xcalloc(n_given, sizeof *m->given);
+	for (i = 0; i < n_given; i++) {
+		if (strlen(given[i]) < sizeof m->given[0])
+			memcpy(m->given[m->n_given++], given[i],
+			    strlen(given[i]) + 1);
+	}
 
 	m->rec = rec = record_new();
 	rec->start_ms = util_now_ms();
@@ -607,6 +640,7 @@ measure_free(struct measure *m)
 	if (m->later != NULL)
 		event_free(m->later);
 	record_free(m->rec);
+	free(m->given);
 	free(m);
 }
 

@@ -36,6 +36,13 @@ struct measure_env {
 	int			  http;		/* GET over each handshake */
 	size_t			  http_max_body;
 	const struct fingerprint_set *fingerprints;	/* NULL: none */
+	/*
+	 * A vantage's guard: when set and it says 1 for an address, nothing
+	 * is sent there and the connection fails with
+	 * "control_refused_address".
+	 */
+	int			(*refuse)(const char *ip, void *arg);
+	void			 *refuse_arg;
 };
 
 struct measure;
@@ -56,6 +63,15 @@ void		 measure_free(struct measure *);
  * dropped, the record is discarded and the callback is never called.
  */
 void		 measure_cancel(struct measure *);
+/*
+ * Like measure_start, also connecting to addrs (n of them, copied; source probe) before
+ * the addresses the resolvers give: a vantage measuring the addresses a
+ * probe resolved.  Each address is connected to once.
+ */
+#define MEASURE_MAX_GIVEN	16
+struct measure	*measure_start_addrs(const struct measure_env *,
+		    const struct target *, const char *const *addrs, size_t n,
+		    measure_cb, void *);
 
 /*
  * The addresses to connect to from a record's DNS answers: the distinct
