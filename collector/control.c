@@ -742,6 +742,7 @@ struct control *
 control_new(struct event_base *base, const struct control_config *cfg)
 {
 	struct control	*ctl;
+	struct dns_opts	 dopts;
 	char		*ca;
 
 	ctl = xcalloc(1, sizeof *ctl);
@@ -749,15 +750,20 @@ control_new(struct event_base *base, const struct control_config *cfg)
 	ctl->cfg = *cfg;
 	if (ctl->cfg.concurrency == 0)
 		ctl->cfg.concurrency = 1;
-	ctl->resolver = dns_resolver_new(base, cfg->resolver != NULL ?
-	    cfg->resolver : "system", cfg->timeout_ms);
-	if (ctl->resolver == NULL)
-		goto fail;
 	ca = cfg->ca_file != NULL ? xstrdup(cfg->ca_file) :
 	    control_default_ca_file();
 	ctl->tls = tls_ctx_new(ca);
 	free(ca);
 	if (ctl->tls == NULL)
+		goto fail;
+	/* Its own resolver; an encrypted one is checked against ca. */
+	memset(&dopts, 0, sizeof dopts);
+	dopts.timeout_ms = cfg->timeout_ms;
+	dopts.linger_ms = 0;
+	dopts.tls = ctl->tls;
+	ctl->resolver = dns_resolver_new(base, cfg->resolver != NULL ?
+	    cfg->resolver : "system", &dopts);
+	if (ctl->resolver == NULL)
 		goto fail;
 	ctl->rate = control_rate_new(cfg->rate);
 	ctl->env.base = base;
