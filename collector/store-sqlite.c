@@ -11,7 +11,9 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -170,6 +172,18 @@ store_sqlite_open(const char *path, struct event_base *base, int readonly)
 	s->readonly = readonly;
 	flags = readonly ? SQLITE_OPEN_READONLY :
 	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	/*
+	 * The records say where volunteers were and what they could not
+	 * reach: a new database is readable by the collector only (SQLite
+	 * gives its -wal and -shm files the same mode).
+	 */
+	if (!readonly && strcmp(path, ":memory:") != 0) {
+		int	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+		    0600);
+
+		if (fd != -1)
+			close(fd);
+	}
 	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
 		log_error("%s: %s", path, s->db != NULL ?
 		    sqlite3_errmsg(s->db) : "cannot open database");

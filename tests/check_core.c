@@ -1305,6 +1305,19 @@ START_TEST(config_file_forms)
 }
 END_TEST
 
+/* Timestamps in logs unless stderr is the journal. */
+START_TEST(log_journal)
+{
+	ck_assert_int_eq(log_is_journal("8:1234", 8, 1234), 1);
+	ck_assert_int_eq(log_is_journal("8:1234", 8, 1235), 0);
+	ck_assert_int_eq(log_is_journal("9:1234", 8, 1234), 0);
+	ck_assert_int_eq(log_is_journal(NULL, 8, 1234), 0);
+	ck_assert_int_eq(log_is_journal("", 8, 1234), 0);
+	ck_assert_int_eq(log_is_journal("8:1234x", 8, 1234), 0);
+	ck_assert_int_eq(log_is_journal("garbage", 0, 0), 0);
+}
+END_TEST
+
 START_TEST(config_hostport)
 {
 	char	host[64];
@@ -1427,6 +1440,7 @@ core_suite(void)
 	tcase_add_test(tc, config_file);
 	tcase_add_test(tc, config_file_errors);
 	tcase_add_test(tc, config_file_forms);
+	tcase_add_test(tc, log_journal);
 	tcase_add_test(tc, config_hostport);
 	tcase_add_test(tc, config_data_paths);
 	suite_add_tcase(s, tc);
