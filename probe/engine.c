@@ -22,6 +22,7 @@
 #include "campaign.h"
 #include "dns.h"
 #include "engine.h"
+#include "inspect.h"
 #include "log.h"
 #include "measure.h"
 #include "spool.h"
@@ -46,6 +47,7 @@ struct engine {
 	struct measure_env	  env;
 	struct verdict_ctx	  vctx;
 	struct addrlimit	 *limit;	/* --per-address */
+	struct inspect_list	 *inspect;	/* local inspection products */
 	/* Records a round could not write (disk full): written first next
 	 * time, at most ENGINE_HELD_MAX bytes. */
 	msgpack_sbuffer		  held;
@@ -150,7 +152,7 @@ engine_new(struct event_base *base, const struct config *cfg)
 {
 	struct engine	*e;
 	struct dns_opts	 dopts;
-	char		*ca_file = NULL, *ica_dir = NULL;
+	char		*ca_file = NULL, *ica_dir = NULL, *path;
 	size_t		 i, n;
 
 	e = xcalloc(1, sizeof *e);
@@ -223,6 +225,11 @@ engine_new(struct event_base *base, const struct config *cfg)
 	e->vctx.cas = e->cas;
 	e->vctx.n_cas = e->n_cas;
 	e->vctx.control_sni = cfg->control_sni;
+	xasprintf(&path, "%s/targets/local-inspection.txt", config_datadir());
+	if ((e->inspect = inspect_load(path)) != NULL)
+		inspect_warn_system(e->inspect);
+	e->vctx.inspect = e->inspect;
+	free(path);
 	e->vctx.fingerprints = e->fingerprints;
 	e->env.fingerprints = e->fingerprints;
 	e->env.http = cfg->http;
@@ -259,6 +266,7 @@ engine_free(struct engine *e)
 	fingerprint_set_free(e->fingerprints);
 	free(e->probe_id);
 	addrlimit_free(e->limit);
+	inspect_free(e->inspect);
 	if (e->n_held > 0)
 		log_error("%zu records lost: the spool could not be written",
 		    e->n_held);

@@ -47,6 +47,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "inspect.h"
 #include "verdict.h"
 #include "xmalloc.h"
 
@@ -698,6 +699,42 @@ system_clause(const struct rec_tls *t)
 	    " (this machine's system store trusts it)" : "";
 }
 
+/*
+ * The volunteer's own machine inspects TLS (antivirus, corporate or
+ * debugging proxy): a chain ending in a listed product's root that the
+ * system store trusts.  Not censorship: `error`, naming the product.
+ */
+static int
+decide_local_inspection(const struct vstate *st, struct rec_verdict *out)
+{
+	const struct rec_tls	*t;
+	const char		*product, *root;
+	size_t			 i, j;
+
+	if (st->ctx == NULL || st->ctx->inspect == NULL)
+		return 0;
+	for (i = 0; i < st->r->n_tls; i++) {
+		t = &st->r->tls[i];
+		if (!tls_suspect(st, t) || !t->trusted_by_system)
+			continue;
+		root = top_issuer(t);
+		product = inspect_match(st->ctx->inspect, root);
+		for (j = 0; product == NULL && j < t->n_chain; j++) {
+			root = t->chain[j].subject;
+			product = inspect_match(st->ctx->inspect, root);
+		}
+		if (product == NULL)
+			continue;
+		set(out, STATUS_ERROR, METHOD_NONE, NULL,
+		    "TLS to %s is inspected on this machine by %s (its root "
+		    "'%s' is installed in the system store): that is not "
+		    "censorship, and the site could not be measured from "
+		    "here.", st->host, product, str(root));
+		return 1;
+	}
+	return 0;
+}
+
 static int
 decide_interception(const struct vstate *st, struct rec_verdict *out)
 {
@@ -705,6 +742,8 @@ decide_interception(const struct vstate *st, struct rec_verdict *out)
 	const struct ica	*hit;
 	size_t			 i;
 
+	if (decide_local_inspection(st, out))
+		return 1;
 	if (st->ctx != NULL) {
 		for (i = 0; i < st->r->n_tls; i++) {
 			t = &st->r->tls[i];

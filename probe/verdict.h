@@ -11,6 +11,7 @@
 #include "record.h"
 
 struct fingerprint_set;
+struct inspect_list;
 
 /* A known interception root (from --interception-cas). */
 struct ica {
@@ -24,6 +25,7 @@ struct verdict_ctx {
 	size_t			 n_cas;
 	const char		*control_sni;	/* --control-sni */
 	const struct fingerprint_set *fingerprints;	/* NULL: none */
+	const struct inspect_list *inspect;	/* local inspection; NULL */
 };
 
 /* Fill out (its strings are heap-allocated; the record owns them after). */
