@@ -30,6 +30,8 @@ ids "$res"/*.msgpack >want
 start_collector --listen 127.0.0.1:0 --db "$db" --tls-cert srv.pem \
     --tls-key srv.key
 port=$CPORT
+# The database holds where volunteers were: readable by its owner only.
+[ "$(stat -c %a "$db")" = 600 ] || fail "database mode $(stat -c %a "$db")"
 
 # A name the certificate does not carry: refused, nothing sent.
 rc=0
@@ -37,6 +39,12 @@ nj upload --results "$res" --collector "https://localhost:$port" \
     --collector-ca ca.pem 2>name.err || rc=$?
 [ $rc = 1 ] || fail "wrong name: exit $rc"
 grep -q 'certificate verify failed' name.err || fail "wrong name: $(cat name.err)"
+# Said as what it is, not as an unreachable collector.
+grep -q 'stay pending: certificate verify failed' name.err ||
+    fail "wrong name: the cause is not the last word: $(cat name.err)"
+if grep -qi 'unreachable' name.err; then
+	fail "a certificate failure logged as unreachable: $(cat name.err)"
+fi
 grep -q '^uploaded 0, pending 120$' name.err || fail "wrong name: $(tail -1 name.err)"
 
 # An unknown CA (the system store, then another CA): refused.
