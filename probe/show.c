@@ -15,6 +15,7 @@
 #include "commands.h"
 #include "log.h"
 #include "mp.h"
+#include "show-ooni.h"
 #include "spool.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -117,7 +118,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: nightjar show [--pending] [PATH...]\n"
+	    "usage: nightjar show [--pending] [--format json|ooni] [PATH...]\n"
 	    "\n"
 	    "Print records as JSON Lines (one record a line) in start_time "
 	    "order.\n"
@@ -126,6 +127,11 @@ usage(FILE *f)
 	    "the default is ./results.\n"
 	    "\n"
 	    "  --pending   only records not yet uploaded (DIR/*.msgpack)\n"
+	    "  --format F  json (the records as they are, the default) or "
+	    "ooni (one OONI\n"
+	    "              measurement a line: OONI's data formats df-000, "
+	    "-001, -002,\n"
+	    "              -005 and -006)\n"
 	    "  -v, -q      more or less logging\n"
 	    "  -h, --help  this text\n");
 }
@@ -135,6 +141,7 @@ cmd_show(int argc, char **argv)
 {
 	static const struct option	 opts[] = {
 		{ "pending", no_argument, NULL, 'p' },
+		{ "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -145,6 +152,7 @@ cmd_show(int argc, char **argv)
 	msgpack_unpacked		 u;
 	char				**paths;
 	size_t				 i, npaths, used;
+	struct show_ooni		*ooni = NULL;
 	int				 c, pending = 0, rc = 0;
 
 	optind = 0;
@@ -153,6 +161,20 @@ cmd_show(int argc, char **argv)
 		case 'p':
 			pending = 1;
 			break;
+		case 'f':
+			if (strcmp(optarg, "ooni") == 0) {
+				if (ooni == NULL)
+					ooni = show_ooni_new();
+			} else if (strcmp(optarg, "json") == 0) {
+				show_ooni_free(ooni);
+				ooni = NULL;
+			} else {
+				fprintf(stderr, "nightjar show: --format %s: "
+				    "want json or ooni\n", optarg);
+				show_ooni_free(ooni);
+				return 2;
+			}
+			break;
 		case 'v':
 			log_set_level(LOG_DEBUG);
 			break;
@@ -160,9 +182,11 @@ cmd_show(int argc, char **argv)
 			log_set_level(LOG_ERROR);
 			break;
 		case 'h':
+			show_ooni_free(ooni);
 			usage(stdout);
 			return 0;
 		default:
+			show_ooni_free(ooni);
 			usage(stderr);
 			return 2;
 		}
@@ -196,7 +220,10 @@ cmd_show(int argc, char **argv)
 		    &used) != 0)
 			continue;	/* cannot happen: read once already */
 		line.len = 0;
-		mp_to_json(&u.data, &line);
+		if (ooni != NULL)
+			show_ooni_record(ooni, &u.data, &line);
+		else
+			mp_to_json(&u.data, &line);
 		buf_add(&line, "\n", 1);
 		if (fwrite(line.data, 1, line.len, stdout) != line.len)
 			break;
@@ -206,6 +233,7 @@ cmd_show(int argc, char **argv)
 		log_error("stdout: %s", strerror(errno));
 		rc = 1;
 	}
+	show_ooni_free(ooni);
 	buf_free(&line);
 	buf_free(&s.raw);
 	free(s.v);
