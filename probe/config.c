@@ -209,7 +209,7 @@ enum {
 	O_COLLECTOR, O_COLLECTOR_CA, O_TOKEN_FILE, O_PROBE_ID, O_CAMPAIGN,
 	O_CONTROL_SNI, O_MAX_SPOOL, O_RATE, O_PER_ADDRESS, O_RESUME, O_ONCE,
 	O_DNS_LINGER, O_CONFIG, O_REQUEUE, O_FINGERPRINTS, O_HTTP, O_HTTP_MAX_BODY,
-	O_VERBOSE = 'v', O_QUIET = 'q', O_HELP = 'h'
+	O_KEEP_CERTS, 	O_VERBOSE = 'v', O_QUIET = 'q', O_HELP = 'h'
 };
 
 static const struct opt_def defs[] = {
@@ -262,6 +262,9 @@ static const struct opt_def defs[] = {
 	  "targets, on port 80)" },
 	{ "http-max-body", O_HTTP_MAX_BODY, K_LONG, 0, 0, 64L * 1024 * 1024,
 	  "BYTES", "most bytes read of one HTTP body (default: 65536)" },
+	{ "keep-certs", O_KEEP_CERTS, K_FLAG, 0, 0, 0, NULL,
+	  "keep the DER of every presented certificate (default: only of "
+	  "chains the reference store does not trust)" },
 	{ "fingerprints", O_FINGERPRINTS, K_LIST, 0, 0, 0, "PATH",
 	  "blockpage fingerprints, OONI CSV file or directory of *.csv, "
 	  "repeatable (default: targets/fingerprints)" },
@@ -421,6 +424,7 @@ apply(struct config *c, const struct opt_def *d, const char *v, int from_cli,
 		switch (d->val) {
 		case O_ONCE: c->once = b; break;
 		case O_HTTP: c->http = b; break;
+		case O_KEEP_CERTS: c->keep_certs = b; break;
 		case O_RESUME: c->resume = b; break;
 		case O_REQUEUE: c->requeue_rejected = b; break;
 		case O_QUIET: c->quiet = b; break;

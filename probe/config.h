@@ -37,6 +37,7 @@ struct config {
 	char		*control_sni;	/* "example.org" */
 	struct strlist	 fingerprints;	/* --fingerprints, empty = default */
 	int		 http;		/* --http: GET / over each handshake */
+	int		 keep_certs;	/* --keep-certs: DER of every chain */
 	long		 http_max_body;	/* --http-max-body, 65536 */
 	long		 max_spool_mb;	/* 512 */
 	long		 rate;		/* --rate N targets/s, 0 = unlimited */

@@ -233,6 +233,7 @@ engine_new(struct event_base *base, const struct config *cfg)
 	e->vctx.fingerprints = e->fingerprints;
 	e->env.fingerprints = e->fingerprints;
 	e->env.http = cfg->http;
+	e->env.keep_certs = cfg->keep_certs;
 	e->env.http_max_body = cfg->http_max_body > 0 ?
 	    (size_t)cfg->http_max_body : 0;
 	if (cfg->per_address > 0) {

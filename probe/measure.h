@@ -43,6 +43,7 @@ struct measure_env {
 	 */
 	int			(*refuse)(const char *ip, void *arg);
 	void			 *refuse_arg;
+	int			  keep_certs;	/* DER of trusted chains too */
 };
 
 struct measure;

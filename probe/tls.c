@@ -388,6 +388,19 @@ tls_verify_failure(long v)
 	}
 }
 
+const char *
+tls_cipher_name(const SSL_CIPHER *c)
+{
+	const char	*s;
+
+	if (c == NULL)
+		return "";
+	/* The IANA name (TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256), as OONI. */
+	if ((s = SSL_CIPHER_standard_name(c)) != NULL)
+		return s;
+	return SSL_CIPHER_get_name(c);
+}
+
 void
 tls_fill(struct tls_ctx *t, SSL *ssl, struct rec_tls *e, const char *name,
     int is_ip, int cert_ok_is_success)
@@ -398,7 +411,7 @@ tls_fill(struct tls_ctx *t, SSL *ssl, struct rec_tls *e, const char *name,
 	int		 i, n;
 
 	e->version = xstrdup(SSL_get_version(ssl));
-	e->cipher = xstrdup(SSL_get_cipher_name(ssl));
+	e->cipher = xstrdup(tls_cipher_name(SSL_get_current_cipher(ssl)));
 
 	/* Borrowed; on the client side it starts with the leaf. */
 	chain = SSL_get_peer_cert_chain(ssl);

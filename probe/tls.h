@@ -53,6 +53,12 @@ SSL		*tls_ssl_new(struct tls_ctx *, const char *sni, const char *name,
 void		 tls_fill(struct tls_ctx *, SSL *, struct rec_tls *,
 		    const char *name, int is_ip, int cert_ok_is_success);
 
+/*
+ * A cipher suite by its IANA name ("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
+ * where OpenSSL says "ECDHE-RSA-AES128-GCM-SHA256"); "" for NULL.
+ */
+const char	*tls_cipher_name(const SSL_CIPHER *);
+
 /* df-007 failure for an X509_V_ERR_* result; NULL for X509_V_OK. */
 const char	*tls_verify_failure(long);
 
