@@ -135,7 +135,7 @@ lab_check long.lab.test \
     'all(c["sha256"] == fp(C("lab-int.pem")) for c in tls()[0]["chain"][1:])'
 lab_check tls12.lab.test \
     'tls()[0]["version"] == "TLSv1.2"' \
-    'tls()[0]["cipher"] and not tls()[0]["cipher"].startswith("TLS_")' \
+    're.fullmatch(r"TLS_ECDHE_(RSA|ECDSA)_WITH_[A-Z0-9_]+", tls()[0]["cipher"])' \
     'tls()[0]["trusted"] is True' \
     'len(tls()[0]["chain"]) == 2'
 
