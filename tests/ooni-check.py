@@ -565,7 +565,7 @@ def gen(out):
                             http("https://example.org:8443/x",
                                  "198.51.100.9", "example.org",
                                  status=403)]},
-               "blocked", "http_blockpage", "CTRL", version=ver),
+               "blocked", "tls_reset", "CTRL", version=ver),
         record(run2, "2026-12-01T18:15:02.000Z", "192.0.2.1:8443",
                "192.0.2.1", 8443, {
                    "tcp": [tcp("192.0.2.1", 8443, "connection_reset")]},
@@ -577,7 +577,7 @@ def gen(out):
                                failure=None, version="TLSv1.2",
                                cipher="TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
                                )]},
-               "throttled", "tls_throttled", None, version=ver),
+               "down", "tcp_refused", None, version=ver),
     ]
     with open(out, "wb") as f:
         for r in recs:
