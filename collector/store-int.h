@@ -56,6 +56,8 @@ typedef int (*store_q_row)(struct store_q *, const struct store_col *);
 
 struct store_q {
 	char			 sql[2048];
+	char			 cond[512];	/* " AND ..." of the filter */
+	char			 where[540];	/* " WHERE 1 = 1" cond */
 	struct store_param	 p[STORE_MAX_PARAMS];
 	int			 np;
 	const char		*coltypes;	/* one of t (text) i b (blob) */
@@ -65,7 +67,7 @@ struct store_q {
 	void			*cb;
 	store_done_cb		 done;
 	void			*arg;
-	char			 text[STORE_MAX_COLS][32];  /* scratch */
+	char			 text[STORE_MAX_PARAMS + 1][32]; /* scratch */
 };
 
 struct store_backend {

@@ -110,6 +110,7 @@ static void	conn_next(struct pgconn *);
 static void	conn_lost(struct pgconn *, const char *);
 
 static const char schema[] =
+    "SET client_min_messages = warning;"
     "BEGIN;"
     "SELECT pg_advisory_xact_lock(7460211);"
     "CREATE TABLE IF NOT EXISTS measurements ("
@@ -127,6 +128,9 @@ static const char schema[] =
     "ON measurements(host, start_ms);"
     "CREATE INDEX IF NOT EXISTS measurements_probe "
     "ON measurements(probe_id, received_at);"
+    "CREATE INDEX IF NOT EXISTS measurements_cells ON measurements(host, "
+    "local_day, local_hour, status, method, start_ms, probe_id, probe_asn, "
+    "probe_network, probe_cc);"
     "COMMIT;"
     "SET synchronous_commit = on;";
 
@@ -334,7 +338,7 @@ op_query_new(struct store_q *q)
 		}
 		if (q->p[i].is_int) {
 			o->types[i] = OID_INT8;
-			o->values[i] = q->text[1 + i % (STORE_MAX_COLS - 1)];
+			o->values[i] = q->text[1 + i];
 			snprintf(o->values[i], sizeof q->text[0], "%lld",
 			    (long long)q->p[i].i);
 		} else {
@@ -493,7 +497,7 @@ conn_event(evutil_socket_t fd, short what, void *arg)
 		c->setup = xcalloc(1, sizeof *c->setup);
 		c->setup->kind = OP_SETUP;
 		c->setup->sql = xstrdup(c->pg->readonly ?
-		    "SET synchronous_commit = on;" : schema);
+		    "SET client_min_messages = warning;" : schema);
 		c->cur = c->setup;
 		c->setup = NULL;
 		if (!op_send(c->conn, c->cur)) {
@@ -513,6 +517,8 @@ conn_event(evutil_socket_t fd, short what, void *arg)
 			PQclear(res);
 		if (PQstatus(c->conn) == CONNECTION_BAD)
 			conn_lost(c, "connection closed");
+		else
+			conn_arm(c, EV_READ);
 		return;
 	}
 	if (what & EV_WRITE) {
@@ -583,6 +589,14 @@ conn_arm(struct pgconn *c, short what)
 	event_add(c->ev, NULL);
 }
 
+/* Server notices ("terminating connection ...") go to the debug log. */
+static void
+notice(void *arg, const char *msg)
+{
+	(void)arg;
+	log_debug("postgresql: %.*s", (int)strcspn(msg, "\n"), msg);
+}
+
 static void
 conn_retry(evutil_socket_t fd, short what, void *arg)
 {
@@ -599,6 +613,7 @@ conn_retry(evutil_socket_t fd, short what, void *arg)
 		conn_lost(c, PQerrorMessage(c->conn));
 		return;
 	}
+	PQsetNoticeProcessor(c->conn, notice, NULL);
 	c->state = C_CONNECTING;
 	c->fd = -1;
 	conn_arm(c, EV_WRITE);
@@ -793,10 +808,11 @@ store_pg_open(const char *uri, struct event_base *base, int readonly)
 			pg_free(pg);
 			return NULL;
 		}
+		PQsetNoticeProcessor(pg->sync, notice, NULL);
 		o = xcalloc(1, sizeof *o);
 		o->kind = OP_SETUP;
-		o->sql = xstrdup(readonly ? "SET synchronous_commit = on;" :
-		    schema);
+		o->sql = xstrdup(readonly ?
+		    "SET client_min_messages = warning;" : schema);
 		op_send(pg->sync, o);
 		{
 			PGresult *res;

@@ -53,7 +53,10 @@ static const char indexes[] =
     "CREATE INDEX IF NOT EXISTS measurements_host_start "
     "ON measurements(host, start_ms);"
     "CREATE INDEX IF NOT EXISTS measurements_probe "
-    "ON measurements(probe_id, received_at);";
+    "ON measurements(probe_id, received_at);"
+    "CREATE INDEX IF NOT EXISTS measurements_cells ON measurements(host, "
+    "local_day, local_hour, status, method, start_ms, probe_id, probe_asn, "
+    "probe_network, probe_cc);";
 
 static int
 exec(struct sq *s, const char *sql)

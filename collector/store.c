@@ -199,20 +199,33 @@ add_int(struct store_q *q, int64_t v, int null)
 }
 
 /*
- * The WHERE clause of f, parameters $1-$8.  Each parameter is cast where
- * it first appears, so PostgreSQL knows its type; SQLite reads "$N" as
- * its "?N".
+ * The conditions of a filter, parameters $1-$8 (only those in use appear,
+ * so an index on the column can serve; every parameter's type is given
+ * to PostgreSQL; SQLite reads "$N" as its "?N").
  */
-static const char filter_sql[] =
-    " WHERE (CAST($1 AS TEXT) IS NULL OR host = $1)"
-    " AND (CAST($2 AS TEXT) IS NULL OR probe_id = $2)"
-    " AND (CAST($3 AS TEXT) IS NULL OR probe_asn = $3"
-    " OR probe_network = $3 OR probe_cc = $3)"
-    " AND (CAST($4 AS TEXT) IS NULL OR status = $4)"
-    " AND (CAST($5 AS BIGINT) IS NULL OR start_ms >= $5)"
-    " AND (CAST($6 AS BIGINT) IS NULL OR start_ms <= $6)"
-    " AND (CAST($7 AS TEXT) IS NULL OR received_at >= $7)"
-    " AND (CAST($8 AS INTEGER) IS NULL OR local_hour = $8)";
+static const char *const filter_cond[] = {
+	" AND host = $1",
+	" AND probe_id = $2",
+	" AND (probe_asn = $3 OR probe_network = $3 OR probe_cc = $3)",
+	" AND status = $4",
+	" AND start_ms >= $5",
+	" AND start_ms <= $6",
+	" AND received_at >= $7",
+	" AND local_hour = $8",
+};
+
+static void
+q_filter(struct store_q *q)
+{
+	size_t	i, off = 0;
+
+	q->cond[0] = '\0';
+	for (i = 0; i < sizeof filter_cond / sizeof filter_cond[0]; i++)
+		if (!q->p[i].null)
+			off += (size_t)snprintf(q->cond + off,
+			    sizeof q->cond - off, "%s", filter_cond[i]);
+	snprintf(q->where, sizeof q->where, " WHERE 1 = 1%s", q->cond);
+}
 
 static struct store_q *
 q_new(const struct store_filter *f, const char *coltypes, store_q_row row,
@@ -243,6 +256,7 @@ q_new(const struct store_filter *f, const char *coltypes, store_q_row row,
 	} else
 		add_text(q, NULL);
 	add_int(q, f->hour, f->hour < 0 || f->hour > 23);
+	q_filter(q);
 	return q;
 }
 
@@ -289,7 +303,7 @@ store_records(struct store *st, const struct store_filter *f,
 	q = q_new(f, "ttttttb", record_row, (void *)row, done, arg);
 	off = (size_t)snprintf(q->sql, sizeof q->sql, "SELECT id, probe_id, "
 	    "received_at, probe_asn, probe_network, probe_cc, record "
-	    "FROM measurements%s ORDER BY received_at, %s", filter_sql,
+	    "FROM measurements%s ORDER BY received_at, %s", q->where,
 	    st->pg ? "id" : "rowid");
 	if (f != NULL && f->limit > 0)
 		snprintf(q->sql + off, sizeof q->sql - off, " LIMIT %zu",
@@ -318,13 +332,15 @@ store_probes(struct store *st, const struct store_filter *f,
 	struct store_q	*q;
 
 	q = q_new(f, "ttttti", probe_row, (void *)row, done, arg);
-	snprintf(q->sql, sizeof q->sql, "SELECT probe_id, probe_asn, "
-	    "probe_network, probe_cc, received_at, n FROM (SELECT probe_id, "
-	    "probe_asn, probe_network, probe_cc, received_at, "
-	    "COUNT(*) OVER (PARTITION BY probe_id) AS n, "
-	    "ROW_NUMBER() OVER (PARTITION BY probe_id ORDER BY received_at "
-	    "DESC, id DESC) AS rn FROM measurements%s) t WHERE rn = 1 "
-	    "ORDER BY probe_id", filter_sql);
+	/* Counts from the (probe_id, received_at) index; the network of
+	 * each probe's latest record by one lookup per probe. */
+	snprintf(q->sql, sizeof q->sql, "SELECT g.probe_id, m.probe_asn, "
+	    "m.probe_network, m.probe_cc, g.last, g.n FROM (SELECT probe_id, "
+	    "COUNT(*) AS n, MAX(received_at) AS last FROM measurements%s "
+	    "GROUP BY probe_id) g LEFT JOIN measurements m ON m.id = "
+	    "(SELECT id FROM measurements WHERE probe_id = g.probe_id%s "
+	    "ORDER BY received_at DESC LIMIT 1) ORDER BY g.probe_id",
+	    q->where, q->cond);
 	st->be->query(st->impl, q);
 }
 
@@ -349,14 +365,15 @@ store_hosts(struct store *st, const struct store_filter *f,
 	struct store_q	*q;
 
 	q = q_new(f, "ttttii", host_row, (void *)row, done, arg);
-	snprintf(q->sql, sizeof q->sql, "SELECT host, status, method, "
-	    "start_time, n, failed FROM (SELECT host, status, method, "
-	    "start_time, COUNT(*) OVER (PARTITION BY host) AS n, "
-	    "SUM(CASE WHEN status = 'ok' THEN 0 ELSE 1 END) OVER "
-	    "(PARTITION BY host) AS failed, "
-	    "ROW_NUMBER() OVER (PARTITION BY host ORDER BY start_ms DESC, "
-	    "id DESC) AS rn FROM measurements%s) t WHERE rn = 1 "
-	    "ORDER BY host", filter_sql);
+	/* Counts by a scan of the covering index; the latest record of each
+	 * host by one lookup on (host, start_ms). */
+	snprintf(q->sql, sizeof q->sql, "SELECT g.host, m.status, m.method, "
+	    "m.start_time, g.n, g.failed FROM (SELECT host, COUNT(*) AS n, "
+	    "SUM(CASE WHEN status = 'ok' THEN 0 ELSE 1 END) AS failed "
+	    "FROM measurements%s GROUP BY host) g LEFT JOIN measurements m "
+	    "ON m.id = (SELECT id FROM measurements WHERE host = g.host AND "
+	    "start_ms IS NOT NULL%s ORDER BY start_ms DESC, id DESC LIMIT 1) "
+	    "ORDER BY g.host", q->where, q->cond);
 	st->be->query(st->impl, q);
 }
 
@@ -390,6 +407,6 @@ store_cells(struct store *st, const struct store_filter *f,
 	    "AND local_hour IS NOT NULL "
 	    "GROUP BY host, local_day, local_hour, status, method "
 	    "ORDER BY host, local_day, local_hour, status, method",
-	    filter_sql);
+	    q->where);
 	st->be->query(st->impl, q);
 }
