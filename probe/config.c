@@ -766,43 +766,41 @@ config_parse_args(struct config *c, int argc, char **argv, int upload_only)
 			continue;
 		}
 		if (ch == 1) {
-			fprintf(stderr, "nightjar %s: unexpected argument "
-			    "'%s'\n", cmd, optarg);
+			log_error("unexpected argument '%s'", optarg);
 			goto usage;
 		}
 		after_targets = ch == O_TARGETS;
 		if (ch == '?' || ch == ':') {
 			if (ch == ':')
-				fprintf(stderr, "nightjar %s: option '%s' "
-				    "needs a value\n", cmd, argv[optind - 1]);
+				log_error("'%s' needs a value",
+				    argv[optind - 1]);
 			else
-				fprintf(stderr, "nightjar %s: unknown option "
-				    "'%s'\n", cmd, argv[optind - 1]);
+				log_error("unknown option '%s'",
+				    argv[optind - 1]);
 			goto usage;
 		}
 		d = def_by_val(ch);
 		if (d == NULL)
 			goto usage;
 		if (upload_only && !d->upload) {
-			fprintf(stderr, "nightjar upload: --%s is an option of "
-			    "'run', not of 'upload'\n", d->name);
+			log_error("--%s is an option of 'run', not of "
+			    "'upload'", d->name);
 			goto usage;
 		}
 		if (!upload_only && d->upload == 2) {
-			fprintf(stderr, "nightjar run: --%s is an option of "
-			    "'upload', not of 'run'\n", d->name);
+			log_error("--%s is an option of 'upload', not of "
+			    "'run'", d->name);
 			goto usage;
 		}
 		if (d->val == O_CONFIG)
 			continue;
 		if (apply(c, d, optarg, 1, &lists, err, sizeof err) != 0) {
-			fprintf(stderr, "nightjar %s: %s\n", cmd, err);
+			log_error("%s", err);
 			goto out;
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "nightjar %s: unexpected argument '%s'\n", cmd,
-		    argv[optind]);
+		log_error("unexpected argument '%s'", argv[optind]);
 		goto usage;
 	}
 	if (c->quiet)

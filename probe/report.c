@@ -409,6 +409,7 @@ read_path(struct report *r, const char *path)
 {
 	struct stat		 sb;
 	struct spool_files	 f;
+	uint64_t		 before;
 	size_t			 i;
 	int			 sent;
 
@@ -417,7 +418,13 @@ read_path(struct report *r, const char *path)
 		return -1;
 	}
 	if (!S_ISDIR(sb.st_mode)) {
+		/* A file named on purpose must hold records. */
+		before = r->records + r->skipped + r->filtered;
 		read_file(r, path);
+		if (r->records + r->skipped + r->filtered == before) {
+			log_error("%s: no nightjar records in it", path);
+			return -1;
+		}
 		return 0;
 	}
 	for (sent = 0; sent <= 1; sent++) {
@@ -864,7 +871,7 @@ cmd_report(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd':
 			db = optarg;
@@ -922,15 +929,22 @@ cmd_report(int argc, char **argv)
 			ret = 0;
 			goto out;
 		default:
-			if (optopt != 0)
-				log_error("report: option -%c: unknown or "
-				    "missing its argument", optopt);
+			if (optopt != 0 && ch == ':')
+				log_error("'%s' needs a value",
+				    argv[optind - 1]);
 			else
-				log_error("report: unknown option or missing "
-				    "argument: %s", argv[optind - 1]);
-			usage(stderr);
+				log_error("unknown option '%s'",
+				    argv[optind - 1]);
+			fprintf(stderr, "'nightjar report --help' lists the "
+			    "options\n");
 			goto out;
 		}
+	}
+	if (r.since != INT64_MIN && r.until != INT64_MAX &&
+	    r.since >= r.until) {
+		log_error("--since is not before --until: no measurement can "
+		    "be in between");
+		goto out;
 	}
 
 	if (optind < argc) {

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "mp.h"
 #include "show-ooni.h"
+#include "show-table.h"
 #include "spool.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -118,7 +119,8 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: nightjar show [--pending] [--format json|ooni] [PATH...]\n"
+	    "usage: nightjar show [--pending] [--format json|ooni|table] "
+	    "[PATH...]\n"
 	    "\n"
 	    "Print records as JSON Lines (one record a line) in start_time "
 	    "order.\n"
@@ -131,7 +133,9 @@ usage(FILE *f)
 	    "ooni (one OONI\n"
 	    "              measurement a line: OONI's data formats df-000, "
 	    "-001, -002,\n"
-	    "              -005 and -006)\n"
+	    "              -005 and -006) or table (one line a record for "
+	    "people:\n"
+	    "              local time, target, status, method, detail)\n"
 	    "  -v, -q      more or less logging\n"
 	    "  -h, --help  this text\n");
 }
@@ -153,24 +157,26 @@ cmd_show(int argc, char **argv)
 	char				**paths;
 	size_t				 i, npaths, used;
 	struct show_ooni		*ooni = NULL;
-	int				 c, pending = 0, rc = 0;
+	int				 c, pending = 0, rc = 0, table = 0;
 
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+hvq", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:hvq", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			pending = 1;
 			break;
 		case 'f':
+			table = strcmp(optarg, "table") == 0;
 			if (strcmp(optarg, "ooni") == 0) {
 				if (ooni == NULL)
 					ooni = show_ooni_new();
-			} else if (strcmp(optarg, "json") == 0) {
+			} else if (strcmp(optarg, "json") == 0 || table) {
 				show_ooni_free(ooni);
 				ooni = NULL;
 			} else {
-				fprintf(stderr, "nightjar show: --format %s: "
-				    "want json or ooni\n", optarg);
+				log_error("--format: '%s' is not json, ooni "
+				    "or table", optarg);
 				show_ooni_free(ooni);
 				return 2;
 			}
@@ -187,7 +193,14 @@ cmd_show(int argc, char **argv)
 			return 0;
 		default:
 			show_ooni_free(ooni);
-			usage(stderr);
+			if (c == ':')
+				log_error("'%s' needs a value",
+				    argv[optind - 1]);
+			else
+				log_error("unknown option '%s'",
+				    argv[optind - 1]);
+			fprintf(stderr, "'nightjar show --help' lists the "
+			    "options\n");
 			return 2;
 		}
 	}
@@ -215,16 +228,24 @@ cmd_show(int argc, char **argv)
 	if (s.n > 1)
 		qsort(s.v, s.n, sizeof *s.v, cmp_entry);
 	msgpack_unpacked_init(&u);
+	if (table) {
+		show_table_header(&line);
+		fwrite(line.data, 1, line.len, stdout);
+	}
 	for (i = 0; i < s.n; i++) {
 		if (mp_unpack_one(&u, s.raw.data + s.v[i].off, s.v[i].len,
 		    &used) != 0)
 			continue;	/* cannot happen: read once already */
 		line.len = 0;
-		if (ooni != NULL)
-			show_ooni_record(ooni, &u.data, &line);
-		else
-			mp_to_json(&u.data, &line);
-		buf_add(&line, "\n", 1);
+		if (table)
+			show_table_line(&u.data, &line);	/* with '\n' */
+		else {
+			if (ooni != NULL)
+				show_ooni_record(ooni, &u.data, &line);
+			else
+				mp_to_json(&u.data, &line);
+			buf_add(&line, "\n", 1);
+		}
 		if (fwrite(line.data, 1, line.len, stdout) != line.len)
 			break;
 	}
