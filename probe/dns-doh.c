@@ -17,6 +17,9 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 #include <errno.h>
 #include <netdb.h>
 #include <stdio.h>
@@ -177,8 +180,14 @@ doh_bev_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct doh_conn	*c = arg;
 
+	int		 one = 1;
+
 	if (what & BEV_EVENT_ERROR)
 		c->sock_errno = errno;
+	/* Headers and body go as two writes: no Nagle wait between them. */
+	if ((what & BEV_EVENT_CONNECTED) && bufferevent_getfd(bev) != -1)
+		(void)setsockopt(bufferevent_getfd(bev), IPPROTO_TCP,
+		    TCP_NODELAY, &one, sizeof one);
 	c->http_eventcb(bev, what, c->http_arg);
 }
 

@@ -14,6 +14,9 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -185,9 +188,13 @@ dot_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct dns_dot	*dot = arg;
 	char		*f;
-	int		 saved_errno = errno;
+	int		 saved_errno = errno, one = 1;
 
 	if (what & BEV_EVENT_CONNECTED) {
+		/* Each query is its own small write: send it now. */
+		if (bufferevent_getfd(bev) != -1)
+			(void)setsockopt(bufferevent_getfd(bev), IPPROTO_TCP,
+			    TCP_NODELAY, &one, sizeof one);
 		dot->connected = 1;
 		dot_flush(dot);
 		return;
