@@ -1304,7 +1304,13 @@ dns_name_wire_len(const char *s)
 	return n + 2;
 }
 
-/* Walk the answer section for CNAME records; -1 on a malformed reply. */
+/*
+ * Walk the answer section for CNAME records; -1 on a malformed reply.
+ * Addresses and their TTLs come from ares_parse_a_reply() and
+ * ares_parse_aaaa_reply(), names from ares_expand_name(); only the record
+ * framing is read here: the hostent of c-ares 1.18 gives the owner names
+ * of a CNAME chain but not its last target, and no TTL.
+ */
 static int
 dns_cnames(struct rec_dns *d, const unsigned char *abuf, int alen)
 {
