@@ -79,6 +79,8 @@
 #                       the python servers slowly; 20000 when NJ_WRAP is set)
 #   LAB_ICA*            --interception-cas ($top_srcdir/targets/interception-cas)
 #   NIGHTJAR*           the probe ($top_builddir/probe/nightjar)
+#   LAB_EXEC*           command prefix for the lab's servers (netns.sh: run
+#                       them inside a network namespace)
 #   NJ_WRAP*            command prefix for nightjar (tests/valgrind-wrap.sh
 #                       under NJ_VALGRIND=1 make check)
 
@@ -211,7 +213,7 @@ lab_start() {
 		addr=$(cat "$LAB_DIR/dns-$n.addr")
 		flags=$(cat "$LAB_DIR/dns-$n.flags")
 		# shellcheck disable=SC2086
-		python3 "$LAB_LIB/dns.py" --zone "$LAB_DIR/$n.zone" \
+		${LAB_EXEC:-} python3 "$LAB_LIB/dns.py" --zone "$LAB_DIR/$n.zone" \
 		    --listen "$addr" --state "$LAB_DIR/dns-$n.state" \
 		    --log "$LAB_DIR/dns-$n.log" $flags \
 		    2> "$LAB_DIR/dns-$n.err" &
@@ -219,7 +221,7 @@ lab_start() {
 		echo $! > "$LAB_DIR/dns-$n.pid"
 	done
 	if [ -s "$LAB_DIR/tls.spec" ]; then
-		python3 "$LAB_LIB/tls.py" --certs "$LAB_CERTS" \
+		${LAB_EXEC:-} python3 "$LAB_LIB/tls.py" --certs "$LAB_CERTS" \
 		    --spec "$LAB_DIR/tls.spec" --state "$LAB_DIR/tls.state" \
 		    --log "$LAB_TLS_LOG" 2> "$LAB_DIR/tls.err" &
 		pid=$!
