@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "dns.h"
@@ -80,27 +81,55 @@ config_free(struct config *c)
 	memset(c, 0, sizeof *c);
 }
 
+int
+config_in_build_tree(const char *exe, const char *builddir)
+{
+	size_t	n;
+
+	if (exe == NULL || builddir == NULL || *builddir == '\0')
+		return 0;
+	n = strlen(builddir);
+	while (n > 1 && builddir[n - 1] == '/')
+		n--;
+	return strncmp(exe, builddir, n) == 0 && exe[n] == '/';
+}
+
+/*
+ * 1 when this binary runs from its build tree (then it uses the tree's
+ * data, even when an installed copy exists), 0 when installed (then only
+ * the installed data).  Without /proc: the installed data when it exists.
+ */
+static int
+built_here(void)
+{
+	static int	 here = -1;
+	struct stat	 st;
+	char		 exe[4096];
+	ssize_t		 n;
+
+	if (here != -1)
+		return here;
+	if ((n = readlink("/proc/self/exe", exe, sizeof exe - 1)) > 0) {
+		exe[n] = '\0';
+		here = config_in_build_tree(exe, NJ_BUILDDIR);
+	} else
+		here = !(stat(NJ_PKGDATADIR, &st) == 0 && S_ISDIR(st.st_mode));
+	return here;
+}
+
 const char *
 config_datadir(void)
 {
-	struct stat	st;
-
-	if (stat(NJ_PKGDATADIR, &st) == 0 && S_ISDIR(st.st_mode))
-		return NJ_PKGDATADIR;
-	return NJ_SRCDIR;
+	return built_here() ? NJ_SRCDIR : NJ_PKGDATADIR;
 }
 
 char *
 config_default_ca_file(void)
 {
-	char		*path;
-	struct stat	 st;
+	char	*path;
 
-	if (stat(NJ_PKGDATADIR, &st) == 0 && S_ISDIR(st.st_mode)) {
-		xasprintf(&path, "%s/roots.pem", NJ_PKGDATADIR);
-		return path;
-	}
-	xasprintf(&path, "%s/roots.pem", NJ_BUILDDIR);
+	xasprintf(&path, "%s/roots.pem", built_here() ? NJ_BUILDDIR :
+	    NJ_PKGDATADIR);
 	return path;
 }
 

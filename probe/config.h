@@ -65,8 +65,14 @@ int	config_parse_args(struct config *, int, char **, int upload_only);
 /* Load `name = value` lines; unknown names are errors (file:line). */
 int	config_load_file(struct config *, const char *path);
 
-/* Where shipped data lives: installed pkgdatadir, else the source tree. */
+/*
+ * Where shipped data lives: the source tree for a binary run from its
+ * build tree, the installed pkgdatadir for an installed one (never the
+ * other's).
+ */
 const char	*config_datadir(void);
+/* 1 when exe (an absolute path) lies inside builddir.  Pure, for tests. */
+int		 config_in_build_tree(const char *exe, const char *builddir);
 /*
  * The default --ca-file (heap): pkgdatadir/roots.pem when installed, else
  * the roots.pem the build made (NJ_BUILDDIR).

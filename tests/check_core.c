@@ -1356,7 +1356,21 @@ START_TEST(config_data_paths)
 	ck_assert_ptr_nonnull(strstr(ca, "/roots.pem"));
 	ck_assert(strcmp(config_datadir(), NJ_PKGDATADIR) == 0 ||
 	    strcmp(config_datadir(), NJ_SRCDIR) == 0);
+	/* This test runs from the build tree: the tree's data, never the
+	 * installed copy, even when one exists. */
+	ck_assert_str_eq(config_datadir(), NJ_SRCDIR);
+	ck_assert_ptr_nonnull(strstr(ca, NJ_BUILDDIR));
 	free(ca);
+	ck_assert_int_eq(config_in_build_tree("/src/nj/build/probe/nightjar",
+	    "/src/nj/build"), 1);
+	ck_assert_int_eq(config_in_build_tree("/src/nj/build/probe/nightjar",
+	    "/src/nj/build/"), 1);
+	ck_assert_int_eq(config_in_build_tree("/src/nj/build2/probe/nightjar",
+	    "/src/nj/build"), 0);
+	ck_assert_int_eq(config_in_build_tree("/usr/bin/nightjar",
+	    "/src/nj/build"), 0);
+	ck_assert_int_eq(config_in_build_tree("/usr/bin/nightjar", ""), 0);
+	ck_assert_int_eq(config_in_build_tree(NULL, "/src"), 0);
 }
 END_TEST
 
