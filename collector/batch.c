@@ -14,6 +14,7 @@
 
 #include "batch.h"
 #include "mp.h"
+#include "record.h"
 #include "xmalloc.h"
 
 #define BATCH_MAX_ID	128
@@ -199,7 +200,7 @@ parse_record(const char *raw, size_t rawlen, struct batch_record *r,
 		goto out;
 	}
 	why[0] = '\0';
-	if (mp_record_validate(&u.data, why, sizeof why) != 0) {
+	if (record_validate(&u.data, why, sizeof why) != 0) {
 		fail(err, errlen, "%s", why[0] != '\0' ? why : "invalid");
 		goto out;
 	}

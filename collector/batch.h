@@ -3,7 +3,7 @@
  * a msgpack array of record maps.  Parsing never trusts a claimed length:
  * the bytes are walked once with bounds on depth, counts and sizes before
  * anything is decoded, and every record is checked with
- * mp_record_validate().  Safe to call on arbitrary bytes (fuzzed).
+ * record_validate().  Safe to call on arbitrary bytes (fuzzed).
  */
 #ifndef NJ_BATCH_H
 #define NJ_BATCH_H

@@ -747,7 +747,7 @@ cell_row(const struct store_cell *c, void *arg)
 	status = c->status != NULL ? rw_status_from(c->status,
 	    strlen(c->status)) : -1;
 	if (status < 0)
-		status = RWS_ERROR;	/* a status report does not know */
+		status = STATUS_ERROR;	/* a status report does not know */
 	if (p->ngroups == 0 ||
 	    strcmp(p->groups[p->ngroups - 1].host, c->host) != 0) {
 		if (p->ngroups == p->gcap) {
@@ -783,12 +783,12 @@ cell_row(const struct store_cell *c, void *arg)
 	hr->n += n;
 	hr->status[status] += n;
 	g->n += n;
-	if (status != RWS_OK) {
+	if (status != STATUS_OK) {
 		dy->failed += n;
 		hr->failed += n;
 		g->failed += n;
 		hr->method[c->method != NULL ? rw_method_from(c->method,
-		    strlen(c->method)) : RWM_NONE] += n;
+		    strlen(c->method)) : METHOD_NONE] += n;
 	}
 	return 0;
 }

@@ -31,7 +31,7 @@ void	json_quote(struct buf *, const char *, size_t);
 /*
  * Value of a dotted key path ("verdict.status") in nested maps, or NULL.
  * A decimal component indexes an array ("tls.0.t_ms").  With duplicate
- * keys the first wins (mp_record_validate refuses duplicate required keys).
+ * keys the first wins (record_validate refuses duplicate known keys).
  */
 const msgpack_object *mp_get(const msgpack_object *, const char *path);
 /* String value at path copied to a NUL-terminated buffer; 0 or -1. */
@@ -58,14 +58,5 @@ int	mp_scan(const char *data, size_t len, size_t *used);
  */
 int	mp_unpack_one(msgpack_unpacked *u, const char *data, size_t len,
 	    size_t *used);
-
-/*
- * Check a decoded record has CONTRACT's required keys with the right
- * types (each exactly once; ids are lower-case UUIDs, start_time
- * RFC 3339, ports 1-65535, durations finite and >= 0, status, method,
- * role and query_type from the contract's lists, cert hashes 64 hex
- * digits).  Extra keys are not examined.  0, or -1 with a reason ("tls[0].port: bad value") in err.
- */
-int	mp_record_validate(const msgpack_object *, char *err, size_t errlen);
 
 #endif

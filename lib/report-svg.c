@@ -30,17 +30,17 @@
 
 /* Okabe-Ito colours per failing status; the ok colour is unused. */
 static const struct {
-	enum rw_status	 status;
+	enum verdict_status	 status;
 	const char	*name;
 	char		 letter;
 	int		 rgb[3];
 } status_style[] = {
-	{ RWS_BLOCKED,     "blocked",     'B', { 213, 94, 0 } },   /* vermillion */
-	{ RWS_INTERCEPTED, "intercepted", 'I', { 204, 121, 167 } },/* purple */
-	{ RWS_THROTTLED,   "throttled",   'T', { 240, 228, 66 } }, /* yellow */
-	{ RWS_ANOMALY,     "anomaly",     'A', { 230, 159, 0 } },  /* orange */
-	{ RWS_DOWN,        "down",        'D', { 0, 114, 178 } },  /* blue */
-	{ RWS_ERROR,       "error",       'E', { 90, 90, 90 } },   /* grey */
+	{ STATUS_BLOCKED,     "blocked",     'B', { 213, 94, 0 } },   /* vermillion */
+	{ STATUS_INTERCEPTED, "intercepted", 'I', { 204, 121, 167 } },/* purple */
+	{ STATUS_THROTTLED,   "throttled",   'T', { 240, 228, 66 } }, /* yellow */
+	{ STATUS_ANOMALY,     "anomaly",     'A', { 230, 159, 0 } },  /* orange */
+	{ STATUS_DOWN,        "down",        'D', { 0, 114, 178 } },  /* blue */
+	{ STATUS_ERROR,       "error",       'E', { 90, 90, 90 } },   /* grey */
 };
 #define NSTYLE	(sizeof status_style / sizeof status_style[0])
 
@@ -115,7 +115,7 @@ label_chars(const char *s)
 }
 
 static size_t
-style_of(enum rw_status s)
+style_of(enum verdict_status s)
 {
 	size_t	i;
 
@@ -131,7 +131,7 @@ style_of(enum rw_status s)
  * failed).  *dark says whether a white letter reads better on it.
  */
 static void
-status_colour(enum rw_status s, double rate, char out[8], int *dark)
+status_colour(enum verdict_status s, double rate, char out[8], int *dark)
 {
 	const int	*c = status_style[style_of(s)].rgb;
 	double		 t, lum;
@@ -150,12 +150,12 @@ status_colour(enum rw_status s, double rate, char out[8], int *dark)
 }
 
 /* The dominant failing status of an hour with failures. */
-static enum rw_status
+static enum verdict_status
 hour_status(const struct rw_hour *hr)
 {
-	enum rw_status	s = rw_dominant_status(hr->status);
+	enum verdict_status	s = rw_dominant_status(hr->status);
 
-	return s == RWS_OK ? RWS_ERROR : s;
+	return s == STATUS_OK ? STATUS_ERROR : s;
 }
 
 static void
@@ -233,7 +233,7 @@ put_cell(struct buf *b, const struct report_row *row, const char *label,
 	const struct rw_hour	*hr = &row->hours[h];
 	const char		*m;
 	char			 colour[8], *href = NULL;
-	enum rw_status		 s = RWS_OK;
+	enum verdict_status		 s = STATUS_OK;
 	int			 dark = 0;
 	size_t			 i;
 
@@ -319,7 +319,7 @@ legend(struct buf *b, int y)
 		if (k == 0)
 			snprintf(colour, sizeof colour, OK_FILL);
 		else
-			status_colour(RWS_BLOCKED, k / 4.0, colour, &dark);
+			status_colour(STATUS_BLOCKED, k / 4.0, colour, &dark);
 		buf_printf(b, "<rect class=\"legend\" x=\"%d\" y=\"%d\" "
 		    "width=\"40\" height=\"14\" fill=\"%s\" stroke=\"#bbbbbb\"/>"
 		    "\n<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" "

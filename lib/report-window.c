@@ -27,20 +27,6 @@
 #include "report-window.h"
 #include "xmalloc.h"
 
-static const char *method_names[RWM_COUNT] = {
-	NULL, "dns_nxdomain", "dns_bogon", "dns_inconsistent", "dns_timeout",
-	"dns_refused", "dns_servfail", "tcp_refused", "tcp_reset",
-	"tcp_timeout", "tls_reset", "tls_timeout", "tls_eof", "tls_sni",
-	"tls_mitm", "dns_injection", "dns_blockpage", "tls_throttled",
-	"http_blockpage", "http_reset", "http_timeout", "http_throttled",
-	"other"
-};
-
-static const char *status_names[RWS_COUNT] = {
-	"ok", "blocked", "intercepted", "anomaly", "down", "error",
-	"throttled"
-};
-
 void
 rw_params_default(struct rw_params *p)
 {
@@ -53,68 +39,54 @@ rw_params_default(struct rw_params *p)
 }
 
 const char *
-rw_method_name(enum rw_method m)
+rw_method_name(enum verdict_method m)
 {
-	if ((int)m < 0 || m >= RWM_COUNT)
-		return NULL;
-	return method_names[m];
+	if (m == RWM_OTHER)
+		return "other";
+	return verdict_method_name(m);
 }
 
-enum rw_method
+enum verdict_method
 rw_method_from(const char *s, size_t len)
 {
-	int	i;
+	int	m = verdict_method_lookup(s, len);
 
-	for (i = 1; i < RWM_OTHER; i++) {
-		if (strlen(method_names[i]) == len &&
-		    memcmp(method_names[i], s, len) == 0)
-			return i;
-	}
-	return RWM_OTHER;
+	return m < 0 ? RWM_OTHER : (enum verdict_method)m;
 }
 
 const char *
-rw_status_name(enum rw_status s)
+rw_status_name(enum verdict_status s)
 {
-	if ((int)s < 0 || s >= RWS_COUNT)
-		return "error";
-	return status_names[s];
+	return verdict_status_name(s);
 }
 
 int
 rw_status_from(const char *s, size_t len)
 {
-	int	i;
-
-	for (i = 0; i < RWS_COUNT; i++) {
-		if (strlen(status_names[i]) == len &&
-		    memcmp(status_names[i], s, len) == 0)
-			return i;
-	}
-	return -1;
+	return verdict_status_lookup(s, len);
 }
 
-enum rw_method
+enum verdict_method
 rw_dominant_method(const uint32_t *method)
 {
-	int	i, best = RWM_NONE;
+	int	i, best = METHOD_NONE;
 
 	/* Failures with no method only win when there is nothing else. */
 	for (i = 1; i < RWM_COUNT; i++) {
-		if (method[i] > 0 && (best == RWM_NONE ||
+		if (method[i] > 0 && (best == METHOD_NONE ||
 		    method[i] > method[best]))
 			best = i;
 	}
 	return best;
 }
 
-enum rw_status
+enum verdict_status
 rw_dominant_status(const uint32_t *status)
 {
-	int	i, best = RWS_OK;
+	int	i, best = STATUS_OK;
 
 	for (i = 1; i < RWS_COUNT; i++) {
-		if (status[i] > 0 && (best == RWS_OK ||
+		if (status[i] > 0 && (best == STATUS_OK ||
 		    status[i] > status[best]))
 			best = i;
 	}

@@ -11,48 +11,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "record.h"
+
 #define RW_HOURS	24
 #define RW_MAXWIN	12	/* at most 12 disjoint runs in 24 hours */
 
-/* Verdict methods counted per hour; index 0 is "no method" (null). */
-enum rw_method {
-	RWM_NONE = 0,
-	RWM_DNS_NXDOMAIN,
-	RWM_DNS_BOGON,
-	RWM_DNS_INCONSISTENT,
-	RWM_DNS_TIMEOUT,
-	RWM_DNS_REFUSED,
-	RWM_DNS_SERVFAIL,
-	RWM_TCP_REFUSED,
-	RWM_TCP_RESET,
-	RWM_TCP_TIMEOUT,
-	RWM_TLS_RESET,
-	RWM_TLS_TIMEOUT,
-	RWM_TLS_EOF,
-	RWM_TLS_SNI,
-	RWM_TLS_MITM,
-	RWM_DNS_INJECTION,
-	RWM_DNS_BLOCKPAGE,
-	RWM_TLS_THROTTLED,
-	RWM_HTTP_BLOCKPAGE,
-	RWM_HTTP_RESET,
-	RWM_HTTP_TIMEOUT,
-	RWM_HTTP_THROTTLED,
-	RWM_OTHER,		/* a method string nightjar does not know */
-	RWM_COUNT
-};
-
-/* Verdict statuses; RWS_OK is the only one that is not a failure. */
-enum rw_status {
-	RWS_OK = 0,
-	RWS_BLOCKED,
-	RWS_INTERCEPTED,
-	RWS_ANOMALY,
-	RWS_DOWN,
-	RWS_ERROR,
-	RWS_THROTTLED,		/* works, but slowly: counted as failing */
-	RWS_COUNT
-};
+/*
+ * Verdict methods and statuses are counted per hour by their value in
+ * record.h; one more method slot counts strings nightjar does not know.
+ */
+#define RWM_OTHER	METHOD_COUNT
+#define RWM_COUNT	(METHOD_COUNT + 1)
+#define RWS_COUNT	STATUS_COUNT
 
 /* Measurements of one hour bin on one local day. */
 struct rw_day {
@@ -95,8 +65,8 @@ struct rw_window {
 	double		z;		/* failure: two-proportion z */
 	double		median_ms;	/* slow: median handshake inside */
 	double		baseline_ms;	/* slow: median handshake outside */
-	enum rw_method	method;		/* dominant method inside */
-	enum rw_status	status;		/* dominant failing status inside */
+	enum verdict_method	method;		/* dominant method inside */
+	enum verdict_status	status;		/* dominant failing status inside */
 	int		days;		/* local days on which it held */
 	int		days_seen;	/* local days with data in the window */
 };
@@ -115,11 +85,11 @@ void		 rw_find(const struct rw_hour *hours, const struct rw_params *,
 		     struct rw_result *);
 
 /* Dominant method / status of a count array (ties: lowest index). */
-enum rw_method	 rw_dominant_method(const uint32_t *method);
-enum rw_status	 rw_dominant_status(const uint32_t *status);
-const char	*rw_method_name(enum rw_method);	/* NULL for RWM_NONE */
-enum rw_method	 rw_method_from(const char *, size_t);
-const char	*rw_status_name(enum rw_status);
+enum verdict_method	 rw_dominant_method(const uint32_t *method);
+enum verdict_status	 rw_dominant_status(const uint32_t *status);
+const char	*rw_method_name(enum verdict_method);	/* NULL for METHOD_NONE */
+enum verdict_method	 rw_method_from(const char *, size_t);
+const char	*rw_status_name(enum verdict_status);
 int		 rw_status_from(const char *, size_t);	/* -1 unknown */
 /* Median of v (sorted in place); 0 when n is 0. */
 double		 rw_median(float *v, size_t n);

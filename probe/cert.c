@@ -76,17 +76,6 @@ asn1_time(const ASN1_TIME *t)
 	return xstrdup(buf);
 }
 
-#define CERT_MAX_SAN	256
-
-static void
-add_san(struct rec_cert *c, const char *s, size_t len)
-{
-	if (c->n_san >= CERT_MAX_SAN)
-		return;
-	c->san = xreallocarray(c->san, c->n_san + 1, sizeof *c->san);
-	c->san[c->n_san++] = xstrndup(s, len);
-}
-
 void
 cert_fill(X509 *x, struct rec_cert *c)
 {
@@ -109,7 +98,7 @@ cert_fill(X509 *x, struct rec_cert *c)
 	for (i = 0; i < n; i++) {
 		gn = sk_GENERAL_NAME_value(names, i);
 		if (gn->type == GEN_DNS) {
-			add_san(c, (const char *)ASN1_STRING_get0_data(
+			rec_cert_add_san(c, (const char *)ASN1_STRING_get0_data(
 			    gn->d.dNSName), ASN1_STRING_length(gn->d.dNSName));
 		} else if (gn->type == GEN_IPADD) {
 			const unsigned char *a =
@@ -119,25 +108,8 @@ cert_fill(X509 *x, struct rec_cert *c)
 			if ((alen != 4 && alen != 16) || inet_ntop(alen == 4 ?
 			    AF_INET : AF_INET6, a, ip, sizeof ip) == NULL)
 				continue;
-			add_san(c, ip, strlen(ip));
+			rec_cert_add_san(c, ip, strlen(ip));
 		}
 	}
 	GENERAL_NAMES_free(names);
-}
-
-void
-cert_clear(struct rec_cert *c)
-{
-	size_t	i;
-
-	if (c == NULL)
-		return;
-	free(c->subject);
-	free(c->issuer);
-	free(c->not_before);
-	free(c->not_after);
-	for (i = 0; i < c->n_san; i++)
-		free(c->san[i]);
-	free(c->san);
-	memset(c, 0, sizeof *c);
 }

@@ -11,9 +11,7 @@ char	*cert_name(const X509_NAME *);
 /* Hex SHA-256 of the DER encoding; of the SubjectPublicKeyInfo (SPKI). */
 void	 cert_sha256(X509 *, char out[65]);
 void	 cert_spki_sha256(X509 *, char out[65]);
-/* Fill every field of a zeroed rec_cert from x. */
+/* Fill every field of a zeroed rec_cert from x (rec_cert_clear frees). */
 void	 cert_fill(X509 *, struct rec_cert *);
-/* Free what cert_fill allocated (not the struct itself). */
-void	 cert_clear(struct rec_cert *);
 
 #endif

@@ -31,9 +31,9 @@ struct round_reason {
 struct round_stats {
 	size_t	 n_targets;
 	size_t	 n_done;
-	size_t	 by_status[STATUS_ERROR + 1];
-	size_t	 by_method[STATUS_ERROR + 1][METHOD_TLS_MITM + 1];
-	struct round_reason reasons[STATUS_ERROR + 1][ROUND_MAX_REASONS];
+	size_t	 by_status[STATUS_COUNT];
+	size_t	 by_method[STATUS_COUNT][METHOD_COUNT];
+	struct round_reason reasons[STATUS_COUNT][ROUND_MAX_REASONS];
 	size_t	 n_ctl_queries;		/* to the control resolver */
 	size_t	 n_ctl_answered;	/* of which got a reply */
 	char	 ctl_failure[64];	/* the first failure of the others */

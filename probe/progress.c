@@ -139,12 +139,14 @@ progress_summary(FILE *f, const struct round_stats *st)
 		fprintf(f, "stopped: %zu targets in flight were dropped\n",
 		    st->n_cancelled);
 	fprintf(f, "%-18s %s\n", "status: targets", "by method");
-	for (s = STATUS_OK; s <= STATUS_ERROR; s++) {
+	for (s = STATUS_OK; s < STATUS_COUNT; s++) {
+		if (s > STATUS_ERROR && st->by_status[s] == 0)
+			continue;	/* newer statuses only when seen */
 		snprintf(cell, sizeof cell, "%s: %zu", verdict_status_name(s),
 		    st->by_status[s]);
 		fputs(cell, f);
 		sep = NULL;
-		for (m = METHOD_NONE + 1; m <= METHOD_TLS_MITM; m++) {
+		for (m = METHOD_NONE + 1; m < METHOD_COUNT; m++) {
 			if (st->by_method[s][m] == 0)
 				continue;
 			if (sep == NULL)

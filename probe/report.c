@@ -329,7 +329,7 @@ report_add(struct report *r, const struct report_fields *f)
 	int64_t			 ms, local;
 	int32_t			 day;
 	int			 hour, status;
-	enum rw_method		 method = RWM_NONE;
+	enum verdict_method		 method = METHOD_NONE;
 	struct group		*g;
 	struct bin		*b;
 	struct rw_day		*d;
@@ -371,7 +371,7 @@ report_add(struct report *r, const struct report_fields *f)
 	d->n++;
 	b->h.status[status]++;
 	r->records++;
-	if (status != RWS_OK) {
+	if (status != STATUS_OK) {
 		b->h.failed++;
 		d->failed++;
 		b->h.method[method]++;
@@ -598,7 +598,7 @@ put_ms(struct buf *b, double v)
 }
 
 static void
-put_method(struct buf *b, enum rw_method m)
+put_method(struct buf *b, enum verdict_method m)
 {
 	const char	*s = rw_method_name(m);
 
@@ -695,18 +695,18 @@ report_json(struct buf *b, const struct report_row *rows, size_t n)
 }
 
 static const char *
-status_words(enum rw_status s)
+status_words(enum verdict_status s)
 {
 	switch (s) {
-	case RWS_BLOCKED:
+	case STATUS_BLOCKED:
 		return "blocked";
-	case RWS_INTERCEPTED:
+	case STATUS_INTERCEPTED:
 		return "intercepted";
-	case RWS_ANOMALY:
+	case STATUS_ANOMALY:
 		return "failing (anomaly)";
-	case RWS_DOWN:
+	case STATUS_DOWN:
 		return "down";
-	case RWS_THROTTLED:
+	case STATUS_THROTTLED:
 		return "throttled";
 	default:
 		return "failing (error)";

@@ -15,6 +15,7 @@
 #include "commands.h"
 #include "log.h"
 #include "mp.h"
+#include "record.h"
 #include "show-ooni.h"
 #include "show-table.h"
 #include "spool.h"
@@ -48,7 +49,7 @@ show_cb(const msgpack_object *o, const char *raw, size_t rawlen, void *arg)
 	char			 t[64], err[128];
 
 	s->file_n++;
-	if (mp_record_validate(o, err, sizeof err) != 0 ||
+	if (record_validate(o, err, sizeof err) != 0 ||
 	    mp_get_str(o, "start_time", t, sizeof t) != 0) {
 		snprintf(s->why, sizeof s->why, "record %zu: %s", s->file_n,
 		    err);

@@ -157,15 +157,15 @@ build(struct fixture *f, const struct wcase *c)
 					hr->failed++;
 					dy->failed++;
 					if (fc == 'M') {
-						hr->method[RWM_TLS_MITM]++;
-						hr->status[RWS_INTERCEPTED]++;
+						hr->method[METHOD_TLS_MITM]++;
+						hr->status[STATUS_INTERCEPTED]++;
 					} else {
-						hr->method[RWM_TCP_RESET]++;
-						hr->status[RWS_BLOCKED]++;
+						hr->method[METHOD_TCP_RESET]++;
+						hr->status[STATUS_BLOCKED]++;
 					}
 					continue;
 				}
-				hr->status[RWS_OK]++;
+				hr->status[STATUS_OK]++;
 				if (sc == '-')
 					continue;
 				t = (sc == 'S' ? 2400 : 80) * (1 + 0.01 * (idx % 5));
@@ -260,7 +260,7 @@ START_TEST(test_rates)
 	ck_assert_double_eq_tol(res.fail[0].rate, 1.0, 1e-9);
 	ck_assert_double_eq_tol(res.fail[0].baseline, 0.0, 1e-9);
 	ck_assert_int_eq(res.fail[0].days_seen, 14);
-	ck_assert_int_eq(res.fail[0].status, RWS_BLOCKED);
+	ck_assert_int_eq(res.fail[0].status, STATUS_BLOCKED);
 	fixture_free(&f);
 
 	build(&f, &cases[7]);		/* weekday morning */
@@ -292,25 +292,25 @@ START_TEST(test_helpers)
 	uint32_t	m[RWM_COUNT] = { 0 }, s[RWS_COUNT] = { 0 };
 	float		v[] = { 5, 1, 4, 2 };
 
-	ck_assert_int_eq(rw_dominant_method(m), RWM_NONE);
-	m[RWM_NONE] = 10;
-	ck_assert_int_eq(rw_dominant_method(m), RWM_NONE);
-	m[RWM_TLS_EOF] = 2;
-	m[RWM_TCP_RESET] = 2;
-	ck_assert_int_eq(rw_dominant_method(m), RWM_TCP_RESET);
-	m[RWM_TLS_EOF] = 3;
-	ck_assert_int_eq(rw_dominant_method(m), RWM_TLS_EOF);
-	ck_assert_int_eq(rw_dominant_status(s), RWS_OK);
-	s[RWS_OK] = 100;
-	s[RWS_ANOMALY] = 1;
-	ck_assert_int_eq(rw_dominant_status(s), RWS_ANOMALY);
+	ck_assert_int_eq(rw_dominant_method(m), METHOD_NONE);
+	m[METHOD_NONE] = 10;
+	ck_assert_int_eq(rw_dominant_method(m), METHOD_NONE);
+	m[METHOD_TLS_EOF] = 2;
+	m[METHOD_TCP_RESET] = 2;
+	ck_assert_int_eq(rw_dominant_method(m), METHOD_TCP_RESET);
+	m[METHOD_TLS_EOF] = 3;
+	ck_assert_int_eq(rw_dominant_method(m), METHOD_TLS_EOF);
+	ck_assert_int_eq(rw_dominant_status(s), STATUS_OK);
+	s[STATUS_OK] = 100;
+	s[STATUS_ANOMALY] = 1;
+	ck_assert_int_eq(rw_dominant_status(s), STATUS_ANOMALY);
 
-	ck_assert_int_eq(rw_method_from("tcp_reset", 9), RWM_TCP_RESET);
+	ck_assert_int_eq(rw_method_from("tcp_reset", 9), METHOD_TCP_RESET);
 	ck_assert_int_eq(rw_method_from("tcp_resetx", 10), RWM_OTHER);
 	ck_assert_int_eq(rw_method_from("", 0), RWM_OTHER);
-	ck_assert_ptr_null(rw_method_name(RWM_NONE));
-	ck_assert_str_eq(rw_method_name(RWM_TLS_MITM), "tls_mitm");
-	ck_assert_int_eq(rw_status_from("intercepted", 11), RWS_INTERCEPTED);
+	ck_assert_ptr_null(rw_method_name(METHOD_NONE));
+	ck_assert_str_eq(rw_method_name(METHOD_TLS_MITM), "tls_mitm");
+	ck_assert_int_eq(rw_status_from("intercepted", 11), STATUS_INTERCEPTED);
 	ck_assert_int_eq(rw_status_from("okay", 4), -1);
 	/* Every method and status of the record's vocabulary is known. */
 	{
@@ -328,7 +328,7 @@ START_TEST(test_helpers)
 			"anomaly", "down", "error"
 		};
 		size_t			 i;
-		enum rw_method		 m2;
+		enum verdict_method		 m2;
 		int			 st;
 
 		for (i = 0; i < sizeof methods / sizeof methods[0]; i++) {
@@ -342,7 +342,7 @@ START_TEST(test_helpers)
 			ck_assert_str_eq(rw_status_name(st), statuses[i]);
 		}
 		ck_assert_int_eq(rw_status_from("throttled", 9),
-		    RWS_THROTTLED);
+		    STATUS_THROTTLED);
 	}
 
 	ck_assert_double_eq(rw_median(v, 4), 3.0);

@@ -290,7 +290,7 @@ unbuild(struct record *r)
 		free(r->tls[i].version);
 		free(r->tls[i].verify_error);
 		for (j = 0; j < r->tls[i].n_chain; j++)
-			cert_clear(&r->tls[i].chain[j]);
+			rec_cert_clear(&r->tls[i].chain[j]);
 		free(r->tls[i].chain);
 	}
 	free(r->tls);

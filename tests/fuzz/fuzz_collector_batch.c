@@ -12,6 +12,7 @@
 
 #include "batch.h"
 #include "mp.h"
+#include "record.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
@@ -40,7 +41,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			msgpack_unpacked_init(&u);
 			if (mp_unpack_one(&u, b->rec[i].raw, b->rec[i].rawlen,
 			    &off) != 0 || off != b->rec[i].rawlen ||
-			    mp_record_validate(&u.data, err, sizeof err) != 0)
+			    record_validate(&u.data, err, sizeof err) != 0)
 				abort();
 			msgpack_unpacked_destroy(&u);
 		}

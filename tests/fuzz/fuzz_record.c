@@ -244,7 +244,7 @@ one_object(const msgpack_object *o)
 	check_json(&b);
 	buf_free(&b);
 
-	(void)mp_record_validate(o, err, sizeof err);
+	(void)record_validate(o, err, sizeof err);
 	(void)mp_get(o, "verdict.status");
 	(void)mp_get_str(o, "target.host", s, sizeof s);
 	(void)mp_get_str(o, "id", s, 1);
