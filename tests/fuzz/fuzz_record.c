@@ -16,6 +16,7 @@
 #include <msgpack.h>
 
 #include "mp.h"
+#include "record.h"
 #include "spool.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
