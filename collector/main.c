@@ -13,6 +13,7 @@
 #include "server.h"
 #include "export.h"
 #include "util.h"
+#include "xmalloc.h"
 
 #define DEFAULT_MAX_BODY	(8L * 1024 * 1024)
 
@@ -26,7 +27,8 @@ usage(FILE *f)
 "options:\n"
 "  --listen ADDR:PORT     address to serve on (IPv6 as [ADDR]:PORT; port 0\n"
 "                         picks a free port, printed on stdout)\n"
-"  --db FILE              SQLite database (created when missing)\n"
+"  --db FILE|URI          SQLite database (created when missing), or a\n"
+"                         PostgreSQL URI postgresql://USER@HOST/DB\n"
 "  --tls-cert PEM         certificate chain: serve HTTPS (needs --tls-key)\n"
 "  --tls-key PEM          private key of --tls-cert\n"
 "  --tokens FILE          bearer tokens, one a line, optionally followed by\n"
@@ -54,13 +56,18 @@ usage(FILE *f)
 "                         5000)\n"
 "  --control-ca-file FILE the vantage's reference root store (default:\n"
 "                         the bundled Mozilla roots)\n"
+"  --asn-db FILE          MaxMind DB of networks (e.g. DB-IP's IP-to-ASN lite):\n"
+"                         store probe_asn and probe_network of each upload\n"
+"  --country-db FILE      MaxMind DB of countries: store probe_cc\n"
+"  --trusted-proxy CIDR   believe the last X-Forwarded-For hop of uploads\n"
+"                         from these addresses (repeatable)\n"
 "  -v, --verbose          log every request\n"
 "  -q, --quiet            log errors only\n"
 "  --version              print the version\n"
 "  --help                 this text\n"
 "\n"
 "export options:\n"
-"  --db FILE              the collector's database\n"
+"  --db FILE|URI          the collector's database (SQLite or PostgreSQL)\n"
 "  --since TIME           only records received at or after TIME\n"
 "                         (RFC 3339 or YYYY-MM-DD, UTC)\n");
 }
@@ -119,6 +126,9 @@ main(int argc, char **argv)
 		{ "max-body", required_argument, NULL, 'b' },
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "max-connections", required_argument, NULL, 'm' },
+		{ "asn-db", required_argument, NULL, 1001 },
+		{ "country-db", required_argument, NULL, 1002 },
+		{ "trusted-proxy", required_argument, NULL, 1003 },
 		{ "dashboard", no_argument, NULL, 'D' },
 		{ "dashboard-public", no_argument, NULL, 'P' },
 		{ "control", no_argument, NULL, 'C' },
@@ -136,6 +146,8 @@ main(int argc, char **argv)
 	};
 	struct server_config		 cfg;
 	struct control_config		 ctl;
+	const char			**proxies = NULL;
+	size_t				 nproxies = 0;
 	long				 v;
 	int				 ch, verbose = 0, quiet = 0;
 	int				 control = 0, control_opts = 0;
@@ -248,6 +260,19 @@ main(int argc, char **argv)
 			ctl.ca_file = optarg;
 			control_opts = 1;
 			break;
+		case 1001:
+			cfg.asn_db = optarg;
+			break;
+		case 1002:
+			cfg.country_db = optarg;
+			break;
+		case 1003:
+			proxies = xreallocarray(proxies, nproxies + 1,
+			    sizeof *proxies);
+			proxies[nproxies++] = optarg;
+			cfg.trusted_proxies = proxies;
+			cfg.ntrusted_proxies = nproxies;
+			break;
 		case 'v':
 			verbose++;
 			break;
@@ -295,5 +320,7 @@ main(int argc, char **argv)
 		log_set_level(LOG_DEBUG);
 	else if (verbose)
 		log_set_level(LOG_INFO);
-	return server_run(&cfg);
+	ch = server_run(&cfg);
+	free(proxies);
+	return ch;
 }

@@ -13,6 +13,7 @@
  * by then evhttp has made the evhttp_connection its callback argument,
  * and a close callback can be set on it.
  */
+#include <sys/queue.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -40,6 +41,7 @@
 #include <openssl/ssl.h>
 
 #include "batch.h"
+#include "geo.h"
 #include "dashboard.h"
 #include "control.h"
 #include "log.h"
@@ -87,6 +89,7 @@ struct server {
 	struct evconnlistener	*listener;
 	SSL_CTX			*ssl_ctx;
 	struct store		*store;
+	struct geo		*geo;		/* NULL without --asn-db etc. */
 	struct tokens		*tokens;
 	struct dashboard	*dash;		/* --dashboard */
 	struct control		*control;	/* --control */
@@ -296,6 +299,27 @@ measurements_stored(enum store_rc rc, size_t accepted, size_t duplicates,
 	free(p);
 }
 
+/* The uploader's network (never its address) when --asn-db etc. */
+static void
+origin(struct server *srv, struct evhttp_request *req, struct geo_origin *o)
+{
+	struct evhttp_connection	*evcon;
+	struct evkeyval			*h;
+	const struct sockaddr		*sa = NULL;
+	const char			*xff = NULL;
+
+	memset(o, 0, sizeof *o);
+	if (srv->geo == NULL ||
+	    (evcon = evhttp_request_get_connection(req)) == NULL)
+		return;
+	sa = evhttp_connection_get_addr(evcon);
+	/* The last header of several: the hop our proxy appended. */
+	TAILQ_FOREACH(h, evhttp_request_get_input_headers(req), next)
+		if (strcasecmp(h->key, "X-Forwarded-For") == 0)
+			xff = h->value;
+	geo_lookup(srv->geo, sa, xff, o);
+}
+
 static void
 handle_measurements(struct server *srv, struct evhttp_request *req)
 {
@@ -303,6 +327,7 @@ handle_measurements(struct server *srv, struct evhttp_request *req)
 	struct batch		*b = NULL;
 	const char		*bound = NULL, *body, *why;
 	struct pending		*p;
+	struct geo_origin	 geo;
 	char			 err[512];
 	size_t			 len, i;
 
@@ -353,8 +378,9 @@ handle_measurements(struct server *srv, struct evhttp_request *req)
 	if ((p->next = srv->pending) != NULL)
 		p->next->prev = p;
 	srv->pending = p;
+	origin(srv, req, &geo);
 	/* May call measurements_stored before it returns. */
-	store_insert(srv->store, b, NULL, measurements_stored, p);
+	store_insert(srv->store, b, &geo.o, measurements_stored, p);
 out:
 	batch_free(b);
 }
@@ -721,6 +747,22 @@ server_run(const struct server_config *cfg)
 	}
 	if ((srv.store = store_open(cfg->db, srv.base, 0)) == NULL)
 		goto out;
+	if (cfg->asn_db != NULL || cfg->country_db != NULL ||
+	    cfg->ntrusted_proxies > 0) {
+		size_t	i;
+
+		if ((srv.geo = geo_open(cfg->asn_db, cfg->country_db)) ==
+		    NULL) {
+			rv = 2;
+			goto out;
+		}
+		for (i = 0; i < cfg->ntrusted_proxies; i++)
+			if (geo_add_proxy(srv.geo, cfg->trusted_proxies[i]) ==
+			    -1) {
+				rv = 2;
+				goto out;
+			}
+	}
 	if (cfg->dashboard)
 		srv.dash = dashboard_new(srv.store, srv.tokens,
 		    cfg->dashboard_public);

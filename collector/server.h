@@ -15,6 +15,10 @@ struct server_config {
 	size_t		 max_body;	/* bytes */
 	int		 timeout_s;	/* idle timeout of a connection */
 	int		 max_conns;	/* connections at once */
+	const char	*asn_db;	/* MaxMind DB files, or NULL */
+	const char	*country_db;
+	const char	**trusted_proxies;	/* CIDRs */
+	size_t		 ntrusted_proxies;
 	int		 dashboard;	/* serve the dashboard (GET /) */
 	int		 dashboard_public; /* ... without a token */
 	const struct control_config *control; /* NULL: no /v1/control */

@@ -98,6 +98,7 @@ double		 rw_median(float *v, size_t n);
 struct report_row {
 	const char		*host;
 	const char		*probe_id;	/* NULL unless --by probe */
+	const char		*asn;		/* NULL unless --by asn */
 	uint64_t		 measurements;
 	struct rw_hour		 hours[RW_HOURS];
 	double			 median_tcp[RW_HOURS];	/* < 0: none */

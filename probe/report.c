@@ -32,6 +32,7 @@
 #define MAX_HOST_LEN	1024
 
 enum report_format { FORMAT_TEXT = 0, FORMAT_JSON, FORMAT_SVG };
+#define BY_ASN	2
 
 struct samples {
 	float		*v;
@@ -60,7 +61,8 @@ struct group {
 
 struct report {
 	enum report_format	 format;
-	int			 by_probe;
+	int			 by_probe;	/* 1 probe, BY_ASN */
+	const char		*asn;		/* of the record being added */
 	int			 min_days;
 	int64_t			 since;		/* ms, inclusive; INT64_MIN */
 	int64_t			 until;		/* ms, exclusive; INT64_MAX */
@@ -99,6 +101,8 @@ usage(FILE *f)
 "  --format FMT         text (default), json or svg\n"
 "  --output FILE        write to FILE instead of standard output\n"
 "  --by probe           one row per host and probe id\n"
+"  --by asn             one row per host and probe network (probe_asn of\n"
+"                       a collector database; \"unknown\" elsewhere)\n"
 "  --since DATE         only measurements at or after DATE (UTC; RFC 3339\n"
 "                       or YYYY-MM-DD)\n"
 "  --until DATE         only measurements before DATE (a bare date\n"
@@ -358,7 +362,11 @@ report_add(struct report *r, const struct report_fields *f)
 	day = (int32_t)floor_div(local, 86400);
 	hour = (int)((local - (int64_t)day * 86400) / 3600);
 
-	if (!r->by_probe)
+	if (r->by_probe == BY_ASN)
+		g = group_get(r, f->host, f->hostlen, r->asn != NULL ?
+		    r->asn : "unknown", strlen(r->asn != NULL ? r->asn :
+		    "unknown"));
+	else if (!r->by_probe)
 		g = group_get(r, f->host, f->hostlen, NULL, 0);
 	else if (f->probe != NULL && f->probelen <= MAX_HOST_LEN)
 		g = group_get(r, f->host, f->hostlen, f->probe, f->probelen);
@@ -462,7 +470,9 @@ db_row(const struct store_record *rec, void *arg)
 		d->bad++;
 		return 0;
 	}
+	d->r->asn = rec->probe_asn;
 	report_add(d->r, &f);
+	d->r->asn = NULL;
 	return 0;
 }
 
@@ -528,7 +538,10 @@ report_rows(struct report *r)
 		g = r->groups[i];
 		row = &rows[i];
 		row->host = g->host;
-		row->probe_id = g->probe_id;
+		if (r->by_probe == BY_ASN)
+			row->asn = g->probe_id;
+		else
+			row->probe_id = g->probe_id;
 		row->measurements = g->n;
 		for (h = 0; h < RW_HOURS; h++) {
 			b = &g->bins[h];
@@ -651,6 +664,10 @@ report_json(struct buf *b, const struct report_row *rows, size_t n)
 			buf_addstr(b, ", \"probe_id\": ");
 			json_quote(b, row->probe_id, strlen(row->probe_id));
 		}
+		if (row->asn != NULL) {
+			buf_addstr(b, ", \"asn\": ");
+			json_quote(b, row->asn, strlen(row->asn));
+		}
 		buf_printf(b, ", \"measurements\": %llu, \"hours\": [",
 		    (unsigned long long)row->measurements);
 		for (h = 0; h < RW_HOURS; h++) {
@@ -757,7 +774,8 @@ report_text(struct buf *b, const struct report_row *rows, size_t n)
 
 	for (i = 0; i < n; i++) {
 		len = strlen(rows[i].host) +
-		    (rows[i].probe_id ? strlen(rows[i].probe_id) + 3 : 0);
+		    (rows[i].probe_id ? strlen(rows[i].probe_id) + 3 :
+		    rows[i].asn ? strlen(rows[i].asn) + 3 : 0);
 		if (len > width)
 			width = len;
 	}
@@ -770,9 +788,9 @@ report_text(struct buf *b, const struct report_row *rows, size_t n)
 	buf_addstr(b, " (local hour)\n");
 	for (i = 0; i < n; i++) {
 		row = &rows[i];
-		if (row->probe_id != NULL)
+		if (row->probe_id != NULL || row->asn != NULL)
 			snprintf(name, sizeof name, "%s (%s)", row->host,
-			    row->probe_id);
+			    row->probe_id != NULL ? row->probe_id : row->asn);
 		else
 			snprintf(name, sizeof name, "%s", row->host);
 		report_sanitize(name);
@@ -895,10 +913,12 @@ cmd_report(int argc, char **argv)
 		case 'b':
 			if (strcmp(optarg, "probe") == 0)
 				r.by_probe = 1;
+			else if (strcmp(optarg, "asn") == 0)
+				r.by_probe = BY_ASN;
 			else if (strcmp(optarg, "host") == 0)
 				r.by_probe = 0;
 			else {
-				log_error("--by: '%s' is not probe", optarg);
+				log_error("--by: '%s' is not probe or asn", optarg);
 				goto out;
 			}
 			break;
