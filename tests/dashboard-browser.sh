@@ -29,7 +29,7 @@ chmod 600 "$work/token"
 # Records: the report scenarios, and hostile strings from a record.
 SCRIPT_HOST='<script>alert(1)</script>.example'
 IMG_PROBE='<img/src=x/onerror=alert(2)>'
-python3 "$top_srcdir/tests/report-gen.py" spec --days 6 > "$work/spec.txt"
+python3 "$top_srcdir/tests/report-gen.py" spec --days 4 > "$work/spec.txt"
 cat >> "$work/spec.txt" <<EOF
 2026-11-10T10:00:03.000Z 18000 $SCRIPT_HOST blocked tcp_reset 1.0 - $IMG_PROBE
 2026-11-10T10:15:03.000Z 18000 $SCRIPT_HOST blocked tcp_reset 1.0 - $IMG_PROBE
