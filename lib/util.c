@@ -107,6 +107,17 @@ days_from_civil(int y, int m, int d)
 	return era * 146097 + doe - 719468;
 }
 
+static int
+days_in_month(int y, int m)
+{
+	static const int	days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30,
+	    31, 30, 31 };
+
+	if (m == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))
+		return 29;
+	return days[m - 1];
+}
+
 int
 util_parse_rfc3339_ms(const char *s, int64_t *ms)
 {
@@ -117,8 +128,8 @@ util_parse_rfc3339_ms(const char *s, int64_t *ms)
 	if (digits(&p, 4, &y) || *p++ != '-' || digits(&p, 2, &mo) ||
 	    *p++ != '-' || digits(&p, 2, &d))
 		return -1;
-	if (mo < 1 || mo > 12 || d < 1 || d > 31)
-		return -1;
+	if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo))
+		return -1;	/* 2026-02-31 is no day */
 	if (*p == '\0')
 		goto done;
 	if (*p != 'T' && *p != 't' && *p != ' ')

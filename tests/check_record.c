@@ -658,6 +658,45 @@ START_TEST(everything_over_limits)
 }
 END_TEST
 
+START_TEST(impossible_dates)
+{
+	static const char *const good[] = {
+		"2026-01-31T00:00:00Z", "2024-02-29T12:00:00.5Z", "2000-02-29",
+		"2026-04-30T23:59:59+05:00", "2026-12-31",
+	};
+	static const char *const bad[] = {
+		"2026-02-31T00:00:00Z", "2026-02-29", "1900-02-29T00:00:00Z",
+		"2026-04-31", "2026-06-31T00:00:00Z", "2026-13-01", "2026-00-10",
+		"2026-01-00",
+	};
+	int64_t	ms;
+	size_t	i;
+
+	for (i = 0; i < sizeof good / sizeof good[0]; i++)
+		ck_assert_msg(util_parse_rfc3339_ms(good[i], &ms) == 0,
+		    "refused %s", good[i]);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		ck_assert_msg(util_parse_rfc3339_ms(bad[i], &ms) == -1,
+		    "accepted %s", bad[i]);
+}
+END_TEST
+
+static void r_feb31(msgpack_packer *pk)
+{
+	msgpack_pack_str(pk, 24);
+	msgpack_pack_str_body(pk, "2026-02-31T18:00:03.123Z", 24);
+}
+
+START_TEST(impossible_start_time)
+{
+	char	err[256];
+
+	ck_assert_int_eq(validate_changed("start_time", r_feb31, err,
+	    sizeof err), -1);
+	ck_assert_str_eq(err, "start_time: bad value");
+}
+END_TEST
+
 static Suite *
 record_suite(void)
 {
@@ -680,6 +719,8 @@ record_suite(void)
 	tcase_add_test(tc, older_records_validate);
 	tcase_add_test(tc, newer_keys_typed);
 	tcase_add_test(tc, flags_are_booleans);
+	tcase_add_test(tc, impossible_dates);
+	tcase_add_test(tc, impossible_start_time);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("arbitrary");
