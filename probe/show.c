@@ -2,7 +2,8 @@
  * nightjar show [--pending] [PATH...]: print records as JSON Lines in
  * start_time order.  A directory means its pending *.msgpack and (without
  * --pending) sent/ *.msgpack; a damaged or foreign file is warned about by
- * name and nothing of it is printed.
+ * name and nothing of it is printed; a record that fails validation in an
+ * otherwise good file is named and skipped, the others are printed.
  */
 #include <sys/stat.h>
 
@@ -22,6 +23,8 @@
 #include "util.h"
 #include "xmalloc.h"
 
+#define SHOW_MAX_WHY	4	/* bad records of one file named on stderr */
+
 struct show_entry {
 	int64_t		 start_ms;
 	size_t		 seq;		/* read order, for a stable sort */
@@ -37,8 +40,8 @@ struct show {
 	/* The file being read. */
 	const char		*path;
 	size_t			 file_n;
-	int			 file_bad;
-	char			 why[160];
+	size_t			 file_bad;	/* records that failed */
+	char			 why[SHOW_MAX_WHY][160];
 };
 
 static int
@@ -49,12 +52,14 @@ show_cb(const msgpack_object *o, const char *raw, size_t rawlen, void *arg)
 	char			 t[64], err[128];
 
 	s->file_n++;
+	/* A bad record costs only itself: the others of its file stay. */
 	if (record_validate(o, err, sizeof err) != 0 ||
 	    mp_get_str(o, "start_time", t, sizeof t) != 0) {
-		snprintf(s->why, sizeof s->why, "record %zu: %s", s->file_n,
-		    err);
-		s->file_bad = 1;
-		return 1;
+		if (s->file_bad < SHOW_MAX_WHY)
+			snprintf(s->why[s->file_bad], sizeof s->why[0],
+			    "record %zu: %s", s->file_n, err);
+		s->file_bad++;
+		return 0;
 	}
 	if (s->n == s->cap) {
 		s->cap = s->cap == 0 ? 256 : s->cap * 2;
@@ -74,19 +79,25 @@ show_cb(const msgpack_object *o, const char *raw, size_t rawlen, void *arg)
 static void
 show_file(struct show *s, const char *path)
 {
-	size_t	n0 = s->n, raw0 = s->raw.len;
+	size_t	i;
 
 	s->path = path;
 	s->file_n = 0;
 	s->file_bad = 0;
 	if (spool_read_file(path, show_cb, s) != 0)
 		return;		/* warned */
-	if (s->file_bad) {
+	if (s->file_bad == 0)
+		return;
+	if (s->file_bad == s->file_n) {
 		log_warn("%s: not a nightjar record file (%s); skipped", path,
-		    s->why);
-		s->n = n0;
-		s->raw.len = raw0;
+		    s->why[0]);
+		return;
 	}
+	for (i = 0; i < s->file_bad && i < SHOW_MAX_WHY; i++)
+		log_warn("%s: %s; skipped", path, s->why[i]);
+	if (s->file_bad > SHOW_MAX_WHY)
+		log_warn("%s: %zu more bad records skipped", path,
+		    s->file_bad - SHOW_MAX_WHY);
 }
 
 static int

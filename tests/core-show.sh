@@ -79,6 +79,21 @@ done
 grep -q 'tmp-in-progress\|notes.txt' "$T/err" && fail "dotfile or unknown name was read"
 test "$(grep -c skipped "$T/err")" -eq 5 || fail "want 5 warnings: $(cat "$T/err")"
 
+# One bad record costs only itself: a file with two valid records, a map
+# that is not a record and two more valid records prints the four valid
+# ones and names the bad one.
+mkdir "$T/mixed"
+{
+	cat "$T/r/pending-000001.msgpack"
+	printf '\x82\xa6schema\x01\xa2id\xa3bad'
+	cat "$T/r/sent/sent-000001.msgpack"
+} >"$T/mixed/round.msgpack"
+$NJ show "$T/mixed" >"$T/mixed.jsonl" 2>"$T/err" || fail "show exited $? on a bad record"
+test "$(wc -l <"$T/mixed.jsonl")" -eq 4 || fail "bad record: want the 4 good records, got $(wc -l <"$T/mixed.jsonl")"
+diff -u "$GOLD/core-show.jsonl" "$T/mixed.jsonl" || fail "bad record changed the good ones"
+grep -q "$T/mixed/round.msgpack: record 3: .*skipped" "$T/err" || fail "bad record not named: $(cat "$T/err")"
+test "$(grep -c skipped "$T/err")" -eq 1 || fail "want 1 warning: $(cat "$T/err")"
+
 # A record with hostile strings still prints as valid JSON (one line).
 printf '2026-11-04T00:00:00Z 0 a"b\\c\xff\xfe\x01z ok - 1 2 p\n' |
     "$GEN" --spec --spool "$T/h" --name hostile
