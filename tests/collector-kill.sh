@@ -33,6 +33,11 @@ stored() {
 	sqlite3 "$db" 'SELECT count(*) FROM measurements' 2>/dev/null || echo 0
 }
 
+# The crash delays are random but replayable: NJ_SEED=N reruns a run.
+seed=${NJ_SEED:-$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')}
+echo "crash delays seeded with NJ_SEED=$seed"
+RANDOM=$seed
+
 up=
 ckills=0
 pkills=0
@@ -49,7 +54,11 @@ for round in $(seq 10); do
 		[ "$(stored)" -gt 0 ] && break
 		sleep 0.05
 	done
-	sleep "$((RANDOM % 2)).$(printf '%03d' $((200 + RANDOM % 800)))"
+	# $RANDOM in the parent shell only: a subshell may reseed it.
+	secs=$((RANDOM % 2)) ms=$((200 + RANDOM % 800))
+	delay="$secs.$(printf '%03d' "$ms")"
+	echo "round $round: crash after $delay s"
+	sleep "$delay"
 	[ "$(stored)" -lt 2000 ] || break
 	if [ $((round % 3)) = 0 ]; then
 		kill -KILL "$up" 2>/dev/null || true
