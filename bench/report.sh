@@ -9,7 +9,9 @@
 # same records in a collector-shaped SQLite database.  Prints wall time and
 # peak RSS of each run and checks the expected windows were found.
 #
-# usage: bench/report.sh [RECORDS] [PER_FILE]
+# usage: bench/report.sh [RECORDS] [PER_FILE] [HOSTS]
+#   HOSTS: hosts the records are spread over (default 50; a campaign's
+#   report is many hosts measured a few times each, e.g. 300000 1000 30000)
 #   NIGHTJAR=path/to/nightjar (default: ./probe/nightjar of the build tree);
 #   build with the default CFLAGS (-O2), not -O0, for meaningful numbers.
 #   BENCH_DIR=DIR keeps the generated records in DIR (reused when present).
@@ -17,6 +19,7 @@ set -eu
 
 records=${1:-1000000}
 per_file=${2:-50}
+hosts=${3:-50}
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${top_builddir:-$here}
 nightjar=${NIGHTJAR:-$build/probe/nightjar}
@@ -37,7 +40,8 @@ if [ ! -d "$data/res" ]; then
 	mkdir -p "$data"
 	echo "generating $records records ($per_file per file) in $data ..."
 	start=$(date +%s)
-	python3 "$here/tests/report-gen.py" bench --records "$records" |
+	python3 "$here/tests/report-gen.py" bench --records "$records" \
+	    --hosts "$hosts" |
 	    "$gen" --spec --spool "$data/res" --per-file "$per_file" --name r
 	echo "  generated in $(( $(date +%s) - start )) s"
 fi
@@ -51,8 +55,8 @@ run() {	# label, then the nightjar arguments
 	/usr/bin/time -f "%e %M" -o "$tmp/time" "$nightjar" "$@" \
 	    > "$tmp/out" 2> "$tmp/err" || { cat "$tmp/err" >&2; exit 1; }
 	read -r secs kb < "$tmp/time"
-	printf '%-22s %8s s  peak RSS %6d MiB\n' "$label" "$secs" \
-	    $(( kb / 1024 ))
+	printf '%-22s %8s s  peak RSS %6d MiB  output %d KiB\n' "$label" \
+	    "$secs" $(( kb / 1024 )) $(( $(stat -c %s "$tmp/out") / 1024 ))
 }
 
 find "$data/res" -name '*.msgpack' -exec cat {} + > /dev/null

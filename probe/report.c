@@ -8,6 +8,10 @@
  * counters at once: per host-hour counts, per host-hour-day counts (for
  * "on how many days") and bounded samples of handshake times (for
  * medians), so memory grows with hosts and days, not with records.
+ * A host's hour bins are allocated when a record falls in them, so a
+ * campaign of many hosts measured a few times each stays small.  JSON is
+ * written host by host as it is computed; text and SVG keep only the
+ * --top hosts with windows or the most failures.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -56,7 +60,8 @@ struct group {
 	char		*probe_id;	/* NULL unless --by probe */
 	uint64_t	 hash;
 	uint64_t	 n;
-	struct bin	 bins[RW_HOURS];
+	uint64_t	 failed;
+	struct bin	*bins[RW_HOURS];	/* NULL: no record that hour */
 };
 
 struct report {
@@ -64,6 +69,7 @@ struct report {
 	int			 by_probe;	/* 1 probe, BY_ASN */
 	const char		*asn;		/* of the record being added */
 	int			 min_days;
+	long			 top;		/* text, svg: hosts shown; 0 all */
 	int64_t			 since;		/* ms, inclusive; INT64_MIN */
 	int64_t			 until;		/* ms, exclusive; INT64_MAX */
 
@@ -109,6 +115,9 @@ usage(FILE *f)
 "                       includes that whole day)\n"
 "  --min-days N         a window must hold on N distinct local days\n"
 "                       (default 3)\n"
+"  --top N              text and svg show the N hosts with windows or\n"
+"                       the most failures (default 50, 0 = all); json\n"
+"                       always holds every host\n"
 "  -h, --help           this text\n");
 }
 
@@ -245,7 +254,7 @@ bin_day(struct bin *b, int32_t day)
 		if (b->ndays > 0 && b->days[b->ndays - 1].day == day)
 			return &b->days[b->ndays - 1];
 		if (b->daycap == 0 || b->ndays * 2 > b->daycap) {
-			b->daycap = b->daycap ? b->daycap * 2 : 8;
+			b->daycap = b->daycap ? b->daycap * 2 : 2;
 			b->days = xreallocarray(b->days, b->daycap,
 			    sizeof *b->days);
 		}
@@ -266,7 +275,7 @@ samples_add(struct report *r, struct samples *s, double v)
 	s->seen++;
 	if (s->n < SAMPLE_CAP) {
 		if (s->n == s->cap) {
-			s->cap = s->cap ? s->cap * 2 : 16;
+			s->cap = s->cap ? s->cap * 2 : 4;
 			if (s->cap > SAMPLE_CAP)
 				s->cap = SAMPLE_CAP;
 			s->v = xreallocarray(s->v, s->cap, sizeof *s->v);
@@ -308,20 +317,27 @@ note_range(struct report *r, int64_t ms, const struct report_fields *f)
 		r->probes = 2;
 }
 
-/* "measured 2026-11-01 to 2026-11-20 (UTC), probe X" for the SVG. */
+/*
+ * "measured 2026-11-01 to 2026-11-20 (UTC), probe X" for the SVG, and how
+ * many hosts --top left out.
+ */
 static char *
-report_caption(const struct report *r)
+report_caption(const struct report *r, size_t left)
 {
-	char	a[32], b[32], *s;
+	char	a[32], b[32], more[96], *s;
 
 	if (r->records == 0)
 		return xstrdup("no measurements");
 	util_format_rfc3339_ms(r->first_ms, a);
 	util_format_rfc3339_ms(r->last_ms, b);
 	a[10] = b[10] = '\0';
-	xasprintf(&s, "measured %s to %s (UTC), %s%s", a, b,
+	more[0] = '\0';
+	if (left > 0)
+		snprintf(more, sizeof more, "; %zu more host%s with fewer "
+		    "failures left out (--top)", left, left == 1 ? "" : "s");
+	xasprintf(&s, "measured %s to %s (UTC), %s%s%s", a, b,
 	    r->probes == 1 ? "probe " : "all probes",
-	    r->probes == 1 ? r->probe : "");
+	    r->probes == 1 ? r->probe : "", more);
 	return s;
 }
 
@@ -372,7 +388,8 @@ report_add(struct report *r, const struct report_fields *f)
 		g = group_get(r, f->host, f->hostlen, f->probe, f->probelen);
 	else
 		g = group_get(r, f->host, f->hostlen, "", 0);
-	b = &g->bins[hour];
+	if ((b = g->bins[hour]) == NULL)
+		b = g->bins[hour] = xcalloc(1, sizeof *b);
 	d = bin_day(b, day);
 	g->n++;
 	b->h.n++;
@@ -380,6 +397,7 @@ report_add(struct report *r, const struct report_fields *f)
 	b->h.status[status]++;
 	r->records++;
 	if (status != STATUS_OK) {
+		g->failed++;
 		b->h.failed++;
 		d->failed++;
 		b->h.method[method]++;
@@ -519,46 +537,119 @@ group_cmp(const void *a, const void *b)
 	return strcmp(x->probe_id, y->probe_id);
 }
 
-/* Turn the groups into rows (sorted) and run the window finder on each. */
-static struct report_row *
-report_rows(struct report *r)
+/* Sort the groups by host (and probe) for output. */
+static void
+report_sort(struct report *r)
 {
-	struct report_row	*rows, *row;
+	if (r->ngroups > 1)
+		qsort(r->groups, r->ngroups, sizeof *r->groups, group_cmp);
+}
+
+/* Group g as a row of the renderers, windows found. */
+static void
+report_row_fill(const struct report *r, struct group *g,
+    struct report_row *row)
+{
 	struct rw_params	 p;
-	struct group		*g;
 	struct bin		*b;
-	size_t			 i;
 	int			 h;
 
 	rw_params_default(&p);
 	p.min_days = r->min_days;
-	qsort(r->groups, r->ngroups, sizeof *r->groups, group_cmp);
-	rows = xcalloc(r->ngroups ? r->ngroups : 1, sizeof *rows);
-	for (i = 0; i < r->ngroups; i++) {
-		g = r->groups[i];
-		row = &rows[i];
-		row->host = g->host;
-		if (r->by_probe == BY_ASN)
-			row->asn = g->probe_id;
-		else
-			row->probe_id = g->probe_id;
-		row->measurements = g->n;
-		for (h = 0; h < RW_HOURS; h++) {
-			b = &g->bins[h];
-			bin_compact(b);
-			b->h.days = b->days;
-			b->h.ndays = b->ndays;
-			b->h.tls = b->tls.v;
-			b->h.ntls = b->tls.n;
-			row->hours[h] = b->h;
-			/* Sorting the samples in place keeps them valid. */
-			row->median_tcp[h] = b->tcp.n ?
-			    rw_median(b->tcp.v, b->tcp.n) : -1;
-			row->median_tls[h] = b->tls.n ?
-			    rw_median(b->tls.v, b->tls.n) : -1;
-		}
-		rw_find(row->hours, &p, &row->res);
+	memset(row, 0, sizeof *row);
+	row->host = g->host;
+	if (r->by_probe == BY_ASN)
+		row->asn = g->probe_id;
+	else
+		row->probe_id = g->probe_id;
+	row->measurements = g->n;
+	for (h = 0; h < RW_HOURS; h++) {
+		row->median_tcp[h] = row->median_tls[h] = -1;
+		if ((b = g->bins[h]) == NULL)
+			continue;
+		bin_compact(b);
+		b->h.days = b->days;
+		b->h.ndays = b->ndays;
+		b->h.tls = b->tls.v;
+		b->h.ntls = b->tls.n;
+		row->hours[h] = b->h;
+		/* Sorting the samples in place keeps them valid. */
+		if (b->tcp.n)
+			row->median_tcp[h] = rw_median(b->tcp.v, b->tcp.n);
+		if (b->tls.n)
+			row->median_tls[h] = rw_median(b->tls.v, b->tls.n);
 	}
+	rw_find(row->hours, &p, &row->res);
+}
+
+/* How interesting a host is for --top: windows first, then failures. */
+struct pick {
+	size_t		 group;
+	int		 windows;
+	uint64_t	 failed;
+};
+
+static int
+pick_cmp(const void *a, const void *b)
+{
+	const struct pick	*x = a, *y = b;
+
+	if (x->windows != y->windows)
+		return y->windows - x->windows;
+	if (x->failed != y->failed)
+		return x->failed < y->failed ? 1 : -1;
+	return (x->group > y->group) - (x->group < y->group);
+}
+
+static int
+size_cmp(const void *a, const void *b)
+{
+	const size_t	*x = a, *y = b;
+
+	return (*x > *y) - (*x < *y);
+}
+
+/*
+ * The rows text and SVG show: every host, or the --top ones with windows
+ * or the most failures, in host order.  *left gets how many were left out.
+ */
+static struct report_row *
+report_top_rows(struct report *r, size_t *nrows, size_t *left)
+{
+	struct report_row	*rows, row;
+	struct pick		*picks;
+	size_t			*keep, n, i;
+
+	report_sort(r);
+	n = r->ngroups;
+	*left = 0;
+	if (r->top > 0 && n > (size_t)r->top) {
+		picks = xcalloc(n, sizeof *picks);
+		for (i = 0; i < n; i++) {
+			report_row_fill(r, r->groups[i], &row);
+			picks[i].group = i;
+			picks[i].windows = row.res.all_day ||
+			    row.res.nfail > 0 || row.res.nslow > 0;
+			picks[i].failed = r->groups[i]->failed;
+		}
+		qsort(picks, n, sizeof *picks, pick_cmp);
+		*left = n - (size_t)r->top;
+		n = (size_t)r->top;
+		keep = xcalloc(n, sizeof *keep);
+		for (i = 0; i < n; i++)
+			keep[i] = picks[i].group;
+		free(picks);
+		qsort(keep, n, sizeof *keep, size_cmp);
+	} else {
+		keep = xcalloc(n ? n : 1, sizeof *keep);
+		for (i = 0; i < n; i++)
+			keep[i] = i;
+	}
+	rows = xcalloc(n ? n : 1, sizeof *rows);
+	for (i = 0; i < n; i++)
+		report_row_fill(r, r->groups[keep[i]], &rows[i]);
+	free(keep);
+	*nrows = n;
 	return rows;
 }
 
@@ -570,9 +661,12 @@ report_free(struct report *r)
 
 	for (i = 0; i < r->ngroups; i++) {
 		for (h = 0; h < RW_HOURS; h++) {
-			free(r->groups[i]->bins[h].days);
-			free(r->groups[i]->bins[h].tls.v);
-			free(r->groups[i]->bins[h].tcp.v);
+			if (r->groups[i]->bins[h] == NULL)
+				continue;
+			free(r->groups[i]->bins[h]->days);
+			free(r->groups[i]->bins[h]->tls.v);
+			free(r->groups[i]->bins[h]->tcp.v);
+			free(r->groups[i]->bins[h]);
 		}
 		free(r->groups[i]->host);
 		free(r->groups[i]->probe_id);
@@ -646,69 +740,96 @@ put_window(struct buf *b, const struct rw_window *w)
 	    w->days_seen);
 }
 
+/* One host of the JSON report, as an element of "targets". */
 static void
-report_json(struct buf *b, const struct report_row *rows, size_t n)
+report_json_row(struct buf *b, const struct report_row *row)
 {
-	const struct report_row	*row;
 	const struct rw_hour	*hr;
-	size_t			 i, k;
+	size_t			 k;
 	int			 h;
 
-	buf_addstr(b, "{\"targets\": [");
-	for (i = 0; i < n; i++) {
-		row = &rows[i];
-		buf_addstr(b, i ? ",\n" : "\n");
-		buf_addstr(b, "{\"host\": ");
-		json_quote(b, row->host, strlen(row->host));
-		if (row->probe_id != NULL) {
-			buf_addstr(b, ", \"probe_id\": ");
-			json_quote(b, row->probe_id, strlen(row->probe_id));
-		}
-		if (row->asn != NULL) {
-			buf_addstr(b, ", \"asn\": ");
-			json_quote(b, row->asn, strlen(row->asn));
-		}
-		buf_printf(b, ", \"measurements\": %llu, \"hours\": [",
-		    (unsigned long long)row->measurements);
-		for (h = 0; h < RW_HOURS; h++) {
-			hr = &row->hours[h];
-			buf_printf(b, "%s{\"hour\": %d, \"n\": %u, "
-			    "\"failed\": %u, \"method\": ", h ? ", " : "", h,
-			    hr->n, hr->failed);
-			put_method(b, rw_dominant_method(hr->method));
-			buf_addstr(b, ", \"median_tcp_ms\": ");
-			put_ms(b, row->median_tcp[h]);
-			buf_addstr(b, ", \"median_tls_ms\": ");
-			put_ms(b, row->median_tls[h]);
-			buf_addstr(b, "}");
-		}
-		buf_addstr(b, "], \"all_day\": ");
-		if (row->res.all_day) {
-			buf_addstr(b, "{\"failure_rate\": ");
-			put_rate(b, row->res.whole.rate);
-			buf_addstr(b, ", \"method\": ");
-			put_method(b, row->res.whole.method);
-			buf_printf(b, ", \"status\": \"%s\", \"days\": %d, "
-			    "\"days_seen\": %d}",
-			    rw_status_name(row->res.whole.status),
-			    row->res.whole.days, row->res.whole.days_seen);
-		} else
-			buf_addstr(b, "null");
-		buf_addstr(b, ", \"windows\": [");
-		for (k = 0; k < row->res.nfail; k++) {
-			if (k)
-				buf_addstr(b, ", ");
-			put_window(b, &row->res.fail[k]);
-		}
-		buf_addstr(b, "], \"slow_windows\": [");
-		for (k = 0; k < row->res.nslow; k++) {
-			if (k)
-				buf_addstr(b, ", ");
-			put_window(b, &row->res.slow[k]);
-		}
-		buf_addstr(b, "]}");
+	buf_addstr(b, "{\"host\": ");
+	json_quote(b, row->host, strlen(row->host));
+	if (row->probe_id != NULL) {
+		buf_addstr(b, ", \"probe_id\": ");
+		json_quote(b, row->probe_id, strlen(row->probe_id));
 	}
-	buf_addstr(b, n ? "\n]}\n" : "]}\n");
+	if (row->asn != NULL) {
+		buf_addstr(b, ", \"asn\": ");
+		json_quote(b, row->asn, strlen(row->asn));
+	}
+	buf_printf(b, ", \"measurements\": %llu, \"hours\": [",
+	    (unsigned long long)row->measurements);
+	for (h = 0; h < RW_HOURS; h++) {
+		hr = &row->hours[h];
+		buf_printf(b, "%s{\"hour\": %d, \"n\": %u, "
+		    "\"failed\": %u, \"method\": ", h ? ", " : "", h,
+		    hr->n, hr->failed);
+		put_method(b, rw_dominant_method(hr->method));
+		buf_addstr(b, ", \"median_tcp_ms\": ");
+		put_ms(b, row->median_tcp[h]);
+		buf_addstr(b, ", \"median_tls_ms\": ");
+		put_ms(b, row->median_tls[h]);
+		buf_addstr(b, "}");
+	}
+	buf_addstr(b, "], \"all_day\": ");
+	if (row->res.all_day) {
+		buf_addstr(b, "{\"failure_rate\": ");
+		put_rate(b, row->res.whole.rate);
+		buf_addstr(b, ", \"method\": ");
+		put_method(b, row->res.whole.method);
+		buf_printf(b, ", \"status\": \"%s\", \"days\": %d, "
+		    "\"days_seen\": %d}",
+		    rw_status_name(row->res.whole.status),
+		    row->res.whole.days, row->res.whole.days_seen);
+	} else
+		buf_addstr(b, "null");
+	buf_addstr(b, ", \"windows\": [");
+	for (k = 0; k < row->res.nfail; k++) {
+		if (k)
+			buf_addstr(b, ", ");
+		put_window(b, &row->res.fail[k]);
+	}
+	buf_addstr(b, "], \"slow_windows\": [");
+	for (k = 0; k < row->res.nslow; k++) {
+		if (k)
+			buf_addstr(b, ", ");
+		put_window(b, &row->res.slow[k]);
+	}
+	buf_addstr(b, "]}");
+}
+
+/* Write and empty b; 0 or -1 (errno set). */
+static int
+out_flush(struct buf *b, FILE *f)
+{
+	if (b->len > 0 && fwrite(b->data, 1, b->len, f) != b->len)
+		return -1;
+	b->len = 0;
+	return 0;
+}
+
+/*
+ * Every host as JSON, written to f host by host: memory holds one row
+ * at a time, whatever the number of hosts.  0 or -1 (errno set).
+ */
+static int
+report_json(struct report *r, struct buf *b, FILE *f)
+{
+	struct report_row	 row;
+	size_t			 i;
+
+	report_sort(r);
+	buf_addstr(b, "{\"targets\": [");
+	for (i = 0; i < r->ngroups; i++) {
+		report_row_fill(r, r->groups[i], &row);
+		buf_addstr(b, i ? ",\n" : "\n");
+		report_json_row(b, &row);
+		if (b->len >= 65536 && out_flush(b, f) != 0)
+			return -1;
+	}
+	buf_addstr(b, r->ngroups ? "\n]}\n" : "]}\n");
+	return out_flush(b, f);
 }
 
 static const char *
@@ -762,7 +883,8 @@ put_pct(struct buf *b, double v)
 }
 
 static void
-report_text(struct buf *b, const struct report_row *rows, size_t n)
+report_text(struct buf *b, const struct report_row *rows, size_t n,
+    size_t left)
 {
 	const struct report_row	*row;
 	const struct rw_window	*w;
@@ -837,6 +959,9 @@ report_text(struct buf *b, const struct report_row *rows, size_t n)
 		    row->res.nslow == 0)
 			buf_addstr(b, "  no window\n");
 	}
+	if (left > 0)
+		buf_printf(b, "%zu more host%s with fewer failures left out "
+		    "(--top)\n", left, left == 1 ? "" : "s");
 	if (n == 0)
 		buf_addstr(b, "no measurements\n");
 	else
@@ -867,11 +992,14 @@ cmd_report(int argc, char **argv)
 		{ "since", required_argument, NULL, 's' },
 		{ "until", required_argument, NULL, 'u' },
 		{ "min-days", required_argument, NULL, 'm' },
+		{ "top", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct report		 r;
 	struct report_row	*rows = NULL;
+	size_t			 nrows = 0, left = 0;
+	int			 wrote;
 	struct report_svg_opts	 svg;
 	struct buf		 out;
 	char			*caption = NULL;
@@ -883,6 +1011,7 @@ cmd_report(int argc, char **argv)
 	memset(&r, 0, sizeof r);
 	memset(&out, 0, sizeof out);
 	r.min_days = 3;
+	r.top = 50;
 	r.since = INT64_MIN;
 	r.until = INT64_MAX;
 	r.rng = 0x6e696768746a6172ULL;
@@ -944,6 +1073,14 @@ cmd_report(int argc, char **argv)
 			}
 			r.min_days = (int)l;
 			break;
+		case 't':
+			if (util_parse_long(optarg, 0, 100000000, &l) != 0) {
+				log_error("--top: '%s' is not a number from 0 "
+				    "(every host) up", optarg);
+				goto out;
+			}
+			r.top = l;
+			break;
 		case 'h':
 			usage(stdout);
 			ret = 0;
@@ -983,21 +1120,6 @@ cmd_report(int argc, char **argv)
 		    "start_time, tz_offset or verdict.status skipped",
 		    (unsigned long long)r.skipped);
 
-	rows = report_rows(&r);
-	switch (r.format) {
-	case FORMAT_JSON:
-		report_json(&out, rows, r.ngroups);
-		break;
-	case FORMAT_TEXT:
-		report_text(&out, rows, r.ngroups);
-		break;
-	case FORMAT_SVG:
-		memset(&svg, 0, sizeof svg);
-		svg.caption = caption = report_caption(&r);
-		report_svg(&out, rows, r.ngroups, &svg);
-		break;
-	}
-
 	if (output != NULL) {
 		if ((f = fopen(output, "w")) == NULL) {
 			log_error("%s: %s", output, strerror(errno));
@@ -1005,8 +1127,20 @@ cmd_report(int argc, char **argv)
 		}
 	} else
 		f = stdout;
-	if ((out.len > 0 && fwrite(out.data, 1, out.len, f) != out.len) ||
-	    fflush(f) != 0) {
+	if (r.format == FORMAT_JSON)
+		wrote = report_json(&r, &out, f);
+	else {
+		rows = report_top_rows(&r, &nrows, &left);
+		if (r.format == FORMAT_TEXT)
+			report_text(&out, rows, nrows, left);
+		else {
+			memset(&svg, 0, sizeof svg);
+			svg.caption = caption = report_caption(&r, left);
+			report_svg(&out, rows, nrows, &svg);
+		}
+		wrote = out_flush(&out, f);
+	}
+	if (wrote != 0 || fflush(f) != 0) {
 		log_error("%s: %s", output ? output : "stdout",
 		    strerror(errno));
 		ret = 1;
