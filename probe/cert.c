@@ -6,6 +6,7 @@
 
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/x509v3.h>
 
@@ -112,4 +113,19 @@ cert_fill(X509 *x, struct rec_cert *c)
 		}
 	}
 	GENERAL_NAMES_free(names);
+}
+
+void
+cert_keep_der(X509 *x, struct rec_cert *c)
+{
+	unsigned char	*der = NULL;
+	int		 n;
+
+	if ((n = i2d_X509(x, &der)) <= 0 || (size_t)n > REC_MAX_BIN) {
+		OPENSSL_free(der);
+		ERR_clear_error();
+		return;
+	}
+	rec_cert_set_der(c, der, (size_t)n);
+	OPENSSL_free(der);
 }

@@ -13,5 +13,7 @@ void	 cert_sha256(X509 *, char out[65]);
 void	 cert_spki_sha256(X509 *, char out[65]);
 /* Fill every field of a zeroed rec_cert from x (rec_cert_clear frees). */
 void	 cert_fill(X509 *, struct rec_cert *);
+/* Keep x's DER in c (not kept when it cannot be encoded or is too big). */
+void	 cert_keep_der(X509 *, struct rec_cert *);
 
 #endif

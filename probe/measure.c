@@ -323,7 +323,7 @@ conn_tls_event_cb(struct bufferevent *bev, short what, void *arg)
 		tls = &m->rec->tls[c->tls_idx];
 		tls->t_ms = util_mono_ms() - c->t0;
 		tls_fill(m->env->tls, bufferevent_openssl_get_ssl(bev), tls,
-		    c->name, m->target->is_ip, c->retry);
+		    c->name, m->target->is_ip, c->retry, m->env->keep_certs);
 		conn_done(c);
 		return;
 	}
@@ -348,6 +348,7 @@ conn_tls(struct mconn *c)
 	if (c->tls_idx == NO_IDX)
 		conn_add_tls(c);
 	c->t0 = util_mono_ms();
+	m->rec->tls[c->tls_idx].t0_ms = c->t0 - m->t0;
 	ssl = tls_ssl_new(m->env->tls, c->sni, c->name, m->target->is_ip);
 	if (ssl == NULL) {
 		conn_fail(c, xstrdup("unknown_failure: cannot create TLS "
@@ -434,6 +435,10 @@ conn_connect(struct mconn *c)
 	}
 	c->t0 = util_mono_ms();
 	c->deadline = c->t0 + (double)m->env->timeout_ms;
+	if (c->tcp_idx != NO_IDX)
+		m->rec->tcp[c->tcp_idx].t0_ms = c->t0 - m->t0;
+	else if (c->tls_idx != NO_IDX)	/* a retry: connect and handshake */
+		m->rec->tls[c->tls_idx].t0_ms = c->t0 - m->t0;
 	if (c->ss.ss_family == AF_UNSPEC) {
 		conn_fail(c, xstrdup("unknown_failure: bad address"), 0);
 		return;
@@ -513,6 +518,8 @@ measure_dns_cb(const struct dns_reply *rep, void *arg)
 	struct mquery	**qp;
 
 	d->t_ms = rep->t_ms;
+	/* Sent when it left the resolver's queue, not when it was asked. */
+	d->t0_ms = rep->t0 >= m->t0 ? rep->t0 - m->t0 : 0;
 	if (rep->failure != NULL)
 		d->failure = xstrdup(rep->failure);
 	else

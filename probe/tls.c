@@ -403,7 +403,7 @@ tls_cipher_name(const SSL_CIPHER *c)
 
 void
 tls_fill(struct tls_ctx *t, SSL *ssl, struct rec_tls *e, const char *name,
-    int is_ip, int cert_ok_is_success)
+    int is_ip, int cert_ok_is_success, int keep_der)
 {
 	STACK_OF(X509)	*chain;
 	const char	*f;
@@ -433,6 +433,11 @@ tls_fill(struct tls_ctx *t, SSL *ssl, struct rec_tls *e, const char *name,
 	e->trusted_by_system = tls_verify_system(t, chain, name, is_ip);
 	if (!cert_ok_is_success && (f = tls_verify_failure(v)) != NULL)
 		e->failure = xstrdup(f);
+	/* The whole chain as presented, whatever verification said. */
+	if (!e->trusted || keep_der) {
+		for (i = 0; i < (int)e->n_chain; i++)
+			cert_keep_der(sk_X509_value(chain, i), &e->chain[i]);
+	}
 }
 
 /* errno to df-007, as OONI Probe's netxlite classifies system errors. */

@@ -49,9 +49,13 @@ SSL		*tls_ssl_new(struct tls_ctx *, const char *sni, const char *name,
  * store and name), verify_error.  Unless cert_ok_is_success, a chain the
  * reference store does not trust also sets the failure
  * (ssl_unknown_authority, ssl_invalid_hostname, ssl_invalid_certificate).
+ * Every certificate of a chain the reference store does not trust keeps
+ * its DER (the evidence an interception leaves); with keep_der, every
+ * chain does.
  */
 void		 tls_fill(struct tls_ctx *, SSL *, struct rec_tls *,
-		    const char *name, int is_ip, int cert_ok_is_success);
+		    const char *name, int is_ip, int cert_ok_is_success,
+		    int keep_der);
 
 /*
  * A cipher suite by its IANA name ("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"

@@ -13,6 +13,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/sha.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -118,6 +119,9 @@ pki_teardown(void)
  * One handshake of t's client with a server presenting leaf (and issuer
  * when not NULL), over memory BIOs; the client's fields in a new record.
  */
+/* --keep-certs for the next handshakes. */
+static int keep_der;
+
 static struct record *
 handshake(struct tls_ctx *t, X509 *leaf, EVP_PKEY *key, X509 *issuer,
     const char *sni, const char *name, int is_ip)
@@ -149,7 +153,7 @@ handshake(struct tls_ctx *t, X509 *leaf, EVP_PKEY *key, X509 *issuer,
 			rs = SSL_do_handshake(s);
 	}
 	ck_assert_int_eq(rc, 1);
-	tls_fill(t, c, record_add_tls(rec), name, is_ip, 0);
+	tls_fill(t, c, record_add_tls(rec), name, is_ip, 0, keep_der);
 	SSL_free(c);
 	SSL_free(s);
 	SSL_CTX_free(sctx);
@@ -205,7 +209,7 @@ START_TEST(cache_same_as_full)
 	struct tls_ctx		*cached, *full;
 	struct tls_cache_stats	 st;
 	struct record		*ra, *rb;
-	size_t			 i;
+	size_t			 i, k;
 
 	cached = tls_ctx_new(pki.ca_file);
 	full = tls_ctx_new(pki.ca_file);
@@ -243,6 +247,12 @@ START_TEST(cache_same_as_full)
 		ck_assert_msg(str_same(a->verify_error, b->verify_error),
 		    "%s: %s vs %s", v->label, a->verify_error, b->verify_error);
 		ck_assert_uint_eq(a->n_chain, b->n_chain);
+		/* The DER of a chain the reference store does not trust. */
+		ck_assert_uint_ge(a->n_chain, 1);
+		for (k = 0; k < a->n_chain; k++)
+			ck_assert_msg((a->chain[k].der != NULL) == !v->trusted &&
+			    (b->chain[k].der != NULL) == !v->trusted,
+			    "%s: der of chain[%zu]", v->label, k);
 		record_free(ra);
 		record_free(rb);
 	}
@@ -284,6 +294,56 @@ START_TEST(cache_never_remembers_failure)
 }
 END_TEST
 
+/*
+ * The kept DER is the certificate itself (its SHA-256 is the chain's
+ * sha256, d2i reads it back); --keep-certs keeps a trusted chain's too.
+ */
+START_TEST(der_kept)
+{
+	struct tls_ctx		*t;
+	struct record		*rec;
+	const struct rec_cert	*c;
+	const unsigned char	*p;
+	unsigned char		 md[32];
+	char			 hex[65];
+	X509			*x;
+	size_t			 i, j;
+	int			 pass;
+
+	t = tls_ctx_new(pki.ca_file);
+	ck_assert_ptr_nonnull(t);
+	for (pass = 0; pass < 3; pass++) {
+		keep_der = pass == 2;
+		rec = pass == 0 ? handshake(t, pki.rogue, pki.rogue_key, NULL,
+		    "www.a.test", "www.a.test", 0) : handshake(t, pki.leaf,
+		    pki.leaf_key, pki.ca, "www.a.test", "www.a.test", 0);
+		ck_assert_uint_eq(rec->tls[0].n_chain, pass == 0 ? 1 : 2);
+		for (i = 0; i < rec->tls[0].n_chain; i++) {
+			c = &rec->tls[0].chain[i];
+			if (pass == 1) {
+				ck_assert_ptr_null(c->der);
+				continue;
+			}
+			ck_assert_ptr_nonnull(c->der);
+			SHA256(c->der, c->der_len, md);
+			for (j = 0; j < 32; j++)
+				snprintf(hex + 2 * j, 3, "%02x", md[j]);
+			ck_assert_str_eq(hex, c->sha256);
+			p = c->der;
+			x = d2i_X509(NULL, &p, (long)c->der_len);
+			ck_assert_ptr_nonnull(x);
+			ck_assert_ptr_eq(p, c->der + c->der_len);
+			ck_assert_int_eq(X509_cmp(x, i == 0 ? (pass == 0 ?
+			    pki.rogue : pki.leaf) : pki.ca), 0);
+			X509_free(x);
+		}
+		record_free(rec);
+	}
+	keep_der = 0;
+	tls_ctx_free(t);
+}
+END_TEST
+
 static Suite *
 tls_suite(void)
 {
@@ -294,6 +354,7 @@ tls_suite(void)
 	tcase_add_unchecked_fixture(tc, pki_setup, pki_teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, cache_same_as_full);
+	tcase_add_test(tc, der_kept);
 	tcase_add_test(tc, cache_never_remembers_failure);
 	suite_add_tcase(s, tc);
 	return s;

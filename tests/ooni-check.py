@@ -480,8 +480,7 @@ def gen(out):
     def http(url, ip, sni, status=200, failure=None):
         return {"url": url, "ip": ip, "sni": sni, "failure": failure,
                 "status": status,
-                "headers": {"server": "nginx", "location": None,
-                            "content-type": "text/html"},
+                "headers": {"server": "nginx", "content-type": "text/html"},
                 "body_length": 1234,
                 "body_sha256": hashlib.sha256(b"body").hexdigest(),
                 "title": "Example", "truncated": False,
@@ -565,7 +564,7 @@ def gen(out):
                             http("https://example.org:8443/x",
                                  "198.51.100.9", "example.org",
                                  status=403)]},
-               "blocked", "tls_reset", "CTRL", version=ver),
+               "blocked", "http_blockpage", "CTRL", version=ver),
         record(run2, "2026-12-01T18:15:02.000Z", "192.0.2.1:8443",
                "192.0.2.1", 8443, {
                    "tcp": [tcp("192.0.2.1", 8443, "connection_reset")]},
@@ -577,7 +576,7 @@ def gen(out):
                                failure=None, version="TLSv1.2",
                                cipher="TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
                                )]},
-               "down", "tcp_refused", None, version=ver),
+               "throttled", "tls_throttled", None, version=ver),
     ]
     with open(out, "wb") as f:
         for r in recs:
