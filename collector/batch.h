@@ -1,5 +1,5 @@
 /*
- * A batch of records as a probe uploads it (CONTRACT "Spool and upload"):
+ * A batch of records as a probe uploads it (docs/upload.md):
  * a msgpack array of record maps.  Parsing never trusts a claimed length:
  * the bytes are walked once with bounds on depth, counts and sizes before
  * anything is decoded, and every record is checked with

@@ -1,4 +1,4 @@
-/* nightjar-collector export (CONTRACT "Collector"). */
+/* nightjar-collector export (docs/upload.md, nightjar-collector(1)). */
 #ifndef NJ_EXPORT_H
 #define NJ_EXPORT_H
 

@@ -1,7 +1,7 @@
 /*
  * nightjar-collector: receives records from probes and stores them
- * (CONTRACT "Collector").  main() parses options and hands over to the
- * server or to export.
+ * (docs/upload.md, nightjar-collector(1)).  main() parses options and
+ * hands over to the server or to export.
  */
 #include <getopt.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* The collector's HTTP(S) server (CONTRACT "Collector"). */
+/* The collector's HTTP(S) server (docs/upload.md, nightjar-collector(1)). */
 #ifndef NJ_SERVER_H
 #define NJ_SERVER_H
 

@@ -1,5 +1,5 @@
 /*
- * Options of `run` and `upload` (CONTRACT "Commands"), from the command line
+ * Options of `run` and `upload` (nightjar(1)), from the command line
  * and from --config FILE (`name = value`, same names as the long options;
  * the command line wins).
  */

@@ -2,7 +2,7 @@
  * nightjar report: read records (spool files, directories or a collector
  * database), bin them per host (or host x probe) and local hour of day,
  * find time-of-day windows with rw_find() and print them as text, JSON or
- * SVG (CONTRACT "report").
+ * SVG (nightjar(1), "report").
  *
  * Only the few fields the analysis needs are kept per record, folded into
  * counters at once: per host-hour counts, per host-hour-day counts (for

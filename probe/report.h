@@ -1,5 +1,5 @@
 /*
- * nightjar report: time-of-day analysis of records (CONTRACT "report").
+ * nightjar report: time-of-day analysis of records (nightjar(1), "report").
  *
  * report.c reads records and bins them per host (or host x probe) and
  * local hour of day; rw_find() (report-window.c) is the pure window

@@ -1,5 +1,5 @@
 /*
- * The results directory (CONTRACT "Spool and upload"): pending *.msgpack
+ * The results directory (docs/upload.md): pending *.msgpack
  * files, sent/, rejected/, probe-id.  Files are written atomically.
  */
 #ifndef NJ_SPOOL_H

@@ -1,6 +1,6 @@
 /*
  * Target lists: Citizen Lab test-list CSV or plain `HOST[:PORT] [CATEGORY]`
- * lines, detected by content (CONTRACT "Targets").
+ * lines, detected by content (nightjar(1), "--targets").
  */
 #ifndef NJ_TARGETS_H
 #define NJ_TARGETS_H

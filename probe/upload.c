@@ -1,5 +1,5 @@
 /*
- * Upload of the pending spool to a collector (CONTRACT "Spool and upload").
+ * Upload of the pending spool to a collector (docs/upload.md).
  *
  * A file leaves the pending spool only after a collector has answered 2xx
  * for a batch holding it, so a crash anywhere loses nothing; at worst a

@@ -1,4 +1,4 @@
-/* Upload of the pending spool to a collector (CONTRACT "Spool and upload"). */
+/* Upload of the pending spool to a collector (docs/upload.md). */
 #ifndef NJ_UPLOAD_H
 #define NJ_UPLOAD_H
 

@@ -1,6 +1,6 @@
 /*
  * The verdict of one measurement: a pure function of the record and the
- * known interception roots (CONTRACT "Verdict meaning"; where it is silent,
+ * known interception roots (docs/verdicts.md; where it is silent,
  * OONI Web Connectivity's reasoning).  No sockets, no clock, no files.
  *
  * The reasoning, strongest evidence first:

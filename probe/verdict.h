@@ -1,5 +1,5 @@
 /*
- * The verdict of one measurement (CONTRACT "Verdict meaning"): a pure
+ * The verdict of one measurement (docs/verdicts.md): a pure
  * function of the record and the known interception roots.  No sockets,
  * no clock.
  */
