@@ -7,7 +7,7 @@
  *
  * Table measurements(id TEXT PRIMARY KEY, probe_id, received_at,
  * start_time, host, status, method, record, probe_asn, probe_network,
- * probe_cc, tz_offset, local_hour, local_day), created when missing; older
+ * probe_cc, start_ms, local_hour, local_day), created when missing; older
  * SQLite files get the new columns added.
  *
  * Every operation is asynchronous: it takes a callback that receives the

@@ -25,7 +25,7 @@ pg_cleanup() {
 	cleanup_rc=$rc
 }
 # Runs before lib-collector.sh's cleanup (which exits).
-trap 'pg_cleanup; (exit $cleanup_rc); cleanup' EXIT
+trap 'pg_cleanup; set +e; (exit $cleanup_rc); cleanup' EXIT
 
 # pg_start: sets PGPORT_T, PGURI (a postgresql:// URI for database nj).
 pg_start() {
