@@ -30,6 +30,7 @@
 #include "util.h"
 #include "verdict.h"
 #include "fingerprint.h"
+#include "baseline.h"
 #include "xmalloc.h"
 
 struct engine {
@@ -73,6 +74,7 @@ struct rmeasure {
 struct round {
 	struct engine		*e;
 	const struct targets	*targets;
+	struct baseline		*baseline;	/* control SNI per address */
 	round_done_cb		 cb;
 	void			*arg;
 	char			 run_id[UUID_STRLEN + 1];
@@ -548,6 +550,8 @@ round_start(struct engine *e, const struct targets *targets,
 	msgpack_packer_init(&r->pk, &r->sbuf, msgpack_sbuffer_write);
 	r->done_ev = event_new(e->base, -1, 0, round_done_ev_cb, r);
 	LIST_INIT(&r->measures);
+	r->baseline = baseline_new(&e->env);
+	e->env.baseline = r->baseline;
 	engine_flush_held(e);
 	r->last_flush = r->t0;
 	r->rate_ev = evtimer_new(e->base, round_rate_cb, r);
@@ -602,6 +606,9 @@ round_free(struct round *r)
 		    r->in_flight);
 		abort();
 	}
+	if (r->e->env.baseline == r->baseline)
+		r->e->env.baseline = NULL;
+	baseline_free(r->baseline);
 	event_free(r->done_ev);
 	event_free(r->rate_ev);
 	msgpack_sbuffer_destroy(&r->sbuf);

@@ -37,7 +37,9 @@
 #include <openssl/ssl.h>
 
 #include "addrlimit.h"
+#include "baseline.h"
 #include "dns.h"
+#include "http.h"
 #include "log.h"
 #include "measure.h"
 #include "tls.h"
@@ -66,6 +68,13 @@ struct mconn {
 	double			 deadline;	/* retry: connect + handshake */
 	int			 slot;		/* holds a per-address slot */
 	struct addrlimit_wait	*wait;		/* in line for one */
+
+	int			 port;
+	int			 plain;		/* plain HTTP, no TLS */
+	int			 baselined;	/* control-SNI baseline asked */
+	struct baseline_wait	*bwait;
+	struct http_get		*get;
+	size_t			 http_idx;
 };
 
 #define NO_IDX	((size_t)-1)
@@ -94,6 +103,7 @@ struct measure {
 
 static void	conn_connect(struct mconn *);
 static void	conn_tls(struct mconn *);
+static void	conn_done(struct mconn *);
 
 static void
 measure_finish(struct measure *m)
@@ -179,6 +189,8 @@ conn_free(struct mconn *c)
 	}
 	if (c->wait != NULL)
 		addrlimit_cancel(c->wait);
+	baseline_cancel(c->bwait);
+	http_get_free(c->get);
 	if (c->ev != NULL)
 		event_free(c->ev);
 	if (c->timer != NULL)
@@ -242,10 +254,103 @@ conn_new(struct measure *m, const char *ip, enum rec_role source)
 		c->name = m->target->host;	/* no SNI, check the IP */
 	else
 		c->sni = c->name = m->target->host;
+	c->port = m->target->port;
 	c->next = m->conns;
 	m->conns = c;
 	m->pending++;
 	return c;
+}
+
+/* A plain-HTTP connection to port (no TLS, no SNI). */
+static void
+conn_set_plain(struct mconn *c, int port)
+{
+	c->plain = 1;
+	c->port = port;
+	c->sni = NULL;
+	if (c->ss.ss_family == AF_INET6)
+		((struct sockaddr_in6 *)&c->ss)->sin6_port = htons(port);
+	else if (c->ss.ss_family == AF_INET)
+		((struct sockaddr_in *)&c->ss)->sin_port = htons(port);
+}
+
+static void
+conn_http_cb(struct http_get *g, void *arg)
+{
+	struct mconn	*c = arg;
+
+	http_get_fill(g, &c->m->rec->http[c->http_idx]);
+	conn_done(c);			/* frees g */
+}
+
+/*
+ * GET the target's path over c's connection (plain, or TLS with the
+ * target's SNI); c ends when the response is read.
+ */
+static void
+conn_http(struct mconn *c)
+{
+	struct measure	*m = c->m;
+	struct http_params p;
+	struct rec_http	*h;
+	char		*host, *url;
+
+	h = record_add_http(m->rec);
+	c->http_idx = (size_t)(h - m->rec->http);
+	host = http_host_header(m->target->host, c->port, !c->plain);
+	xasprintf(&url, "%s://%s%s", c->plain ? "http" : "https", host,
+	    m->target->path != NULL ? m->target->path : "/");
+	memset(&p, 0, sizeof p);
+	p.host = host;
+	p.path = m->target->path;
+	p.url = url;
+	p.ip = c->ip;
+	p.sni = c->sni;
+	p.max_body = m->env->http_max_body > 0 ? m->env->http_max_body :
+	    HTTP_DEFAULT_MAX_BODY;
+	p.timeout_ms = m->env->timeout_ms;
+	p.origin_ms = m->t0;
+	p.fingerprints = m->env->fingerprints;
+	c->get = http_get_start(m->env->base, c->bev, &p, conn_http_cb, c);
+	free(url);
+	free(host);
+}
+
+/* Connected to a plain-HTTP port: the GET. */
+static void
+conn_plain(struct mconn *c)
+{
+	c->bev = bufferevent_socket_new(c->m->env->base, c->fd,
+	    BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev == NULL) {
+		conn_done(c);
+		return;
+	}
+	c->fd = -1;
+	conn_http(c);
+}
+
+/* The address's control-SNI baseline is in: keep a copy, then connect. */
+static void
+conn_baseline_cb(const struct rec_tls *tls, const struct rec_http *http,
+    double t0, void *arg)
+{
+	struct mconn	*c = arg;
+	struct measure	*m = c->m;
+	struct rec_tls	*t;
+	struct rec_http	*h;
+
+	c->bwait = NULL;
+	t = record_add_tls(m->rec);
+	baseline_copy_tls(t, tls);
+	t->source = c->source;
+	t->t0_ms = t0 - m->t0 > 0 ? t0 - m->t0 : 0;
+	if (http != NULL) {
+		h = record_add_http(m->rec);
+		baseline_copy_http(h, http);
+		h->t0_ms = t->t0_ms + t->t_ms;
+	}
+	conn_connect(c);
 }
 
 static struct rec_tls *
@@ -324,6 +429,12 @@ conn_tls_event_cb(struct bufferevent *bev, short what, void *arg)
 		tls->t_ms = util_mono_ms() - c->t0;
 		tls_fill(m->env->tls, bufferevent_openssl_get_ssl(bev), tls,
 		    c->name, m->target->is_ip, c->retry, m->env->keep_certs);
+		if (m->env->http && !c->retry) {
+			/* --http: GET over the handshake, its own deadline. */
+			event_del(c->timer);
+			conn_http(c);
+			return;
+		}
 		conn_done(c);
 		return;
 	}
@@ -355,6 +466,9 @@ conn_tls(struct mconn *c)
 		    "state"), 0);
 		return;
 	}
+	if (m->env->http)	/* the GET speaks HTTP/1.1 */
+		SSL_set_alpn_protos(ssl, (const unsigned char *)
+		    "\x08http/1.1", 9);
 	c->bev = bufferevent_openssl_socket_new(m->env->base, c->fd, ssl,
 	    BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL) {
@@ -398,12 +512,10 @@ conn_connect_cb(evutil_socket_t fd, short what, void *arg)
 		tcp = &c->m->rec->tcp[c->tcp_idx];
 		tcp->t_ms = util_mono_ms() - c->t0;
 	}
-	if (c->m->target->port == 0) {
-		/* Plain HTTP only: no handshake on a plaintext port. */
-		conn_done(c);
-		return;
-	}
-	conn_tls(c);
+	if (c->plain)
+		conn_plain(c);
+	else
+		conn_tls(c);
 }
 
 /* --per-address: a slot was handed over, the connect starts now. */
@@ -427,6 +539,15 @@ conn_connect(struct mconn *c)
 	struct measure	*m = c->m;
 	struct timeval	 tv;
 
+	/* First the address's --control-sni baseline (once per round). */
+	if (m->env->baseline != NULL && !c->baselined && !c->plain &&
+	    !c->retry && c->sni != NULL && c->ss.ss_family != AF_UNSPEC &&
+	    strcmp(c->sni, m->env->control_sni) != 0) {
+		c->baselined = 1;
+		c->bwait = baseline_get(m->env->baseline, c->ip, c->port,
+		    conn_baseline_cb, c);
+		return;
+	}
 	if (m->env->limit != NULL && !c->slot) {
 		if (!addrlimit_take(m->env->limit, c->ip, conn_slot_cb, c,
 		    &c->wait))
@@ -498,13 +619,26 @@ measure_connect_all(struct measure *m)
 	/* Hold one step so that early failures cannot finish m here. */
 	m->pending++;
 	for (i = 0; i < n; i++) {
-		c = conn_new(m, addrs[i].ip, addrs[i].source);
-		tcp = record_add_tcp(m->rec);
-		c->tcp_idx = (size_t)(tcp - m->rec->tcp);
-		tcp->ip = xstrdup(c->ip);
-		tcp->port = TARGET_PORT(m->target);
-		tcp->source = c->source;
-		conn_connect(c);
+		if (m->target->port > 0) {
+			c = conn_new(m, addrs[i].ip, addrs[i].source);
+			tcp = record_add_tcp(m->rec);
+			c->tcp_idx = (size_t)(tcp - m->rec->tcp);
+			tcp->ip = xstrdup(c->ip);
+			tcp->port = c->port;
+			tcp->source = c->source;
+			conn_connect(c);
+		}
+		if (m->target->http_port > 0) {
+			/* http://: plain HTTP too (only, on an explicit port). */
+			c = conn_new(m, addrs[i].ip, addrs[i].source);
+			conn_set_plain(c, m->target->http_port);
+			tcp = record_add_tcp(m->rec);
+			c->tcp_idx = (size_t)(tcp - m->rec->tcp);
+			tcp->ip = xstrdup(c->ip);
+			tcp->port = c->port;
+			tcp->source = c->source;
+			conn_connect(c);
+		}
 	}
 	measure_step_done(m);
 }

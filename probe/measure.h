@@ -16,6 +16,7 @@
 #include "targets.h"
 
 struct addrlimit;
+struct baseline;
 struct dns_resolver;
 struct fingerprint_set;
 struct tls_ctx;
@@ -44,6 +45,7 @@ struct measure_env {
 	int			(*refuse)(const char *ip, void *arg);
 	void			 *refuse_arg;
 	int			  keep_certs;	/* DER of trusted chains too */
+	struct baseline		 *baseline;	/* per round; NULL: none */
 };
 
 struct measure;

@@ -49,6 +49,7 @@
 
 #include "inspect.h"
 #include "verdict.h"
+#include "verdict-http.h"
 #include "xmalloc.h"
 
 #define DETAIL_MAX	768
@@ -1093,6 +1094,54 @@ decide_reach(const struct vstate *st, struct rec_verdict *out)
 	    st->host, r->target.port, ty.failure[i]);
 }
 
+/* Put v in place of out. */
+static void
+verdict_replace(struct rec_verdict *out, struct rec_verdict *v)
+{
+	free(out->detail);
+	free(out->interception_ca);
+	free(out->blockpage);
+	*out = *v;
+	memset(v, 0, sizeof *v);
+}
+
+/*
+ * After reachability, the HTTP steps (verdict-http.c): an http:// target
+ * whose plain HTTP answered is reachable whatever TLS on 443 did (short
+ * of SNI filtering); a GET reset or never answered after its connection
+ * worked is judged against the vantage; a reachable target much slower
+ * than the --control-sni baseline at the same moment is throttled.
+ */
+static void
+decide_http(const struct record *r, const struct verdict_ctx *ctx,
+    struct rec_verdict *out)
+{
+	const struct rec_http	*h;
+	struct rec_verdict	 v;
+
+	memset(&v, 0, sizeof v);
+	if (out->status == STATUS_ANOMALY || out->status == STATUS_ERROR) {
+		if ((h = verdict_http_answered(r)) != NULL) {
+			set(&v, STATUS_OK, METHOD_NONE, NULL, "HTTP to %s "
+			    "answered %d at %s.", str(h->url), h->status,
+			    str(h->ip));
+			verdict_replace(out, &v);
+		} else if (verdict_http_failure(r, &v)) {
+			if (v.status == STATUS_BLOCKED || r->n_tls == 0)
+				verdict_replace(out, &v);
+			else
+				free(v.detail);
+			return;
+		}
+	}
+	if (out->status != STATUS_OK)
+		return;
+	memset(&v, 0, sizeof v);
+	if (verdict_http_failure(r, &v) ||
+	    verdict_throttled(r, ctx != NULL ? ctx->control_sni : NULL, &v))
+		verdict_replace(out, &v);
+}
+
 void
 verdict_decide(const struct record *r, const struct verdict_ctx *ctx,
     struct rec_verdict *out)
@@ -1101,7 +1150,10 @@ verdict_decide(const struct record *r, const struct verdict_ctx *ctx,
 
 	memset(out, 0, sizeof *out);
 	vstate_init(&st, r, ctx);
-	if (!decide_interception(&st, out) && !decide_dns(&st, out))
+	if (!decide_interception(&st, out) &&
+	    !verdict_http_blockpage(r, out) && !decide_dns(&st, out)) {
 		decide_reach(&st, out);
+		decide_http(r, ctx, out);
+	}
 	vstate_clear(&st);
 }

@@ -4,7 +4,11 @@
  *
  *   dns P|C RESOLVER A|AAAA FAILURE [ADDR...]
  *   tcp P|C ADDR FAILURE
- *   tls P|C ADDR SNI|- FAILURE [T] [S] [v=verify_error] [CERT...]
+ *   tls P|C ADDR SNI|- FAILURE [T] [S] [v=verify_error] [ms=T_MS] [CERT...]
+ *   http P|C ADDR SNI|- FAILURE [s=STATUS] [bp=FINGERPRINT] [n=BYTES]
+ *        [dl=MS]   (a GET: SNI "-" is plain HTTP; n body bytes of which
+ *        the first 1000 come at 10 ms and the rest dl ms later)
+ *   vhttp FAILURE [s=STATUS] [n=BYTES] [dl=MS]   (the vantage's GET)
  *
  * FAILURE is "ok" or an alias below (or a df-007 string as is); P/C is
  * the role of the resolver or the source of the address; T = trusted by
@@ -229,11 +233,77 @@ build_tls(struct record *r, char **save)
 				if (*s == '_')
 					*s = ' ';
 			}
-		} else
+		} else if (strncmp(tok, "ms=", 3) == 0)
+			t->t_ms = atof(tok + 3);
+		else
 			add_cert(t, tok);
 	}
 	if (t->n_chain > 0 && t->failure == NULL)
 		t->version = xstrdup("TLSv1.3");
+}
+
+/* The GET options after FAILURE: s=, bp=, n=, dl=. */
+static void
+build_http_opts(struct rec_http *h, char **save)
+{
+	struct rec_sample	*s;
+	char			*tok;
+	double			 dl = 0;
+	uint64_t		 n = 0;
+
+	while ((tok = strtok_r(NULL, " ", save)) != NULL) {
+		if (strncmp(tok, "s=", 2) == 0)
+			h->status = atoi(tok + 2);
+		else if (strncmp(tok, "bp=", 3) == 0)
+			h->blockpage = xstrdup(tok + 3);
+		else if (strncmp(tok, "n=", 2) == 0)
+			n = strtoull(tok + 2, NULL, 10);
+		else if (strncmp(tok, "dl=", 3) == 0)
+			dl = atof(tok + 3);
+		else
+			ck_abort_msg("bad http option %s", tok);
+	}
+	if (n == 0)
+		return;
+	h->body_length = n;
+	s = rec_http_add_sample(h);
+	s->t_ms = 10;
+	s->bytes = n < 1000 ? n : 1000;
+	if (n > 1000) {
+		s = rec_http_add_sample(h);
+		s->t_ms = 10 + dl;
+		s->bytes = n;
+	}
+	h->t_ms = 10 + dl;
+}
+
+static void
+build_http(struct record *r, char **save)
+{
+	struct rec_http	*h;
+	char		*tok;
+
+	h = record_add_http(r);
+	(void)role_of(strtok_r(NULL, " ", save));
+	h->ip = xstrdup(strtok_r(NULL, " ", save));
+	tok = strtok_r(NULL, " ", save);
+	ck_assert_ptr_nonnull(tok);
+	h->sni = strcmp(tok, "-") == 0 ? NULL : xstrdup(tok);
+	xasprintf(&h->url, "%s://%s/", h->sni == NULL ? "http" : "https",
+	    h->sni != NULL ? h->sni : r->target.host);
+	h->failure = failure_of(strtok_r(NULL, " ", save));
+	build_http_opts(h, save);
+}
+
+static void
+build_vhttp(struct record *r, char **save)
+{
+	struct rec_http	*h;
+
+	h = rec_control_add_http(record_control(r));
+	h->url = xstrdup("https://vantage.example/");
+	h->failure = failure_of(strtok_r(NULL, " ", save));
+	build_http_opts(h, save);
 }
 
 static struct record *
@@ -257,6 +327,10 @@ build(const char *host, const char *spec)
 			build_tcp(r, &save2);
 		else if (strcmp(kind, "tls") == 0)
 			build_tls(r, &save2);
+		else if (strcmp(kind, "http") == 0)
+			build_http(r, &save2);
+		else if (strcmp(kind, "vhttp") == 0)
+			build_vhttp(r, &save2);
 		else
 			ck_abort_msg("bad statement %s", kind);
 	}
@@ -267,38 +341,7 @@ build(const char *host, const char *spec)
 static void
 unbuild(struct record *r)
 {
-	size_t	i, j;
-
-	for (i = 0; i < r->n_dns; i++) {
-		free(r->dns[i].resolver);
-		free(r->dns[i].failure);
-		free(r->dns[i].rcode);
-		for (j = 0; j < r->dns[i].n_answers; j++)
-			free(r->dns[i].answers[j].value);
-		free(r->dns[i].answers);
-	}
-	free(r->dns);
-	for (i = 0; i < r->n_tcp; i++) {
-		free(r->tcp[i].ip);
-		free(r->tcp[i].failure);
-	}
-	free(r->tcp);
-	for (i = 0; i < r->n_tls; i++) {
-		free(r->tls[i].ip);
-		free(r->tls[i].sni);
-		free(r->tls[i].failure);
-		free(r->tls[i].version);
-		free(r->tls[i].verify_error);
-		for (j = 0; j < r->tls[i].n_chain; j++)
-			rec_cert_clear(&r->tls[i].chain[j]);
-		free(r->tls[i].chain);
-	}
-	free(r->tls);
-	free(r->target.host);
-	free(r->target.input);
-	free(r->verdict.interception_ca);
-	free(r->verdict.detail);
-	free(r);
+	record_free(r);		/* every entry, the control and the verdict */
 }
 
 /* --- the table --------------------------------------------------------- */
@@ -650,6 +693,95 @@ static const struct vcase cases[] = {
 	    "dns P system A ok 157.240.1.35 157.240.1.36;" C_OK TCP_OK
 	    "tcp P 157.240.1.36 timeout; tls P 157.240.1.35 " FB " reset",
 	    STATUS_ANOMALY, METHOD_TLS_RESET, NULL, NULL },
+
+	/* HTTP: blockpages, even without a control */
+	{ "blocked: plain HTTP answered with a blockpage", FB,
+	    P_OK TCP_OK "http P 157.240.1.35 - ok s=200 bp=ooni.ru_0 n=300",
+	    STATUS_BLOCKED, METHOD_HTTP_BLOCKPAGE, NULL, "ooni.ru_0" },
+	{ "blocked: a blockpage beats a trusted handshake", FB,
+	    P_OK C_OK TCP_OK TLS_OK
+	    "http P 157.240.1.35 " FB " ok s=302 bp=ooni.tr_3",
+	    STATUS_BLOCKED, METHOD_HTTP_BLOCKPAGE, NULL, "ooni.tr_3" },
+	{ "ok: only the control SNI's GET matched a fingerprint", FB,
+	    P_OK C_OK TCP_OK TLS_OK
+	    "http P 157.240.1.35 " FB " ok s=200 n=500;"
+	    "http P 157.240.1.35 example.org ok s=200 bp=x.parked n=500",
+	    STATUS_OK, METHOD_NONE, NULL, NULL },
+	/* HTTP: plain-HTTP targets and http:// targets */
+	{ "ok: plain HTTP only, answered", FB,
+	    P_OK TCP_OK "http P 157.240.1.35 - ok s=200 n=500",
+	    STATUS_OK, METHOD_NONE, NULL, "answered 200" },
+	{ "ok: http:// target, port 80 answers, nothing on 443", FB,
+	    P_OK C_OK TCP_OK "tcp P 157.240.1.35 crefused;"
+	    "http P 157.240.1.35 - ok s=200 n=500",
+	    STATUS_OK, METHOD_NONE, NULL, "answered 200" },
+	{ "anomaly: plain HTTP reset, no vantage", FB,
+	    P_OK TCP_OK "http P 157.240.1.35 - reset",
+	    STATUS_ANOMALY, METHOD_HTTP_RESET, NULL, NULL },
+	{ "blocked: plain HTTP reset while the vantage got an answer", FB,
+	    P_OK TCP_OK "http P 157.240.1.35 - reset; vhttp ok s=200 n=500",
+	    STATUS_BLOCKED, METHOD_HTTP_RESET, NULL, "vantage" },
+	{ "blocked: GET over a trusted handshake never answered, vantage "
+	    "answered", FB, P_OK C_OK TCP_OK TLS_OK
+	    "http P 157.240.1.35 " FB " timeout; vhttp ok s=200",
+	    STATUS_BLOCKED, METHOD_HTTP_TIMEOUT, NULL, NULL },
+	{ "down: GET never answered, the vantage's neither", FB,
+	    P_OK C_OK TCP_OK TLS_OK
+	    "http P 157.240.1.35 " FB " timeout; vhttp timeout",
+	    STATUS_DOWN, METHOD_HTTP_TIMEOUT, NULL, NULL },
+	{ "anomaly: GET cut off after a trusted handshake, no vantage", FB,
+	    P_OK C_OK TCP_OK TLS_OK "http P 157.240.1.35 " FB " eof",
+	    STATUS_ANOMALY, METHOD_HTTP_RESET, NULL, NULL },
+	{ "anomaly: TLS reset stays the verdict when port 80 is reset too",
+	    FB, P_OK C_OK TCP_OK "tls P 157.240.1.35 " FB " reset;"
+	    "http P 157.240.1.35 - reset",
+	    STATUS_ANOMALY, METHOD_TLS_RESET, NULL, NULL },
+	/* Throttling: the handshake against the control SNI's */
+	{ "throttled: handshake 5x and 500 ms slower than the control SNI's",
+	    FB, P_OK C_OK TCP_OK
+	    "tls P 157.240.1.35 example.org ok ms=90 example;"
+	    "tls P 157.240.1.35 " FB " ok T ms=4200 fb digi",
+	    STATUS_THROTTLED, METHOD_TLS_THROTTLED, NULL, "4200 ms" },
+	{ "ok: every handshake slow (a slow link)", FB, P_OK C_OK TCP_OK
+	    "tls P 157.240.1.35 example.org ok ms=3900 example;"
+	    "tls P 157.240.1.35 " FB " ok T ms=4200 fb digi",
+	    STATUS_OK, METHOD_NONE, NULL, NULL },
+	{ "ok: 5x slower handshake but less than 500 ms slower", FB,
+	    P_OK C_OK TCP_OK
+	    "tls P 157.240.1.35 example.org ok ms=60 example;"
+	    "tls P 157.240.1.35 " FB " ok T ms=450 fb digi",
+	    STATUS_OK, METHOD_NONE, NULL, NULL },
+	{ "ok: slow handshake, control SNI at another address only", FB,
+	    "dns P system A ok 157.240.1.35 157.240.1.36;" C_OK TCP_OK
+	    "tls P 157.240.1.36 example.org ok ms=60 example;"
+	    "tls P 157.240.1.35 " FB " ok T ms=4200 fb digi",
+	    STATUS_OK, METHOD_NONE, NULL, NULL },
+	/* Throttling: the download against the control SNI's or vantage's */
+	{ "throttled: download 5x slower than the control SNI's", FB,
+	    P_OK C_OK TCP_OK TLS_OK
+	    "http P 157.240.1.35 example.org ok s=200 n=65536 dl=40;"
+	    "http P 157.240.1.35 " FB " ok s=200 n=65536 dl=4000",
+	    STATUS_THROTTLED, METHOD_HTTP_THROTTLED, NULL, "example.org" },
+	{ "ok: every download equally slow (a slow link)", FB,
+	    P_OK C_OK TCP_OK TLS_OK
+	    "http P 157.240.1.35 example.org ok s=200 n=65536 dl=3800;"
+	    "http P 157.240.1.35 " FB " ok s=200 n=65536 dl=4000",
+	    STATUS_OK, METHOD_NONE, NULL, NULL },
+	{ "throttled: download 5x slower than the vantage's", FB,
+	    P_OK C_OK TCP_OK TLS_OK
+	    "http P 157.240.1.35 " FB " ok s=200 n=65536 dl=4000;"
+	    "vhttp ok s=200 n=65536 dl=100",
+	    STATUS_THROTTLED, METHOD_HTTP_THROTTLED, NULL, "vantage" },
+	{ "ok: a small control body cannot show the download's speed", FB,
+	    P_OK C_OK TCP_OK TLS_OK
+	    "http P 157.240.1.35 example.org ok s=404 n=900 dl=0;"
+	    "http P 157.240.1.35 " FB " ok s=200 n=65536 dl=4000",
+	    STATUS_OK, METHOD_NONE, NULL, NULL },
+	{ "throttled: a download that timed out half way, slowly", FB,
+	    P_OK C_OK TCP_OK TLS_OK
+	    "http P 157.240.1.35 example.org ok s=200 n=65536 dl=40;"
+	    "http P 157.240.1.35 " FB " timeout s=200 n=30000 dl=9000",
+	    STATUS_THROTTLED, METHOD_HTTP_THROTTLED, NULL, NULL },
 };
 
 static void
@@ -683,6 +815,14 @@ check_case(const struct vcase *c, const struct verdict_ctx *ctx)
 	    "%s: no detail", c->name);
 	ck_assert_msg(strchr(r->verdict.detail, '\n') == NULL, "%s: detail "
 	    "has a newline", c->name);
+	if (c->method == METHOD_HTTP_BLOCKPAGE)
+		ck_assert_msg(r->verdict.blockpage != NULL &&
+		    strstr(r->verdict.detail, r->verdict.blockpage) != NULL,
+		    "%s: blockpage %s", c->name, r->verdict.blockpage != NULL ?
+		    r->verdict.blockpage : "null");
+	else
+		ck_assert_msg(r->verdict.blockpage == NULL, "%s: blockpage %s",
+		    c->name, r->verdict.blockpage);
 	if (c->detail != NULL)
 		ck_assert_msg(strstr(r->verdict.detail, c->detail) != NULL,
 		    "%s: detail '%s' lacks '%s'", c->name, r->verdict.detail,
