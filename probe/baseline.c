@@ -49,6 +49,7 @@ struct bconn {
 	char			 ip[46];
 	int			 port;
 	int			 done;
+	int			 connected;	/* TCP worked: a handshake */
 	struct baseline_wait	*waits;
 
 	struct rec_tls		 tls;
@@ -184,7 +185,8 @@ wait_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	event_free(w->ev);
 	free(w);
-	cb(&bc->tls, bc->has_http ? &bc->http : NULL, bc->t0, cbarg);
+	cb(bc->connected ? &bc->tls : NULL, bc->has_http ? &bc->http : NULL,
+	    bc->t0, cbarg);
 }
 
 static void
@@ -355,6 +357,7 @@ bconn_connect_cb(evutil_socket_t fd, short what, void *arg)
 		bconn_end(bc, tls_errno_failure(err));
 		return;
 	}
+	bc->connected = 1;
 	bconn_tls(bc);
 }
 

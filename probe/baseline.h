@@ -12,7 +12,9 @@
  *   baseline_cancel(w);                          before cb, if need be
  *   baseline_free(b);                            with the round
  *
- * cb is always called from the loop (never from inside baseline_get),
+ * cb gets NULL for the handshake when the address could not even be
+ * connected to (the target's own connect says why).  It is always called
+ * from the loop (never from inside baseline_get),
  * exactly once unless cancelled; the entries it gets are the baseline's
  * (copy what is needed).
  */

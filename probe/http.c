@@ -16,6 +16,7 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent_ssl.h>
+#include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
 
@@ -35,7 +36,11 @@ struct http_get {
 	struct bufferevent	*bev;
 	struct http_parse	*parse;
 	struct event		*timer;
+	struct event		*tick;		/* samples, every 100 ms */
 	struct event		*done_ev;
+	BIO			*rbio;		/* TLS: counts bytes read */
+	uint64_t		 rx;		/* bytes received so far */
+	size_t			 seen;		/* plain: of the input buffer */
 	http_get_cb		 cb;
 	void			*arg;
 
@@ -75,7 +80,6 @@ http_host_header(const char *host, int port, int tls)
 static void
 http_sample(struct http_get *g, double now)
 {
-	const struct http_response *r = http_parse_response(g->parse);
 	struct rec_sample	*s;
 
 	if (g->n_samples >= HTTP_MAX_SAMPLES)
@@ -84,8 +88,63 @@ http_sample(struct http_get *g, double now)
 	    sizeof *g->samples);
 	s = &g->samples[g->n_samples++];
 	s->t_ms = now - g->t_start;
-	s->bytes = r->body_len;
+	s->bytes = g->rx;
 	g->last_sample = now;
+}
+
+/* The first bytes of the response: samples from now on. */
+static void
+http_first_byte(struct http_get *g, double now)
+{
+	struct timeval	tv = { 0, (long)HTTP_SAMPLE_MS * 1000 };
+
+	g->t_first = now;
+	http_sample(g, now);
+	event_add(g->tick, &tv);
+}
+
+static void
+http_tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	http_sample(arg, util_mono_ms());
+}
+
+/*
+ * TLS: the bytes read from the socket, as they come (the body is only
+ * seen a whole TLS record at a time, up to 16 KB).
+ */
+static long
+http_bio_cb(BIO *b, int oper, const char *argp, size_t len, int argi,
+    long argl, int ret, size_t *processed)
+{
+	struct http_get	*g = (struct http_get *)BIO_get_callback_arg(b);
+
+	(void)argp;
+	(void)len;
+	(void)argi;
+	(void)argl;
+	if (g != NULL && oper == (BIO_CB_READ | BIO_CB_RETURN) && ret > 0 &&
+	    processed != NULL && *processed > 0) {
+		g->rx += *processed;
+		if (g->t_first == 0)
+			http_first_byte(g, util_mono_ms());
+	}
+	return ret;
+}
+
+/* Stop hearing from the connection (it stays the caller's). */
+static void
+http_unhook(struct http_get *g)
+{
+	bufferevent_disable(g->bev, EV_READ | EV_WRITE);
+	bufferevent_setcb(g->bev, NULL, NULL, NULL, NULL);
+	if (g->rbio != NULL) {
+		BIO_set_callback_ex(g->rbio, NULL);
+		BIO_set_callback_arg(g->rbio, NULL);
+		g->rbio = NULL;
+	}
 }
 
 static void
@@ -114,11 +173,11 @@ http_end(struct http_get *g, char *failure)
 	g->failure = failure;
 	g->t_end = util_mono_ms();
 	if (g->t_first > 0 && g->n_samples > 0 &&
-	    g->samples[g->n_samples - 1].bytes != r->body_len)
+	    g->samples[g->n_samples - 1].bytes != g->rx)
 		http_sample(g, g->t_end);
-	bufferevent_disable(g->bev, EV_READ | EV_WRITE);
-	bufferevent_setcb(g->bev, NULL, NULL, NULL, NULL);
+	http_unhook(g);
 	event_del(g->timer);
+	event_del(g->tick);
 	if (r->head_done && g->fps != NULL) {
 		memset(&fh, 0, sizeof fh);
 		fh.body = r->body;
@@ -169,8 +228,10 @@ http_read_cb(struct bufferevent *bev, void *arg)
 	size_t			 used;
 	int			 i, n;
 
-	if (g->t_first == 0 && evbuffer_get_length(in) > 0)
-		g->t_first = now;
+	if (g->rbio == NULL)
+		g->rx += evbuffer_get_length(in) - g->seen;
+	if (g->t_first == 0 && g->rx > 0)
+		http_first_byte(g, now);
 	while (rc == HTTP_PARSE_MORE && evbuffer_get_length(in) > 0) {
 		n = evbuffer_peek(in, -1, NULL, v, 4);
 		if (n > 4)
@@ -183,8 +244,7 @@ http_read_cb(struct bufferevent *bev, void *arg)
 		if (rc != HTTP_PARSE_MORE)
 			break;
 	}
-	if (g->n_samples == 0 || now - g->last_sample >= HTTP_SAMPLE_MS)
-		http_sample(g, now);
+	g->seen = evbuffer_get_length(in);
 	if (rc == HTTP_PARSE_DONE) {
 		evbuffer_drain(in, evbuffer_get_length(in));
 		http_end(g, NULL);
@@ -244,6 +304,7 @@ http_get_start(struct event_base *base, struct bufferevent *bev,
     const struct http_params *p, http_get_cb cb, void *arg)
 {
 	struct http_get	*g;
+	SSL		*ssl;
 
 	g = xcalloc(1, sizeof *g);
 	g->base = base;
@@ -258,11 +319,17 @@ http_get_start(struct event_base *base, struct bufferevent *bev,
 	g->origin = p->origin_ms;
 	g->fps = p->fingerprints;
 	g->timer = evtimer_new(base, http_timeout_cb, g);
+	g->tick = event_new(base, -1, EV_PERSIST, http_tick_cb, g);
 	g->done_ev = evtimer_new(base, http_done_cb, g);
 	g->t_start = util_mono_ms();
 
-	if (bufferevent_openssl_get_ssl(bev) != NULL)
+	if ((ssl = bufferevent_openssl_get_ssl(bev)) != NULL) {
 		bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+		if ((g->rbio = SSL_get_rbio(ssl)) != NULL) {
+			BIO_set_callback_arg(g->rbio, (char *)g);
+			BIO_set_callback_ex(g->rbio, http_bio_cb);
+		}
+	}
 	bufferevent_setcb(bev, http_read_cb, NULL, http_event_cb, g);
 	if (evbuffer_add_printf(bufferevent_get_output(bev),
 	    "GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: nightjar/%s\r\n"
@@ -328,12 +395,12 @@ http_get_free(struct http_get *g)
 {
 	if (g == NULL)
 		return;
-	if (!g->ended) {
-		bufferevent_disable(g->bev, EV_READ | EV_WRITE);
-		bufferevent_setcb(g->bev, NULL, NULL, NULL, NULL);
-	}
+	if (!g->ended)
+		http_unhook(g);
 	if (g->timer != NULL)
 		event_free(g->timer);
+	if (g->tick != NULL)
+		event_free(g->tick);
 	if (g->done_ev != NULL)
 		event_free(g->done_ev);
 	http_parse_free(g->parse);

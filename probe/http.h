@@ -4,9 +4,10 @@
  * connection whose handshake has just completed.  It sends
  * `GET PATH HTTP/1.1` with Host and a User-Agent naming nightjar, reads
  * the response with the bounded reader of http-parse.c (at most max_body
- * body bytes), samples the body bytes received about every 100 ms from
- * the first byte, and matches the response against the blockpage
- * fingerprints.
+ * body bytes), samples the bytes received so far about every 100 ms from
+ * the first byte (for TLS as read from the socket: the body itself is
+ * seen a whole TLS record, up to 16 KB, at a time), and matches the
+ * response against the blockpage fingerprints.
  *
  *   g = http_get_start(base, bev, &params, done_cb, arg);
  *   ...  done_cb(g, arg): http_get_fill(g, &rec->http[i]); http_get_free(g);

@@ -72,6 +72,7 @@ struct mconn {
 	int			 port;
 	int			 plain;		/* plain HTTP, no TLS */
 	int			 baselined;	/* control-SNI baseline asked */
+	int			 confirmed;	/* ... and it completed */
 	struct baseline_wait	*bwait;
 	struct http_get		*get;
 	size_t			 http_idx;
@@ -341,6 +342,11 @@ conn_baseline_cb(const struct rec_tls *tls, const struct rec_http *http,
 	struct rec_http	*h;
 
 	c->bwait = NULL;
+	if (tls == NULL) {
+		conn_connect(c);
+		return;
+	}
+	c->confirmed = tls->n_chain > 0;
 	t = record_add_tls(m->rec);
 	baseline_copy_tls(t, tls);
 	t->source = c->source;
@@ -392,7 +398,8 @@ conn_fail(struct mconn *c, char *failure, int retryable)
 	tls->failure = failure;
 	tls->t_ms = util_mono_ms() - c->t0;
 
-	if (retryable && !c->retry && c->sni != NULL &&
+	/* No retry where the baseline already completed the control SNI. */
+	if (retryable && !c->retry && !c->confirmed && c->sni != NULL &&
 	    env->control_sni != NULL && *env->control_sni != '\0' &&
 	    strcmp(c->sni, env->control_sni) != 0) {
 		r = conn_new(m, c->ip, c->source);

@@ -37,8 +37,8 @@ lab_check www.youtube.com \
 # one address refused, the other connects and is handshaken
 lab_check www.wordpress.com \
     'sorted((t["ip"], t["failure"]) for t in r["tcp"]) == [("127.0.0.10", None), ("127.0.0.12", "connection_refused")]' \
-    '[t["ip"] for t in r["tls"]] == ["127.0.0.10"]' \
-    'r["tls"][0]["failure"] is None and r["tls"][0]["trusted"] is True'
+    '[t["ip"] for t in tls()] == ["127.0.0.10"]' \
+    'tls()[0]["failure"] is None and tls()[0]["trusted"] is True'
 # IP literals: no DNS, no SNI, the certificate is still kept
 lab_check 127.0.0.10 \
     'r["dns"] == []' \

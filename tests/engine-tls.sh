@@ -58,7 +58,7 @@ lab_check - 'len(rs) == 12'
 
 # a genuine chain: leaf and intermediate, each exactly as generated
 lab_check www.youtube.com \
-    'len(r["tls"]) == 1' \
+    'len(tls()) == 1' \
     'tls()[0]["ip"] == "127.0.0.10" and tls()[0]["port"] == P' \
     'tls()[0]["sni"] == "www.youtube.com"' \
     'tls()[0]["failure"] is None' \

@@ -13,6 +13,9 @@ lab_init
 lab_zone probe "www.facebook.com A 127.0.0.31" \
     "www.youtube.com A 127.0.0.32" "www.wordpress.com A 127.0.0.33" \
     "lab.test A 127.0.0.34" "example.org A 127.0.0.35"
+lab_zone control "www.facebook.com A 127.0.0.31" \
+    "www.youtube.com A 127.0.0.32" "www.wordpress.com A 127.0.0.33" \
+    "lab.test A 127.0.0.34" "example.org A 127.0.0.35"
 lab_start
 http_start httpd "ru,http,127.0.0.31,0,mode=blockpage,page=ru" \
     "tr,http,127.0.0.32,0,mode=redirect" \

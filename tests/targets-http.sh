@@ -28,12 +28,12 @@ lab_check www.wordpress.com \
     '[(t["ip"], t["port"], t["failure"]) for t in r["tcp"]] == [("127.0.0.10", P, None)]' \
     'r["tls"] == []'
 lab_check www.facebook.com \
-    'len(r["tls"]) == 1 and r["tls"][0]["failure"] is None' \
-    'r["tls"][0]["port"] == P'
+    'len(tls()) == 1 and tls()[0]["failure"] is None' \
+    'tls()[0]["port"] == P'
 lab_check xn--bcher-kva.example \
     'r["target"]["input"] == "https://b\u00fccher.example:%d/" % P' \
     'r["dns"][0]["answers"][0]["ip"] == "127.0.0.10"' \
-    'r["tls"][0]["sni"] == "xn--bcher-kva.example"'
+    'tls()[0]["sni"] == "xn--bcher-kva.example"'
 if grep -q "sni=www.wordpress.com" "$LAB_TLS_LOG"; then
 	lab_fail "a TLS handshake on the plain-HTTP port of http://www.wordpress.com:$LAB_PORT/"
 fi

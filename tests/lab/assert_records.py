@@ -11,7 +11,10 @@ Each EXPR is a Python expression that must be true.  Names available:
   dns(role="probe", qtype="A", resolver=None)
                   the dns entries of r with that role/query type (list)
   tcp(ip=None, source=None)   the tcp entries of r (list), filtered
-  tls(sni=None, ip=None)      the tls entries of r (list), filtered
+  tls(sni=None, ip=None, every=False)
+                  the tls entries of r (list), filtered; without sni only
+                  the target's own (its SNI or none), not the --control-sni
+                  baseline (every=True: all of them)
   ips(entry)      sorted answer addresses of a dns entry
   fp(PEM)         SHA-256 hex of a certificate file's DER (openssl)
   spki(PEM)       SHA-256 hex of its SubjectPublicKeyInfo DER (openssl)
@@ -150,10 +153,12 @@ def main(argv):
                     if (ip is None or t.get("ip") == ip) and
                     (source is None or t.get("source") == source)]
 
-        def tls(sni=None, ip=None):
+        def tls(sni=None, ip=None, every=False):
+            host = (r.get("target") or {}).get("host")
             return [t for t in r.get("tls") or []
-                    if (sni is None or t.get("sni") == sni) and
-                    (ip is None or t.get("ip") == ip)]
+                    if (every or (t.get("sni") in (None, host)
+                                  if sni is None else t.get("sni") == sni))
+                    and (ip is None or t.get("ip") == ip)]
         env.update(dns=dns, tcp=tcp, tls=tls)
     env["ips"] = lambda e: sorted(a.get("ip") for a in e.get("answers") or []
                                   if a.get("ip") is not None)
