@@ -48,15 +48,16 @@ run() {		# label [options]
 	    --timeout 10000 --concurrency 256 --per-address 0 "$@" \
 	    2> "$tmp/run.$label"
 	ok=$("$nightjar" show "$tmp/results" | python3 -c '
-import json, sys
+import collections, json, sys
 rs = [json.loads(l) for l in sys.stdin]
-print(sum(r["verdict"]["status"] == "ok" for r in rs),
-      sum(len(r.get("http") or []) for r in rs))')
-	printf '%-10s wall %6.2f s  cpu %6.2f s  peak RSS %4d MB  ok/http entries: %s\n' \
+st = collections.Counter("%s/%s" % (r["verdict"]["status"], r["verdict"]["method"]) for r in rs)
+print(" ".join("%s=%d" % kv for kv in sorted(st.items())),
+      "http entries:", sum(len(r.get("http") or []) for r in rs))')
+	printf '%-10s wall %6.2f s  cpu %6.2f s  peak RSS %4d MB  %s\n' \
 	    "$label" "$wall" "$cpu" $((rss / 1024)) "$ok"
 }
 run "plain"
-run "--http" --http
+run "http" --http
 
 # --- throttling ------------------------------------------------------------
 lab=$here/tests/lab

@@ -44,6 +44,7 @@
 #include "measure.h"
 #include "tls.h"
 #include "util.h"
+#include "verdict-http.h"
 #include "xmalloc.h"
 
 struct mconn {
@@ -73,6 +74,7 @@ struct mconn {
 	int			 plain;		/* plain HTTP, no TLS */
 	int			 baselined;	/* control-SNI baseline asked */
 	int			 confirmed;	/* ... and it completed */
+	int			 confirm;	/* control SNI again, at once */
 	struct baseline_wait	*bwait;
 	struct http_get		*get;
 	size_t			 http_idx;
@@ -105,6 +107,7 @@ struct measure {
 static void	conn_connect(struct mconn *);
 static void	conn_tls(struct mconn *);
 static void	conn_done(struct mconn *);
+static struct rec_tls *conn_add_tls(struct mconn *);
 
 static void
 measure_finish(struct measure *m)
@@ -275,12 +278,58 @@ conn_set_plain(struct mconn *c, int port)
 		((struct sockaddr_in *)&c->ss)->sin_port = htons(port);
 }
 
+/*
+ * Did the target's handshake (and download) just come out much slower
+ * than the address's control-SNI baseline?  Then the control SNI is
+ * measured once more at once, on the same address: a machine or link
+ * busy at this moment slows that down too, SNI throttling does not.
+ */
+static void
+conn_check_slow(struct mconn *c)
+{
+	struct measure		*m = c->m;
+	const struct rec_tls	*t, *b;
+	const struct rec_http	*h, *bh;
+	struct mconn		*r;
+	size_t			 i;
+	int			 slow = 0;
+
+	if (c->retry || c->plain || !c->confirmed || c->tls_idx == NO_IDX)
+		return;
+	t = &m->rec->tls[c->tls_idx];
+	for (i = 0; i < m->rec->n_tls && !slow; i++) {
+		b = &m->rec->tls[i];
+		if (b != t && b->sni != NULL && c->sni != NULL &&
+		    strcmp(b->sni, c->sni) != 0 && b->n_chain > 0 &&
+		    b->port == t->port && strcmp(b->ip, c->ip) == 0)
+			slow = throttle_slower(t->t_ms, b->t_ms);
+	}
+	if (!slow && c->get != NULL) {
+		h = &m->rec->http[c->http_idx];
+		for (i = 0; i < m->rec->n_http && !slow; i++) {
+			bh = &m->rec->http[i];
+			if (bh != h && bh->sni != NULL && c->sni != NULL &&
+			    strcmp(bh->sni, c->sni) != 0 && bh->ip != NULL &&
+			    strcmp(bh->ip, c->ip) == 0)
+				slow = verdict_download_slower(h, bh);
+		}
+	}
+	if (!slow)
+		return;
+	r = conn_new(m, c->ip, c->source);
+	r->retry = r->confirm = 1;
+	r->sni = r->name = m->env->control_sni;
+	conn_add_tls(r);
+	conn_connect(r);
+}
+
 static void
 conn_http_cb(struct http_get *g, void *arg)
 {
 	struct mconn	*c = arg;
 
 	http_get_fill(g, &c->m->rec->http[c->http_idx]);
+	conn_check_slow(c);
 	conn_done(c);			/* frees g */
 }
 
@@ -296,14 +345,18 @@ conn_http(struct mconn *c)
 	struct rec_http	*h;
 	char		*host, *url;
 
+	const char	*name = c->confirm ? m->env->control_sni :
+			    m->target->host;
+	const char	*path = c->confirm || m->target->path == NULL ? "/" :
+			    m->target->path;
+
 	h = record_add_http(m->rec);
 	c->http_idx = (size_t)(h - m->rec->http);
-	host = http_host_header(m->target->host, c->port, !c->plain);
-	xasprintf(&url, "%s://%s%s", c->plain ? "http" : "https", host,
-	    m->target->path != NULL ? m->target->path : "/");
+	host = http_host_header(name, c->port, !c->plain);
+	xasprintf(&url, "%s://%s%s", c->plain ? "http" : "https", host, path);
 	memset(&p, 0, sizeof p);
 	p.host = host;
-	p.path = m->target->path;
+	p.path = path;
 	p.url = url;
 	p.ip = c->ip;
 	p.sni = c->sni;
@@ -311,7 +364,7 @@ conn_http(struct mconn *c)
 	    HTTP_DEFAULT_MAX_BODY;
 	p.timeout_ms = m->env->timeout_ms;
 	p.origin_ms = m->t0;
-	p.fingerprints = m->env->fingerprints;
+	p.fingerprints = c->confirm ? NULL : m->env->fingerprints;
 	c->get = http_get_start(m->env->base, c->bev, &p, conn_http_cb, c);
 	free(url);
 	free(host);
@@ -436,12 +489,13 @@ conn_tls_event_cb(struct bufferevent *bev, short what, void *arg)
 		tls->t_ms = util_mono_ms() - c->t0;
 		tls_fill(m->env->tls, bufferevent_openssl_get_ssl(bev), tls,
 		    c->name, m->target->is_ip, c->retry, m->env->keep_certs);
-		if (m->env->http && !c->retry) {
+		if (m->env->http && (!c->retry || c->confirm)) {
 			/* --http: GET over the handshake, its own deadline. */
 			event_del(c->timer);
 			conn_http(c);
 			return;
 		}
+		conn_check_slow(c);
 		conn_done(c);
 		return;
 	}

@@ -198,6 +198,14 @@ http_got(const struct rec_http *h)
 	return h->n_samples > 0 ? h->samples[h->n_samples - 1].bytes : 0;
 }
 
+int
+verdict_download_slower(const struct rec_http *t, const struct rec_http *b)
+{
+	double	tms, bms;
+
+	return download_slower(t, b, &tms, &bms);
+}
+
 /* Is the target's download t throttled against baseline b? */
 static int
 download_slower(const struct rec_http *t, const struct rec_http *b,
@@ -215,20 +223,39 @@ download_slower(const struct rec_http *t, const struct rec_http *b,
 	return throttle_slower(*tms, *bms);
 }
 
+static int	download_slower(const struct rec_http *, const struct rec_http *,
+		    double *, double *);
+
 static int
 tls_done(const struct rec_tls *t)
 {
 	return t->failure == NULL && t->n_chain > 0;
 }
 
+/* A --control-sni handshake (not the target's) that completed. */
+static int
+tls_baseline(const struct record *r, const struct rec_tls *c,
+    const struct rec_tls *t)
+{
+	return c->sni != NULL && !same_host(c->sni, r->target.host) &&
+	    tls_done(c) && c->port == t->port && ip_same(c->ip, t->ip);
+}
+
+/*
+ * Every baseline on the address is the comparison: one taken when the
+ * round reached the address, and one taken again right after a target
+ * looked slow (the probe's own machine or link being busy at that moment
+ * slows that one down too).
+ */
 int
 verdict_throttled(const struct record *r, const char *control_sni,
     struct rec_verdict *out)
 {
-	const struct rec_tls	*t, *c;
-	const struct rec_http	*h, *b;
+	const struct rec_tls	*t, *c, *best;
+	const struct rec_http	*h, *b, *bestb;
 	double			 tms, bms;
 	size_t			 i, j;
+	int			 slower;
 
 	(void)control_sni;
 	/* The handshake, against the control SNI's on the same address. */
@@ -237,37 +264,48 @@ verdict_throttled(const struct record *r, const char *control_sni,
 		if (!tls_done(t) || (t->sni != NULL &&
 		    !same_host(t->sni, r->target.host)))
 			continue;
-		for (j = 0; j < r->n_tls; j++) {
+		best = NULL;
+		slower = 1;
+		for (j = 0; j < r->n_tls && slower; j++) {
 			c = &r->tls[j];
-			if (c->sni == NULL || same_host(c->sni,
-			    r->target.host) || !tls_done(c) ||
-			    c->port != t->port || !ip_same(c->ip, t->ip))
+			if (!tls_baseline(r, c, t))
 				continue;
-			if (!throttle_slower(t->t_ms, c->t_ms))
-				continue;
-			vh_set(out, STATUS_THROTTLED, METHOD_TLS_THROTTLED,
-			    "%s is throttled: at %s the TLS handshake took "
-			    "%.0f ms, while the same handshake with SNI %s "
-			    "took %.0f ms.", str(r->target.host), str(t->ip),
-			    t->t_ms, c->sni, c->t_ms);
-			return 1;
+			slower = throttle_slower(t->t_ms, c->t_ms);
+			if (best == NULL || c->t_ms > best->t_ms)
+				best = c;
 		}
+		if (best == NULL || !slower)
+			continue;
+		vh_set(out, STATUS_THROTTLED, METHOD_TLS_THROTTLED,
+		    "%s is throttled: at %s the TLS handshake took %.0f ms, "
+		    "while the same handshake with SNI %s took %.0f ms.",
+		    str(r->target.host), str(t->ip), t->t_ms, best->sni,
+		    best->t_ms);
+		return 1;
 	}
 	/* The download, against the control SNI's or the vantage's. */
 	for (i = 0; i < r->n_http; i++) {
 		h = &r->http[i];
 		if (!http_is_target(r, h) || h->n_samples == 0)
 			continue;
-		for (j = 0; j < r->n_http; j++) {
+		bestb = NULL;
+		slower = 1;
+		tms = bms = 0;
+		for (j = 0; j < r->n_http && slower; j++) {
 			b = &r->http[j];
 			if (http_is_target(r, b) || !ip_same(b->ip, h->ip) ||
-			    !download_slower(h, b, &tms, &bms))
+			    b->n_samples == 0)
 				continue;
+			slower = download_slower(h, b, &tms, &bms);
+			bestb = b;
+		}
+		if (bestb != NULL && slower) {
+			download_slower(h, bestb, &tms, &bms);
 			vh_set(out, STATUS_THROTTLED, METHOD_HTTP_THROTTLED,
 			    "%s is throttled: at %s its download took %.0f ms "
 			    "where the same bytes with SNI %s took %.0f ms.",
-			    str(r->target.host), str(h->ip), tms, str(b->sni),
-			    bms);
+			    str(r->target.host), str(h->ip), tms,
+			    str(bestb->sni), bms);
 			return 1;
 		}
 		if (r->control == NULL || r->control->failure != NULL)

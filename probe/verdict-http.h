@@ -38,6 +38,10 @@ int	verdict_throttled(const struct record *, const char *control_sni,
 /* A GET of the target's that got a response, or NULL. */
 const struct rec_http *verdict_http_answered(const struct record *);
 
+/* Is download t throttled against baseline b (same bytes)? */
+int	verdict_download_slower(const struct rec_http *t,
+	    const struct rec_http *b);
+
 /* Is the pair (target, baseline) of step times throttling? */
 int	throttle_slower(double target_ms, double baseline_ms);
 

@@ -746,6 +746,24 @@ static const struct vcase cases[] = {
 	    "tls P 157.240.1.35 example.org ok ms=3900 example;"
 	    "tls P 157.240.1.35 " FB " ok T ms=4200 fb digi",
 	    STATUS_OK, METHOD_NONE, NULL, NULL },
+	{ "ok: the control SNI measured again at once was slow too", FB,
+	    P_OK C_OK TCP_OK
+	    "tls P 157.240.1.35 example.org ok ms=90 example;"
+	    "tls P 157.240.1.35 " FB " ok T ms=4200 fb digi;"
+	    "tls P 157.240.1.35 example.org ok ms=3500 example",
+	    STATUS_OK, METHOD_NONE, NULL, NULL },
+	{ "throttled: the control SNI measured again at once was fast", FB,
+	    P_OK C_OK TCP_OK
+	    "tls P 157.240.1.35 example.org ok ms=90 example;"
+	    "tls P 157.240.1.35 " FB " ok T ms=4200 fb digi;"
+	    "tls P 157.240.1.35 example.org ok ms=120 example",
+	    STATUS_THROTTLED, METHOD_TLS_THROTTLED, NULL, NULL },
+	{ "ok: a download measured again at once was slow too", FB,
+	    P_OK C_OK TCP_OK TLS_OK
+	    "http P 157.240.1.35 example.org ok s=200 n=65536 dl=40;"
+	    "http P 157.240.1.35 " FB " ok s=200 n=65536 dl=4000;"
+	    "http P 157.240.1.35 example.org ok s=200 n=65536 dl=3000",
+	    STATUS_OK, METHOD_NONE, NULL, NULL },
 	{ "ok: 5x slower handshake but less than 500 ms slower", FB,
 	    P_OK C_OK TCP_OK
 	    "tls P 157.240.1.35 example.org ok ms=60 example;"
