@@ -198,14 +198,6 @@ http_got(const struct rec_http *h)
 	return h->n_samples > 0 ? h->samples[h->n_samples - 1].bytes : 0;
 }
 
-int
-verdict_download_slower(const struct rec_http *t, const struct rec_http *b)
-{
-	double	tms, bms;
-
-	return download_slower(t, b, &tms, &bms);
-}
-
 /* Is the target's download t throttled against baseline b? */
 static int
 download_slower(const struct rec_http *t, const struct rec_http *b,
@@ -223,8 +215,13 @@ download_slower(const struct rec_http *t, const struct rec_http *b,
 	return throttle_slower(*tms, *bms);
 }
 
-static int	download_slower(const struct rec_http *, const struct rec_http *,
-		    double *, double *);
+int
+verdict_download_slower(const struct rec_http *t, const struct rec_http *b)
+{
+	double	tms, bms;
+
+	return download_slower(t, b, &tms, &bms);
+}
 
 static int
 tls_done(const struct rec_tls *t)
