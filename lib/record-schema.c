@@ -188,6 +188,7 @@ static const struct rs_key k_http[] = {
 	REQ("body_sha256", RS_HEX64_NIL),
 	REQ("title", RS_STR_NIL),
 	REQ("truncated", RS_BOOL),
+	OPT("blockpage", RS_STR_NIL),
 	{ "samples", RS_ARRAY, 1, NULL, NULL, RS_ARRAY, REC_MAX_SAMPLES },
 	REQ("t0_ms", RS_MS),
 	REQ("t_ms", RS_MS),

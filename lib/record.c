@@ -249,6 +249,7 @@ http_free(struct rec_http *h, size_t n)
 		free(h[i].location);
 		free(h[i].content_type);
 		free(h[i].title);
+		free(h[i].blockpage);
 		free(h[i].samples);
 	}
 	free(h);
@@ -736,8 +737,10 @@ pack_http(msgpack_packer *pk, const struct rec_http *h)
 	size_t	i, nh;
 	int	samples_cut = h->n_samples > REC_MAX_SAMPLES;
 
-	msgpack_pack_map(pk, 13 + samples_cut + over(h->url) + over(h->ip) +
-	    over(h->sni) + over(h->failure) + over(h->title));
+	msgpack_pack_map(pk, 13 + (h->blockpage != NULL) + samples_cut +
+	    over(h->url) + over(h->ip) +
+	    over(h->sni) + over(h->failure) + over(h->title) +
+	    over(h->blockpage));
 	pack_kv_str(pk, "url", h->url != NULL ? h->url : "");
 	pack_kv_str(pk, "ip", h->ip != NULL ? h->ip : "");
 	pack_kv_str(pk, "sni", h->sni);
@@ -767,6 +770,8 @@ pack_http(msgpack_packer *pk, const struct rec_http *h)
 		msgpack_pack_nil(pk);
 	pack_kv_str(pk, "title", h->title);
 	pack_kv_bool(pk, "truncated", h->truncated);
+	if (h->blockpage != NULL)	/* the fingerprint it matched */
+		pack_kv_str(pk, "blockpage", h->blockpage);
 	pack_array(pk, "samples", h->n_samples, REC_MAX_SAMPLES);
 	for (i = 0; i < clamp(h->n_samples, REC_MAX_SAMPLES); i++) {
 		double	t = h->samples[i].t_ms;

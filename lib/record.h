@@ -180,6 +180,7 @@ struct rec_http {
 	char			 body_sha256[65]; /* "" when no body (nil) */
 	char			*title;		/* NULL when none */
 	int			 truncated;	/* body over --http-max-body */
+	char			*blockpage;	/* fingerprint it matched, NULL */
 	struct rec_sample	*samples;
 	size_t			 n_samples;
 	double			 t0_ms;

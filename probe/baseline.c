@@ -269,7 +269,7 @@ bconn_tls_event_cb(struct bufferevent *bev, short what, void *arg)
 	if (what & BEV_EVENT_CONNECTED) {
 		bc->tls.t_ms = util_mono_ms() - bc->t_tls;
 		tls_fill(env->tls, bufferevent_openssl_get_ssl(bev), &bc->tls,
-		    env->control_sni, 0, 1);
+		    env->control_sni, 0, 1, env->keep_certs);
 		event_del(bc->timer);
 		if (!env->http) {
 			bconn_end(bc, NULL);
