@@ -77,6 +77,7 @@ config_free(struct config *c)
 	free(c->campaign);
 	free(c->control_sni);
 	strlist_clear(&c->fingerprints);
+	strlist_clear(&c->controls);
 	free(c->config_file);
 	memset(c, 0, sizeof *c);
 }
@@ -238,7 +239,7 @@ enum {
 	O_COLLECTOR, O_COLLECTOR_CA, O_TOKEN_FILE, O_PROBE_ID, O_CAMPAIGN,
 	O_CONTROL_SNI, O_MAX_SPOOL, O_RATE, O_PER_ADDRESS, O_RESUME, O_ONCE,
 	O_DNS_LINGER, O_CONFIG, O_REQUEUE, O_FINGERPRINTS, O_HTTP, O_HTTP_MAX_BODY,
-	O_KEEP_CERTS, O_VERBOSE = 'v', O_QUIET = 'q', O_HELP = 'h'
+	O_KEEP_CERTS, O_CONTROL, O_VERBOSE = 'v', O_QUIET = 'q', O_HELP = 'h'
 };
 
 static const struct opt_def defs[] = {
@@ -286,6 +287,9 @@ static const struct opt_def defs[] = {
 	{ "control-sni", O_CONTROL_SNI, K_STR, 0, 0, 0, "NAME",
 	  "benign SNI used to confirm SNI-based blocking (default: "
 	  "example.org)" },
+	{ "control", O_CONTROL, K_LIST, 0, 0, 0, "URL",
+	  "vantage that measures failed targets from outside, repeatable: "
+	  "tried in order; none = off (default: every --collector)" },
 	{ "http", O_HTTP, K_FLAG, 0, 0, 0, NULL,
 	  "also GET / over each completed handshake (default: only http:// "
 	  "targets, on port 80)" },
@@ -400,6 +404,14 @@ apply(struct config *c, const struct opt_def *d, const char *v, int from_cli,
 		break;
 	case O_FINGERPRINTS:
 		l = &c->fingerprints;
+		break;
+	case O_CONTROL:
+		l = &c->controls;
+		if (strcmp(v, "none") != 0 &&
+		    check_collector(v, host, sizeof host) != 0) {
+			snprintf(err, errlen, "--control %s: %s", v, host);
+			return -1;
+		}
 		break;
 	case O_COLLECTOR:
 		l = &c->collectors;

@@ -36,6 +36,8 @@ struct config {
 	char		*campaign;
 	char		*control_sni;	/* "example.org" */
 	struct strlist	 fingerprints;	/* --fingerprints, empty = default */
+	struct strlist	 controls;	/* --control URL; empty = every
+					   --collector; "none" = off */
 	int		 http;		/* --http: GET / over each handshake */
 	int		 keep_certs;	/* --keep-certs: DER of every chain */
 	long		 http_max_body;	/* --http-max-body, 65536 */

@@ -28,6 +28,7 @@
 #include "spool.h"
 #include "tls.h"
 #include "util.h"
+#include "vantage.h"
 #include "verdict.h"
 #include "fingerprint.h"
 #include "baseline.h"
@@ -49,6 +50,7 @@ struct engine {
 	struct verdict_ctx	  vctx;
 	struct addrlimit	 *limit;	/* --per-address */
 	struct inspect_list	 *inspect;	/* local inspection products */
+	struct vantage		 *vantage;	/* --control; NULL: none */
 	/* Records a round could not write (disk full): written first next
 	 * time, at most ENGINE_HELD_MAX bytes. */
 	msgpack_sbuffer		  held;
@@ -80,6 +82,7 @@ struct round {
 	char			 run_id[UUID_STRLEN + 1];
 	size_t			 next;		/* next target to start */
 	size_t			 in_flight;
+	size_t			 asking;	/* records at the vantage */
 	int			 stopping;
 	int			 finished;
 	double			 t0;
@@ -156,6 +159,7 @@ engine_new(struct event_base *base, const struct config *cfg)
 	struct dns_opts	 dopts;
 	char		*ca_file = NULL, *ica_dir = NULL, *path;
 	size_t		 i, n;
+	int		 bad = 0;
 
 	e = xcalloc(1, sizeof *e);
 	e->base = base;
@@ -242,6 +246,9 @@ engine_new(struct event_base *base, const struct config *cfg)
 		e->limit = addrlimit_new(base, (size_t)cfg->per_address);
 		e->env.limit = e->limit;
 	}
+	e->vantage = vantage_new(base, cfg, &bad);
+	if (bad)
+		goto fail;
 
 	free(ca_file);
 	free(ica_dir);
@@ -270,6 +277,7 @@ engine_free(struct engine *e)
 	free(e->probe_id);
 	addrlimit_free(e->limit);
 	inspect_free(e->inspect);
+	vantage_free(e->vantage);
 	if (e->n_held > 0)
 		log_error("%zu records lost: the spool could not be written",
 		    e->n_held);
@@ -364,6 +372,11 @@ round_check_end(struct round *r)
 		return;
 	if (!r->stopping && r->next < r->targets->n)
 		return;
+	if (r->asking > 0) {
+		/* Measured: the vantage's answers come within a step. */
+		vantage_flush(r->e->vantage);
+		return;
+	}
 	r->finished = 1;
 	evtimer_del(r->rate_ev);
 	round_spool(r);
@@ -454,6 +467,38 @@ round_count(struct round *r, const struct record *rec)
 	p->reason = (int)k;
 }
 
+/* A record is done: counted, packed, spooled in time. */
+static void
+round_keep(struct round *r, struct record *rec)
+{
+	struct engine	*e = r->e;
+
+	round_count(r, rec);
+	record_pack(rec, &r->pk);
+	record_free(rec);
+	r->n_packed++;
+	r->stats.n_done++;
+	if (campaign_flush_due(e->cfg->campaign != NULL, r->n_packed,
+	    r->sbuf.size, util_mono_ms() - r->last_flush))
+		round_spool(r);
+	round_fill(r);
+	round_check_end(r);
+}
+
+/* The vantage's answer (or why there is none) is in: decide again. */
+static void
+round_vantage_cb(struct record *rec, void *arg)
+{
+	struct round	*r = arg;
+
+	free(rec->verdict.detail);
+	free(rec->verdict.interception_ca);
+	free(rec->verdict.blockpage);
+	verdict_decide(rec, &r->e->vctx, &rec->verdict);
+	r->asking--;
+	round_keep(r, rec);
+}
+
 static void
 round_measure_cb(struct measure *m, struct record *rec, void *arg)
 {
@@ -469,17 +514,16 @@ round_measure_cb(struct measure *m, struct record *rec, void *arg)
 	rec->campaign = e->cfg->campaign != NULL ?
 	    xstrdup(e->cfg->campaign) : NULL;
 	verdict_decide(rec, &e->vctx, &rec->verdict);
-	round_count(r, rec);
-	record_pack(rec, &r->pk);
-	record_free(rec);
-	r->n_packed++;
-	r->stats.n_done++;
 	r->in_flight--;
-	if (campaign_flush_due(e->cfg->campaign != NULL, r->n_packed,
-	    r->sbuf.size, util_mono_ms() - r->last_flush))
-		round_spool(r);
-	round_fill(r);
-	round_check_end(r);
+	if (e->vantage != NULL && vantage_wants(rec)) {
+		/* Held until the vantage answers (or cannot). */
+		r->asking++;
+		vantage_ask(e->vantage, rec, round_vantage_cb, r);
+		round_fill(r);
+		round_check_end(r);
+		return;
+	}
+	round_keep(r, rec);
 }
 
 /* --rate: the next start once the bucket has a token again. */
@@ -586,6 +630,9 @@ round_cancel(struct round *r)
 		r->in_flight--;
 		r->stats.n_cancelled++;
 	}
+	/* What was measured is kept, without the vantage's answer. */
+	if (r->asking > 0)
+		vantage_cancel(r->e->vantage);
 	round_check_end(r);
 }
 

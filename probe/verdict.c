@@ -660,6 +660,114 @@ tls_is_control(const struct vstate *st, const struct rec_tls *t)
 	    (st->has_control && rview_has(&st->cv, t->ip));
 }
 
+/* --- the vantage: the record's "control" map ---------------------------- */
+
+/* The vantage answered for this target (its steps are in the record). */
+static int
+van_answered(const struct vstate *st)
+{
+	return st->r->control != NULL && st->r->control->failure == NULL;
+}
+
+/* An address the vantage's resolver gave for the target. */
+static int
+van_has_addr(const struct vstate *st, const char *ip)
+{
+	const struct rec_control	*c = st->r->control;
+	const struct rec_answer		*a;
+	size_t				 i, j;
+
+	if (!van_answered(st))
+		return 0;
+	for (i = 0; i < c->n_dns; i++) {
+		for (j = 0; j < c->dns[i].n_answers; j++) {
+			a = &c->dns[i].answers[j];
+			if (a->type != ANSWER_CNAME && ip_eq(a->value, ip))
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/* The first address the vantage resolved, NULL when none; *asked when
+ * it asked at all. */
+static const char *
+van_addr(const struct vstate *st, int *asked)
+{
+	const struct rec_control	*c = st->r->control;
+	const struct rec_answer		*a;
+	size_t				 i, j;
+
+	*asked = 0;
+	if (!van_answered(st))
+		return NULL;
+	for (i = 0; i < c->n_dns; i++) {
+		*asked = 1;
+		for (j = 0; j < c->dns[i].n_answers; j++) {
+			a = &c->dns[i].answers[j];
+			if (a->type != ANSWER_CNAME && a->value != NULL)
+				return a->value;
+		}
+	}
+	return NULL;
+}
+
+/* A refusal of the vantage's own guard says nothing about the target. */
+static int
+van_refused(const char *f)
+{
+	return f != NULL && strcmp(f, "control_refused_address") == 0;
+}
+
+/*
+ * The vantage's TCP view of ip: 1 connected, -1 tried and failed, 0 not
+ * tried (or refused by its guard).
+ */
+static int
+van_tcp(const struct vstate *st, const char *ip)
+{
+	const struct rec_control	*c = st->r->control;
+	size_t				 i;
+	int				 seen = 0;
+
+	if (!van_answered(st))
+		return 0;
+	for (i = 0; i < c->n_tcp; i++) {
+		if (!ip_eq(c->tcp[i].ip, ip) || van_refused(c->tcp[i].failure))
+			continue;
+		if (c->tcp[i].failure == NULL)
+			return 1;
+		seen = -1;
+	}
+	return seen;
+}
+
+/*
+ * A handshake the vantage completed with the target's SNI (whatever the
+ * trust); NULL when none.  *failed counts those that failed.
+ */
+static const struct rec_tls *
+van_tls(const struct vstate *st, size_t *failed)
+{
+	const struct rec_control	*c = st->r->control;
+	const struct rec_tls		*t;
+	size_t				 i;
+
+	*failed = 0;
+	if (!van_answered(st))
+		return NULL;
+	for (i = 0; i < c->n_tls; i++) {
+		t = &c->tls[i];
+		if (!tls_target(st, t))
+			continue;
+		if (tls_completed(t))
+			return t;
+		if (t->failure != NULL)
+			(*failed)++;
+	}
+	return NULL;
+}
+
 /*
  * (c): the leaf key differs from every trusted key seen at the control
  * resolver's addresses, and the chain claims another root (a site's own
@@ -680,6 +788,20 @@ match_control_key(const struct vstate *st, const struct rec_tls *t)
 		c = &st->r->tls[i];
 		if (c == t || !tls_target(st, c) || !tls_trusted(c) ||
 		    !tls_is_control(st, c) ||
+		    c->chain[0].spki_sha256[0] == '\0')
+			continue;
+		if (strcasecmp(c->chain[0].spki_sha256,
+		    t->chain[0].spki_sha256) == 0)
+			return 0;
+		ci = top_issuer(c);
+		if (ti != NULL && ci != NULL && strcmp(ti, ci) == 0)
+			return 0;
+		seen = 1;
+	}
+	/* ... or by the vantage, from outside the probe's network. */
+	for (i = 0; van_answered(st) && i < st->r->control->n_tls; i++) {
+		c = &st->r->control->tls[i];
+		if (!tls_target(st, c) || !tls_trusted(c) ||
 		    c->chain[0].spki_sha256[0] == '\0')
 			continue;
 		if (strcasecmp(c->chain[0].spki_sha256,
@@ -787,7 +909,8 @@ decide_interception(const struct vstate *st, struct rec_verdict *out)
 		set(out, STATUS_INTERCEPTED, METHOD_TLS_MITM, top_issuer(t),
 		    "TLS to %s was intercepted: the server at %s presented an "
 		    "untrusted certificate from '%s' whose key differs from "
-		    "the one seen at the control resolver's addresses.",
+		    "the one seen from the control resolver's addresses or "
+		    "the vantage.",
 		    st->host, str(t->ip), str(top_issuer(t)));
 		return 1;
 	}
@@ -803,6 +926,7 @@ rview_consistent(const struct vstate *st, const struct rview *v)
 
 	for (i = 0; i < v->n_addrs; i++) {
 		if (rview_has(&st->cv, v->addrs[i]) ||
+		    van_has_addr(st, v->addrs[i]) ||
 		    addr_trusted(st, v->addrs[i]))
 			return 1;
 	}
@@ -828,7 +952,9 @@ decide_dns(const struct vstate *st, struct rec_verdict *out)
 	const char		*bogon;
 	char			 rbuf[300], cbuf[300];
 	size_t			 i, j, n_net = 0, n_quiet = 0;
+	const char		*van;
 	int			 ctl_answered, ctl_says_down, ctl_bogon;
+	int			 van_asked;
 
 	if (st->ip_literal || st->n_pv == 0)
 		return 0;
@@ -837,6 +963,8 @@ decide_dns(const struct vstate *st, struct rec_verdict *out)
 	    (st->cv.fail == DF_NXDOMAIN || st->cv.fail == DF_SERVFAIL ||
 	    st->cv.fail == DF_NO_ANSWER);
 	ctl_bogon = ctl_answered && rview_bogon(&st->cv) != NULL;
+	/* The vantage resolved the name (van), or failed to (van_asked). */
+	van = van_addr(st, &van_asked);
 	resolver_desc(st->cv.name, cbuf, sizeof cbuf);
 
 	for (i = 0; i < st->n_pv; i++) {
@@ -871,7 +999,8 @@ decide_dns(const struct vstate *st, struct rec_verdict *out)
 		if (v->n_addrs == 0) {
 			if (v->fail == DF_NET)
 				continue;
-			if (v->fail == DF_OTHER && !ctl_answered) {
+			if (v->fail == DF_OTHER && !ctl_answered &&
+			    van == NULL) {
 				set(out, STATUS_ANOMALY, METHOD_NONE, NULL,
 				    "The lookup of %s by %s failed (%s).",
 				    st->host, rbuf, str(v->failure));
@@ -883,12 +1012,23 @@ decide_dns(const struct vstate *st, struct rec_verdict *out)
 				    "DNS for %s is blocked: %s %s, while %s "
 				    "(the control) resolved it.", st->host,
 				    rbuf, dfail_words(v->fail), cbuf);
+			} else if (van != NULL) {
+				set(out, STATUS_BLOCKED,
+				    dfail_method(v->fail), NULL,
+				    "DNS for %s is blocked: %s %s, while the "
+				    "vantage resolved it (%s).", st->host,
+				    rbuf, dfail_words(v->fail), van);
 			} else if (ctl_says_down) {
 				set(out, STATUS_DOWN, dfail_method(v->fail),
 				    NULL, "%s is down: %s %s and the control "
 				    "resolver %s too.", st->host, rbuf,
 				    dfail_words(v->fail),
 				    dfail_words(st->cv.fail));
+			} else if (van_asked && v->fail != DF_OTHER) {
+				set(out, STATUS_DOWN, dfail_method(v->fail),
+				    NULL, "%s is down: %s %s and the vantage "
+				    "could not resolve it either.", st->host,
+				    rbuf, dfail_words(v->fail));
 			} else {
 				set(out, STATUS_ANOMALY,
 				    dfail_method(v->fail), NULL,
@@ -903,6 +1043,14 @@ decide_dns(const struct vstate *st, struct rec_verdict *out)
 			if ((bogon = rview_bogon(v)) == NULL ||
 			    rview_consistent(st, v))
 				continue;
+			if (van != NULL && !ip_bogon(van)) {
+				set(out, STATUS_BLOCKED, METHOD_DNS_BOGON, NULL,
+				    "DNS for %s is blocked: %s answered %s, a "
+				    "private or reserved address, while the "
+				    "vantage resolved it to %s.", st->host,
+				    rbuf, bogon, van);
+				return 1;
+			}
 			set(out, STATUS_ANOMALY, METHOD_DNS_BOGON, NULL,
 			    "%s answered %s for %s, a private or reserved "
 			    "address, and no trusted TLS handshake nor "
@@ -991,11 +1139,11 @@ decide_reach(const struct vstate *st, struct rec_verdict *out)
 	const struct record	*r = st->r;
 	const struct rec_tls	*t, *c;
 	const struct rec_tcp	*p;
-	const char		*net = NULL;
+	const char		*net = NULL, *van_ok = NULL;
 	struct tally		 ty;
 	char			 abuf[INET6_ADDRSTRLEN + 8];
 	size_t			 i, n_tcp = 0, n_tcp_ok = 0, n_tcp_net = 0;
-	size_t			 n_tls = 0;
+	size_t			 n_tls = 0, n_van_fail = 0, n_van_tls_fail;
 	int			 probe_only = 0;
 
 	/* The addresses a user of the probe's resolvers would reach. */
@@ -1047,6 +1195,24 @@ decide_reach(const struct vstate *st, struct rec_verdict *out)
 	}
 	if (n_tls > 0) {
 		i = tally_top(&ty);
+		/* The vantage tells blocking from an outage. */
+		c = van_tls(st, &n_van_tls_fail);
+		if (c != NULL && (ty.m[i] == METHOD_TLS_RESET ||
+		    ty.m[i] == METHOD_TLS_TIMEOUT || ty.m[i] == METHOD_TLS_EOF)) {
+			set(out, STATUS_BLOCKED, ty.m[i], NULL,
+			    "TLS to %s is blocked: the handshake failed (%s) "
+			    "from the probe's network while the vantage "
+			    "completed one (at %s).", st->host, ty.failure[i],
+			    str(c->ip));
+			return;
+		}
+		if (c == NULL && n_van_tls_fail > 0) {
+			set(out, STATUS_DOWN, ty.m[i], NULL,
+			    "%s is down: the TLS handshake failed (%s) from "
+			    "the probe's network and from the vantage too.",
+			    st->host, ty.failure[i]);
+			return;
+		}
 		set(out, STATUS_ANOMALY, ty.m[i], NULL,
 		    "TLS to %s failed (%s) and nothing confirms whether this "
 		    "is blocking or an outage.", st->host, ty.failure[i]);
@@ -1059,6 +1225,14 @@ decide_reach(const struct vstate *st, struct rec_verdict *out)
 		if (!USE(p))
 			continue;
 		n_tcp++;
+		switch (van_tcp(st, p->ip)) {
+		case 1:
+			van_ok = p->ip;
+			break;
+		case -1:
+			n_van_fail++;
+			break;
+		}
 		if (p->failure == NULL)
 			n_tcp_ok++;
 		else if (net_failure(p->failure)) {
@@ -1088,6 +1262,21 @@ decide_reach(const struct vstate *st, struct rec_verdict *out)
 		return;
 	}
 	i = tally_top(&ty);
+	if (van_ok != NULL) {
+		set(out, STATUS_BLOCKED, ty.m[i], NULL,
+		    "TCP to %s port %d is blocked: connections failed (%s) on "
+		    "every address from the probe's network while the vantage "
+		    "connected to %s.", st->host, r->target.port,
+		    ty.failure[i], van_ok);
+		return;
+	}
+	if (n_van_fail > 0) {
+		set(out, STATUS_DOWN, ty.m[i], NULL,
+		    "%s is down: TCP connections to port %d failed (%s) on "
+		    "every address, from the probe's network and from the "
+		    "vantage too.", st->host, r->target.port, ty.failure[i]);
+		return;
+	}
 	set(out, STATUS_ANOMALY, ty.m[i], NULL,
 	    "TCP connections to %s port %d failed (%s) on every address; "
 	    "from this network nothing tells blocking from an outage.",

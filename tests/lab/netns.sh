@@ -163,6 +163,7 @@ netns_vantage() {
 	done
 	NETNS_CONTROL=$(sed -n 's/^listening on \(.*\)$/\1/p' "$out")
 	[ -n "$NETNS_CONTROL" ] || lab_fail "vantage: no URL"
+	export NETNS_CONTROL
 }
 
 netns_probe() {

@@ -1,0 +1,509 @@
+/*
+ * Unit tests for the vantage on the probe's side: the verdict rules that
+ * read the record's "control" map (a table, one case per rule and its
+ * neighbours), which records are sent, the request packed, the answer
+ * read back (and refused when it is not for its targets).
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+#include <msgpack.h>
+#include <openssl/sha.h>
+
+#include "mp.h"
+#include "record.h"
+#include "util.h"
+#include "vantage.h"
+#include "verdict.h"
+#include "xmalloc.h"
+
+#define FB	"www.facebook.com"
+#define IP1	"157.240.1.35"
+#define IP2	"157.240.1.36"
+#define DIGI	"CN=DigiCert SHA2 High Assurance Server CA,O=DigiCert Inc,C=US"
+#define ROGUE	"CN=Unlisted Interception Root,C=KZ"
+
+static void
+hash(const char *s, char out[65])
+{
+	unsigned char	md[SHA256_DIGEST_LENGTH];
+
+	SHA256((const unsigned char *)s, strlen(s), md);
+	util_hex(md, sizeof md, out);
+}
+
+/* --- building records -------------------------------------------------- */
+
+static void
+set_dns(struct rec_dns *d, enum rec_role role, const char *failure,
+    const char *ip)
+{
+	struct rec_answer	*a;
+
+	d->resolver = xstrdup(role == ROLE_PROBE ? "system" : "1.1.1.1:53");
+	d->role = role;
+	d->query_type = 1;
+	d->failure = failure != NULL ? xstrdup(failure) : NULL;
+	d->rcode = xstrdup(failure == NULL ? "NOERROR" :
+	    strcmp(failure, "dns_nxdomain_error") == 0 ? "NXDOMAIN" :
+	    "SERVFAIL");
+	if (ip != NULL) {
+		a = rec_dns_add_answer(d);
+		a->type = ANSWER_A;
+		a->value = xstrdup(ip);
+		a->ttl = 300;
+	}
+}
+
+static void
+set_tcp(struct rec_tcp *t, enum rec_role src, const char *ip,
+    const char *failure)
+{
+	t->ip = xstrdup(ip);
+	t->port = 443;
+	t->source = src;
+	t->failure = failure != NULL ? xstrdup(failure) : NULL;
+}
+
+/* A handshake: failure, or a chain (leaf key, issuer) trusted or not. */
+static void
+set_tls(struct rec_tls *t, enum rec_role src, const char *ip,
+    const char *sni, const char *failure, const char *key,
+    const char *issuer, int trusted)
+{
+	struct rec_cert	*c;
+
+	t->ip = xstrdup(ip);
+	t->port = 443;
+	t->source = src;
+	t->sni = xstrdup(sni);
+	t->failure = failure != NULL ? xstrdup(failure) : NULL;
+	if (key == NULL)
+		return;
+	t->version = xstrdup("TLSv1.3");
+	t->trusted = trusted;
+	c = rec_tls_add_cert(t);
+	c->subject = xstrdup("CN=*.facebook.com");
+	c->issuer = xstrdup(issuer);
+	hash(key, c->spki_sha256);
+	hash(key, c->sha256);
+	c = rec_tls_add_cert(t);
+	c->subject = xstrdup(issuer);
+	c->issuer = xstrdup(issuer);
+	hash(issuer, c->spki_sha256);
+	hash(issuer, c->sha256);
+}
+
+/*
+ * A tiny language, one statement a ';':
+ *   pdns FAIL|ok [IP]      the probe's resolver (A)
+ *   cdns FAIL|ok [IP]      the control resolver
+ *   ptcp IP FAIL|ok        the probe's connection
+ *   ptls IP SNI FAIL|ok [KEY ISSUER T|U]
+ *   vdns / vtcp / vtls     the same, seen by the vantage
+ *   vfail FAILURE          the vantage could not answer
+ * FAIL is a df-007 string; issuer "digi" or "rogue".
+ */
+static const char *
+nul(const char *s)
+{
+	return s == NULL || strcmp(s, "ok") == 0 ? NULL : s;
+}
+
+static const char *
+issuer(const char *s)
+{
+	return s != NULL && strcmp(s, "rogue") == 0 ? ROGUE : DIGI;
+}
+
+static struct record *
+build(const char *spec)
+{
+	struct record		*r = record_new();
+	struct rec_control	*c;
+	char			*copy, *stmt, *s1, *s2, *k, *a[6];
+	int			 n;
+
+	r->target.host = xstrdup(FB);
+	r->target.input = xstrdup(FB);
+	r->target.port = 443;
+	copy = xstrdup(spec);
+	for (stmt = strtok_r(copy, ";", &s1); stmt != NULL;
+	    stmt = strtok_r(NULL, ";", &s1)) {
+		if ((k = strtok_r(stmt, " ", &s2)) == NULL)
+			continue;
+		memset(a, 0, sizeof a);
+		for (n = 0; n < 6 && (a[n] = strtok_r(NULL, " ", &s2)) != NULL;
+		    n++)
+			;
+		c = k[0] == 'v' ? record_control(r) : NULL;
+		if (c != NULL && c->url == NULL)
+			c->url = xstrdup("https://vantage.test");
+		if (strcmp(k, "pdns") == 0)
+			set_dns(record_add_dns(r), ROLE_PROBE, nul(a[0]), a[1]);
+		else if (strcmp(k, "cdns") == 0)
+			set_dns(record_add_dns(r), ROLE_CONTROL, nul(a[0]),
+			    a[1]);
+		else if (strcmp(k, "ptcp") == 0)
+			set_tcp(record_add_tcp(r), ROLE_PROBE, a[0], nul(a[1]));
+		else if (strcmp(k, "ptls") == 0)
+			set_tls(record_add_tls(r), ROLE_PROBE, a[0], a[1],
+			    nul(a[2]), a[3], issuer(a[4]),
+			    a[5] != NULL && *a[5] == 'T');
+		else if (strcmp(k, "vdns") == 0)
+			set_dns(rec_control_add_dns(c), ROLE_CONTROL,
+			    nul(a[0]), a[1]);
+		else if (strcmp(k, "vtcp") == 0)
+			set_tcp(rec_control_add_tcp(c), ROLE_PROBE, a[0],
+			    nul(a[1]));
+		else if (strcmp(k, "vtls") == 0)
+			set_tls(rec_control_add_tls(c), ROLE_PROBE, a[0], a[1],
+			    nul(a[2]), a[3], issuer(a[4]),
+			    a[5] != NULL && *a[5] == 'T');
+		else if (strcmp(k, "vfail") == 0)
+			c->failure = xstrdup(a[0]);
+		else
+			ck_abort_msg("bad statement %s", k);
+	}
+	free(copy);
+	return r;
+}
+
+/* --- the rules ------------------------------------------------------------ */
+
+#define NX	"dns_nxdomain_error"
+#define TO	"generic_timeout_error"
+#define RST	"connection_reset"
+#define REF	"connection_refused"
+#define P_OK	"pdns ok " IP1 ";"
+#define V_DNS	"vdns ok " IP1 ";"
+
+static const struct {
+	const char		*name, *spec;
+	enum verdict_status	 status;
+	enum verdict_method	 method;
+	const char		*detail;
+} cases[] = {
+	/* DNS */
+	{ "nxdomain, vantage resolved", "pdns " NX ";" V_DNS,
+	    STATUS_BLOCKED, METHOD_DNS_NXDOMAIN, "vantage resolved" },
+	{ "timeout, vantage resolved", "pdns " TO ";" V_DNS,
+	    STATUS_BLOCKED, METHOD_DNS_TIMEOUT, "vantage" },
+	{ "servfail, vantage resolved", "pdns dns_servfail_error;" V_DNS,
+	    STATUS_BLOCKED, METHOD_DNS_SERVFAIL, NULL },
+	{ "nxdomain, vantage nxdomain too", "pdns " NX "; vdns " NX,
+	    STATUS_DOWN, METHOD_DNS_NXDOMAIN, "vantage" },
+	{ "nxdomain, vantage unreachable", "pdns " NX "; vfail "
+	    "connection_refused", STATUS_ANOMALY, METHOD_DNS_NXDOMAIN, NULL },
+	{ "nxdomain, no vantage", "pdns " NX, STATUS_ANOMALY,
+	    METHOD_DNS_NXDOMAIN, NULL },
+	{ "control resolver wins", "pdns " NX "; cdns ok " IP1 "; vdns " NX,
+	    STATUS_BLOCKED, METHOD_DNS_NXDOMAIN, "the control" },
+	{ "bogon, vantage public", "pdns ok 10.10.34.34;" V_DNS
+	    "ptcp 10.10.34.34 " TO, STATUS_BLOCKED, METHOD_DNS_BOGON,
+	    "vantage resolved it to " IP1 },
+	{ "bogon, no vantage", "pdns ok 10.10.34.34; ptcp 10.10.34.34 " TO,
+	    STATUS_ANOMALY, METHOD_DNS_BOGON, NULL },
+	{ "other address, trusted handshake", "pdns ok " IP2 "; vdns ok "
+	    IP1 "; ptcp " IP2 " ok; ptls " IP2 " " FB " ok fbkey digi T",
+	    STATUS_OK, METHOD_NONE, NULL },
+	/* TCP */
+	{ "tcp timeout, vantage connected", P_OK "ptcp " IP1 " " TO ";"
+	    V_DNS "vtcp " IP1 " ok; vtls " IP1 " " FB " ok fbkey digi T",
+	    STATUS_BLOCKED, METHOD_TCP_TIMEOUT, "vantage connected to " IP1 },
+	{ "tcp refused, vantage connected", P_OK "ptcp " IP1 " " REF ";"
+	    "vtcp " IP1 " ok", STATUS_BLOCKED, METHOD_TCP_REFUSED, NULL },
+	{ "tcp reset, vantage connected", P_OK "ptcp " IP1 " " RST ";"
+	    "vtcp " IP1 " ok", STATUS_BLOCKED, METHOD_TCP_RESET, NULL },
+	{ "tcp refused, vantage refused too", P_OK "ptcp " IP1 " " REF ";"
+	    V_DNS "vtcp " IP1 " " REF, STATUS_DOWN, METHOD_TCP_REFUSED,
+	    "vantage too" },
+	{ "tcp timeout, vantage's guard", P_OK "ptcp " IP1 " " TO ";"
+	    "vtcp " IP1 " control_refused_address", STATUS_ANOMALY,
+	    METHOD_TCP_TIMEOUT, NULL },
+	{ "tcp timeout, vantage elsewhere only", P_OK "ptcp " IP1 " " TO ";"
+	    "vtcp " IP2 " ok", STATUS_ANOMALY, METHOD_TCP_TIMEOUT, NULL },
+	{ "tcp timeout, vantage failed to answer", P_OK "ptcp " IP1 " " TO
+	    "; vfail generic_timeout_error", STATUS_ANOMALY,
+	    METHOD_TCP_TIMEOUT, NULL },
+	/* TLS */
+	{ "tls reset, vantage completed", P_OK "ptcp " IP1 " ok; ptls " IP1
+	    " " FB " " RST "; vtcp " IP1 " ok; vtls " IP1 " " FB
+	    " ok fbkey digi T", STATUS_BLOCKED, METHOD_TLS_RESET,
+	    "vantage completed" },
+	{ "tls timeout, vantage completed untrusted", P_OK "ptcp " IP1
+	    " ok; ptls " IP1 " " FB " " TO "; vtls " IP1 " " FB
+	    " ssl_unknown_authority fbkey digi U", STATUS_BLOCKED,
+	    METHOD_TLS_TIMEOUT, NULL },
+	{ "tls eof, vantage completed", P_OK "ptcp " IP1 " ok; ptls " IP1
+	    " " FB " eof_error; vtls " IP2 " " FB " ok fbkey digi T",
+	    STATUS_BLOCKED, METHOD_TLS_EOF, NULL },
+	{ "tls timeout, vantage timeout too", P_OK "ptcp " IP1 " ok; ptls "
+	    IP1 " " FB " " TO "; vtcp " IP1 " ok; vtls " IP1 " " FB " " TO,
+	    STATUS_DOWN, METHOD_TLS_TIMEOUT, "vantage too" },
+	{ "tls reset, no vantage", P_OK "ptcp " IP1 " ok; ptls " IP1 " " FB
+	    " " RST, STATUS_ANOMALY, METHOD_TLS_RESET, NULL },
+	{ "tls_sni beats the vantage", P_OK "ptcp " IP1 " ok; ptls " IP1
+	    " " FB " " RST "; ptls " IP1 " example.org ok exkey digi T;"
+	    "vtls " IP1 " " FB " " RST, STATUS_BLOCKED, METHOD_TLS_SNI, NULL },
+	/* interception through the vantage's view of the key */
+	{ "unlisted root, vantage sees the real key", P_OK "ptcp " IP1
+	    " ok; ptls " IP1 " " FB " ssl_unknown_authority mitmkey rogue U;"
+	    "vtls " IP1 " " FB " ok fbkey digi T", STATUS_INTERCEPTED,
+	    METHOD_TLS_MITM, "vantage" },
+	{ "untrusted, vantage sees the same key", P_OK "ptcp " IP1
+	    " ok; ptls " IP1 " " FB " ssl_unknown_authority fbkey digi U;"
+	    "vtls " IP1 " " FB " ok fbkey digi T", STATUS_ANOMALY,
+	    METHOD_NONE, NULL },
+	{ "unlisted root, vantage untrusted", P_OK "ptcp " IP1
+	    " ok; ptls " IP1 " " FB " ssl_unknown_authority mitmkey rogue U;"
+	    "vtls " IP1 " " FB " ssl_unknown_authority k2 rogue U",
+	    STATUS_ANOMALY, METHOD_NONE, NULL },
+	{ "ok stays ok", P_OK "ptcp " IP1 " ok; ptls " IP1 " " FB
+	    " ok fbkey digi T; vtcp " IP1 " " TO, STATUS_OK, METHOD_NONE,
+	    NULL },
+};
+
+START_TEST(test_rules)
+{
+	struct verdict_ctx	 ctx;
+	struct record		*r;
+
+	memset(&ctx, 0, sizeof ctx);
+	ctx.control_sni = "example.org";
+	r = build(cases[_i].spec);
+	verdict_decide(r, &ctx, &r->verdict);
+	ck_assert_msg(r->verdict.status == cases[_i].status &&
+	    r->verdict.method == cases[_i].method,
+	    "%s: got %s/%s (%s)", cases[_i].name,
+	    verdict_status_name(r->verdict.status),
+	    verdict_method_name(r->verdict.method) != NULL ?
+	    verdict_method_name(r->verdict.method) : "null",
+	    r->verdict.detail);
+	if (cases[_i].detail != NULL)
+		ck_assert_msg(strstr(r->verdict.detail, cases[_i].detail) !=
+		    NULL, "%s: '%s' lacks '%s'", cases[_i].name,
+		    r->verdict.detail, cases[_i].detail);
+	record_free(r);
+}
+END_TEST
+
+START_TEST(test_wants)
+{
+	struct record	*r = record_new();
+
+	r->verdict.status = STATUS_OK;
+	ck_assert_int_eq(vantage_wants(r), 0);
+	r->verdict.status = STATUS_INTERCEPTED;
+	ck_assert_int_eq(vantage_wants(r), 0);
+	r->verdict.status = STATUS_ANOMALY;
+	ck_assert_int_eq(vantage_wants(r), 1);
+	r->verdict.status = STATUS_BLOCKED;
+	ck_assert_int_eq(vantage_wants(r), 1);
+	r->verdict.status = STATUS_ERROR;
+	ck_assert_int_eq(vantage_wants(r), 1);
+	record_free(r);
+}
+END_TEST
+
+/* --- the request and the answer ------------------------------------------ */
+
+START_TEST(test_request)
+{
+	struct record		*r[2];
+	msgpack_sbuffer		 sb;
+	msgpack_unpacked	 u;
+	const msgpack_object	*t;
+	size_t			 used = 0;
+	int64_t			 v;
+	char			 s[64];
+
+	r[0] = build("pdns ok " IP1 "; pdns ok " IP2 "; pdns ok " IP1
+	    "; cdns ok 9.9.9.9");
+	r[1] = record_new();
+	r[1]->target.host = xstrdup("192.0.2.7");
+	r[1]->target.port = 8443;
+	msgpack_sbuffer_init(&sb);
+	vantage_pack_request(r, 2, 3000, &sb);
+	msgpack_unpacked_init(&u);
+	ck_assert(msgpack_unpack_next(&u, sb.data, sb.size, &used) ==
+	    MSGPACK_UNPACK_SUCCESS);
+	ck_assert_int_eq(mp_get_int(&u.data, "timeout_ms", &v), 0);
+	ck_assert_int_eq(v, 3000);
+	t = mp_get(&u.data, "targets");
+	ck_assert(t != NULL && t->via.array.size == 2);
+	ck_assert_int_eq(mp_get_str(&t->via.array.ptr[0], "host", s,
+	    sizeof s), 0);
+	ck_assert_str_eq(s, FB);
+	ck_assert_int_eq(mp_get_str(&t->via.array.ptr[0], "sni", s,
+	    sizeof s), 0);
+	ck_assert_str_eq(s, FB);
+	/* The probe's own answers, each once; not the control's. */
+	ck_assert_uint_eq(mp_get(&t->via.array.ptr[0], "addrs")->via.array.size,
+	    2);
+	ck_assert_int_eq(mp_get_str(&t->via.array.ptr[0], "addrs.1", s,
+	    sizeof s), 0);
+	ck_assert_str_eq(s, IP2);
+	/* An IP literal: no SNI, no addresses. */
+	ck_assert(mp_get(&t->via.array.ptr[1], "sni")->type ==
+	    MSGPACK_OBJECT_NIL);
+	ck_assert_int_eq(mp_get_int(&t->via.array.ptr[1], "port", &v), 0);
+	ck_assert_int_eq(v, 8443);
+	msgpack_unpacked_destroy(&u);
+	msgpack_sbuffer_destroy(&sb);
+	record_free(r[0]);
+	record_free(r[1]);
+}
+END_TEST
+
+static void
+pk_str(msgpack_packer *pk, const char *s)
+{
+	msgpack_pack_str(pk, strlen(s));
+	msgpack_pack_str_body(pk, s, strlen(s));
+}
+
+/* An answer for host:port with one refused tcp entry and a tls entry. */
+static void
+answer(msgpack_sbuffer *sb, const char *host, int port, const char *time)
+{
+	msgpack_packer	pk;
+
+	msgpack_sbuffer_init(sb);
+	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
+	msgpack_pack_map(&pk, 4);
+	pk_str(&pk, "vantage");
+	pk_str(&pk, "v1");
+	pk_str(&pk, "time");
+	pk_str(&pk, time);
+	pk_str(&pk, "elapsed_ms");
+	msgpack_pack_double(&pk, 800.0);
+	pk_str(&pk, "results");
+	msgpack_pack_array(&pk, 1);
+	msgpack_pack_map(&pk, 5);
+	pk_str(&pk, "host");
+	pk_str(&pk, host);
+	pk_str(&pk, "port");
+	msgpack_pack_int(&pk, port);
+	pk_str(&pk, "dns");
+	msgpack_pack_array(&pk, 1);
+	msgpack_pack_map(&pk, 4);
+	pk_str(&pk, "resolver");
+	pk_str(&pk, "system");
+	pk_str(&pk, "query_type");
+	pk_str(&pk, "A");
+	pk_str(&pk, "failure");
+	msgpack_pack_nil(&pk);
+	pk_str(&pk, "answers");
+	msgpack_pack_array(&pk, 2);
+	msgpack_pack_map(&pk, 2);
+	pk_str(&pk, "type");
+	pk_str(&pk, "A");
+	pk_str(&pk, "ip");
+	pk_str(&pk, IP1);
+	msgpack_pack_map(&pk, 2);
+	pk_str(&pk, "type");
+	pk_str(&pk, "CNAME");
+	pk_str(&pk, "hostname");
+	msgpack_pack_str(&pk, 5);
+	msgpack_pack_str_body(&pk, "a\0b.c", 5);	/* hostile: a NUL */
+	pk_str(&pk, "tcp");
+	msgpack_pack_array(&pk, 1);
+	msgpack_pack_map(&pk, 4);
+	pk_str(&pk, "ip");
+	pk_str(&pk, IP1);
+	pk_str(&pk, "port");
+	msgpack_pack_int(&pk, port);
+	pk_str(&pk, "source");
+	pk_str(&pk, "probe");
+	pk_str(&pk, "failure");
+	pk_str(&pk, "connection_refused");
+	pk_str(&pk, "tls");
+	msgpack_pack_array(&pk, 0);
+}
+
+START_TEST(test_answer)
+{
+	struct record	*r[1];
+	msgpack_sbuffer	 sb;
+	char		 err[200];
+	int64_t		 t;
+
+	r[0] = build("pdns ok " IP1 "; ptcp " IP1 " " REF);
+	ck_assert_int_eq(util_parse_rfc3339_ms("2026-11-25T18:00:00.000Z",
+	    &t), 0);
+	/* Another target's result: refused, nothing filled. */
+	answer(&sb, "www.youtube.com", 443, "2026-11-25T18:00:00.000Z");
+	ck_assert_int_eq(vantage_read_answer(sb.data, sb.size, r, 1,
+	    "https://v.test", (double)t, (double)t + 1000, err, sizeof err),
+	    -1);
+	ck_assert_ptr_null(r[0]->control);
+	msgpack_sbuffer_destroy(&sb);
+	answer(&sb, FB, 80, "2026-11-25T18:00:00.000Z");
+	ck_assert_int_eq(vantage_read_answer(sb.data, sb.size, r, 1,
+	    "https://v.test", (double)t, (double)t + 1000, err, sizeof err),
+	    -1);
+	msgpack_sbuffer_destroy(&sb);
+	/* Truncated: refused. */
+	answer(&sb, FB, 443, "2026-11-25T18:00:00.000Z");
+	ck_assert_int_eq(vantage_read_answer(sb.data, sb.size / 2, r, 1,
+	    "https://v.test", 0, 0, err, sizeof err), -1);
+	/*
+	 * Sent at t, back at t + 1000 (the vantage worked 800 ms: 200 ms
+	 * of network, 100 each way); the vantage's clock said t - 400 when
+	 * it answered, at t + 900 on the probe's: skew +1300.
+	 */
+	msgpack_sbuffer_destroy(&sb);
+	answer(&sb, FB, 443, "2026-11-25T17:59:59.600Z");
+	ck_assert_int_eq(vantage_read_answer(sb.data, sb.size, r, 1,
+	    "https://v.test", (double)t, (double)t + 1000, err, sizeof err),
+	    0);
+	ck_assert_ptr_nonnull(r[0]->control);
+	ck_assert_ptr_null(r[0]->control->failure);
+	ck_assert_str_eq(r[0]->control->url, "https://v.test");
+	ck_assert(fabs(r[0]->control->clock_skew_ms - 1300.0) < 0.01);
+	ck_assert_uint_eq(r[0]->control->n_dns, 1);
+	ck_assert_uint_eq(r[0]->control->dns[0].n_answers, 2);
+	ck_assert_str_eq(r[0]->control->dns[0].answers[1].value, "a\\x00b.c");
+	ck_assert_uint_eq(r[0]->control->n_tcp, 1);
+	ck_assert_str_eq(r[0]->control->tcp[0].failure, "connection_refused");
+	/* The verdict reads it: refused from both sides is down. */
+	verdict_decide(r[0], NULL, &r[0]->verdict);
+	ck_assert_int_eq(r[0]->verdict.status, STATUS_DOWN);
+	msgpack_sbuffer_destroy(&sb);
+	record_free(r[0]);
+}
+END_TEST
+
+static Suite *
+vantage_suite(void)
+{
+	Suite	*s = suite_create("vantage");
+	TCase	*tc = tcase_create("verdict");
+
+	tcase_add_loop_test(tc, test_rules, 0, sizeof cases / sizeof cases[0]);
+	tcase_add_test(tc, test_wants);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("wire");
+	tcase_add_test(tc, test_request);
+	tcase_add_test(tc, test_answer);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr;
+	int	 failed;
+
+	sr = srunner_create(vantage_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
