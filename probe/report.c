@@ -40,19 +40,34 @@ enum report_format { FORMAT_TEXT = 0, FORMAT_JSON, FORMAT_SVG };
 
 struct samples {
 	float		*v;
-	size_t		 n;
-	size_t		 cap;
+	uint32_t	 n;
+	uint32_t	 cap;
 	uint64_t	 seen;
 };
 
+/* How many records of a bin failed with one method. */
+struct bin_method {
+	uint32_t	 count;
+	uint32_t	 method;	/* index of rw_hour.method */
+};
+
+/*
+ * One local hour of one host, kept small (a campaign has hundreds of
+ * thousands): failure methods are a short list, not a counter for each
+ * method; report_row_fill() makes the window finder's rw_hour of it.
+ */
 struct bin {
-	struct rw_hour	 h;
-	struct rw_day	*days;
-	size_t		 ndays;
-	size_t		 daycap;
-	int		 unsorted;	/* days appended out of order */
-	struct samples	 tls;
-	struct samples	 tcp;
+	uint32_t		 n;
+	uint32_t		 failed;
+	uint32_t		 status[RWS_COUNT];
+	struct bin_method	*methods;
+	uint32_t		 nmethods;
+	uint32_t		 ndays;
+	uint32_t		 daycap;
+	int			 unsorted;	/* days appended out of order */
+	struct rw_day		*days;
+	struct samples		 tls;
+	struct samples		 tcp;
 };
 
 struct group {
@@ -341,6 +356,25 @@ report_caption(const struct report *r, size_t left)
 	return s;
 }
 
+static void
+bin_method_add(struct bin *b, int m)
+{
+	uint32_t	i;
+
+	for (i = 0; i < b->nmethods; i++) {
+		if (b->methods[i].method == (uint32_t)m) {
+			b->methods[i].count++;
+			return;
+		}
+	}
+	/* Grows by one: a bin rarely sees more than two methods. */
+	b->methods = xreallocarray(b->methods, b->nmethods + 1,
+	    sizeof *b->methods);
+	b->methods[b->nmethods].method = (uint32_t)m;
+	b->methods[b->nmethods].count = 1;
+	b->nmethods++;
+}
+
 /* Fold one record into its group; records lacking what we need count. */
 static void
 report_add(struct report *r, const struct report_fields *f)
@@ -392,15 +426,15 @@ report_add(struct report *r, const struct report_fields *f)
 		b = g->bins[hour] = xcalloc(1, sizeof *b);
 	d = bin_day(b, day);
 	g->n++;
-	b->h.n++;
+	b->n++;
 	d->n++;
-	b->h.status[status]++;
+	b->status[status]++;
 	r->records++;
 	if (status != STATUS_OK) {
 		g->failed++;
-		b->h.failed++;
+		b->failed++;
 		d->failed++;
-		b->h.method[method]++;
+		bin_method_add(b, method);
 		return;
 	}
 	if (f->tcp_ms >= 0)
@@ -551,7 +585,9 @@ report_row_fill(const struct report *r, struct group *g,
     struct report_row *row)
 {
 	struct rw_params	 p;
+	struct rw_hour		*hr;
 	struct bin		*b;
+	uint32_t		 k;
 	int			 h;
 
 	rw_params_default(&p);
@@ -568,11 +604,18 @@ report_row_fill(const struct report *r, struct group *g,
 		if ((b = g->bins[h]) == NULL)
 			continue;
 		bin_compact(b);
-		b->h.days = b->days;
-		b->h.ndays = b->ndays;
-		b->h.tls = b->tls.v;
-		b->h.ntls = b->tls.n;
-		row->hours[h] = b->h;
+		hr = &row->hours[h];
+		hr->n = b->n;
+		hr->failed = b->failed;
+		memcpy(hr->status, b->status, sizeof hr->status);
+		for (k = 0; k < b->nmethods; k++)
+			if (b->methods[k].method < RWM_COUNT)
+				hr->method[b->methods[k].method] +=
+				    b->methods[k].count;
+		hr->days = b->days;
+		hr->ndays = b->ndays;
+		hr->tls = b->tls.v;
+		hr->ntls = b->tls.n;
 		/* Sorting the samples in place keeps them valid. */
 		if (b->tcp.n)
 			row->median_tcp[h] = rw_median(b->tcp.v, b->tcp.n);
@@ -664,6 +707,7 @@ report_free(struct report *r)
 			if (r->groups[i]->bins[h] == NULL)
 				continue;
 			free(r->groups[i]->bins[h]->days);
+			free(r->groups[i]->bins[h]->methods);
 			free(r->groups[i]->bins[h]->tls.v);
 			free(r->groups[i]->bins[h]->tcp.v);
 			free(r->groups[i]->bins[h]);
