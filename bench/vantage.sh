@@ -50,7 +50,7 @@ wall1=$wall rss1=$rss cpu1=$cpu
 t1=$(ticks "$vpid")
 v_hwm=$(awk '/VmHWM/ { print $2 }' "/proc/$vpid/status")
 hz=$(getconf CLK_TCK)
-asked=$("$nightjar" show "$tmp/results.vantage" | grep -c '"control": {' || true)
+asked=$("$nightjar" show "$tmp/results.vantage" | grep -c '"control": *{"url"' || true)
 
 python3 - "$n" "$wall0" "$wall1" "$rss0" "$rss1" "$cpu0" "$cpu1" \
     "$v_rss0" "$v_hwm" "$t0" "$t1" "$hz" "$asked" <<'EOF'
