@@ -78,6 +78,8 @@ struct dns_q {
 	double			 t_ms;		/* until the first reply */
 	int			 sending;	/* inside ares_query() */
 	struct event		*timer;		/* linger or deferral */
+	int			 first_due;	/* lingering: first call to make */
+	int			 first_done;	/* lingering: first call made */
 
 	int			 status;
 	char			*failure;
@@ -787,23 +789,29 @@ dns_q_keep_reply(struct dns_q *q, const unsigned char *abuf, int alen,
 	m->t_ms = t_ms;
 }
 
-/* Call back (unless cancelled) and free q; q is in no list. */
+/*
+ * Call back unless cancelled.  more: the first reply of a lingering query
+ * (q lives on, a last call follows); otherwise the last call, and q is
+ * freed (it is in no list).
+ */
 static void
-dns_q_deliver(struct dns_q *q)
+dns_q_call(struct dns_q *q, int more)
 {
 	struct dns_resolver	*r = q->r;
 	struct dns_reply	 rep;
 
 	if (!q->cancelled) {
-		r->pending--;
+		if (!more)
+			r->pending--;
 		memset(&rep, 0, sizeof rep);
+		rep.more = more;
 		rep.status = q->status;
 		rep.failure = q->failure;
 		if (q->n_replies > 0) {
 			rep.abuf = q->replies[0].buf;
 			rep.alen = q->replies[0].len;
 		}
-		if (q->n_replies > 1) {
+		if (q->n_replies > 1 && !more) {
 			rep.replies = q->replies;
 			rep.n_replies = q->n_replies;
 		}
@@ -813,7 +821,14 @@ dns_q_deliver(struct dns_q *q)
 		rep.t_ms = q->t_ms;
 		q->cb(&rep, q->arg);
 	}
-	dns_q_free(q);
+	if (!more)
+		dns_q_free(q);
+}
+
+static void
+dns_q_deliver(struct dns_q *q)
+{
+	dns_q_call(q, 0);
 }
 
 static void
@@ -825,6 +840,21 @@ dns_q_timer_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	if (q->state == Q_LINGER && q->first_due) {
+		/* The answer now; the lingering goes on for later replies. */
+		struct timeval	tv;
+		double		left = (double)r->linger_ms -
+				    (util_mono_ms() - q->t0 - q->t_ms);
+
+		q->first_due = 0;
+		q->first_done = 1;
+		left = left < 1 ? 1 : left;
+		tv.tv_sec = (long)left / 1000;
+		tv.tv_usec = ((long)left % 1000) * 1000;
+		evtimer_add(q->timer, &tv);
+		dns_q_call(q, 1);
+		return;
+	}
 	if (q->state == Q_LINGER) {
 		for (qp = &r->lingering; *qp != NULL; qp = &(*qp)->next) {
 			if (*qp == q) {
@@ -911,18 +941,22 @@ dns_linger_feed(struct dns_resolver *r, ares_socket_t fd,
 	}
 }
 
+/*
+ * The first reply to a UDP query is in: listen linger_ms for more on its
+ * socket.  The first reply is given at once (from the loop, with more
+ * set), the later ones when the lingering ends.
+ */
 static void
 dns_linger_start(struct dns_q *q)
 {
 	struct dns_resolver	*r = q->r;
-	struct timeval		 tv;
+	struct timeval		 tv = { 0, 0 };
 
 	q->state = Q_LINGER;
 	q->fd = r->rx_fd;
 	q->next = r->lingering;
 	r->lingering = q;
-	tv.tv_sec = r->linger_ms / 1000;
-	tv.tv_usec = (r->linger_ms % 1000) * 1000;
+	q->first_due = 1;
 	evtimer_add(q->timer, &tv);
 }
 
@@ -1434,5 +1468,41 @@ dns_fill(struct rec_dns *d, int status, const unsigned char *abuf, int alen)
 			add_answer(d, ANSWER_A, ip,
 			    a4[i].ttl < 0 ? 0 : (uint32_t)a4[i].ttl);
 		}
+	}
+}
+
+void
+dns_fill_reply(struct rec_reply *rp, int qtype, const unsigned char *buf,
+    int len, double t_ms)
+{
+	struct rec_dns		 tmp;
+	struct rec_answer	*a;
+	size_t			 i;
+
+	memset(&tmp, 0, sizeof tmp);
+	tmp.query_type = qtype;
+	dns_fill(&tmp, ARES_SUCCESS, buf, len);
+	rp->t_ms = t_ms;
+	rp->rcode = tmp.rcode;
+	for (i = 0; i < tmp.n_answers; i++) {
+		a = rec_reply_add_answer(rp);
+		*a = tmp.answers[i];
+	}
+	free(tmp.answers);
+	free(tmp.failure);
+}
+
+enum rec_transport
+dns_rec_transport(enum dns_transport t)
+{
+	switch (t) {
+	case DNS_T_TCP:
+		return TRANSPORT_TCP;
+	case DNS_T_DOH:
+		return TRANSPORT_DOH;
+	case DNS_T_DOT:
+		return TRANSPORT_DOT;
+	default:
+		return TRANSPORT_UDP;
 	}
 }

@@ -71,8 +71,14 @@ struct dns_more {
  * status, or failure names the transport's df-007 failure
  * (network_unreachable, ssl_unknown_authority, ...) and wins.  replies
  * holds every reply when more than one came (the first included).
+ *
+ * A UDP query with a reply lingers (linger_ms) for more: its callback
+ * then runs twice, first at once with the first reply and more set,
+ * then, when the lingering ends, with every reply (more clear).  Any
+ * other query calls back once (more clear).
  */
 struct dns_reply {
+	int			 more;		/* another call follows */
 	int			 status;
 	const char		*failure;
 	const unsigned char	*abuf;
@@ -86,9 +92,9 @@ struct dns_reply {
 };
 
 /*
- * Called exactly once per query, from the loop (never from dns_query
- * itself), unless cancelled first.  Queries wait in line while
- * DNS_MAX_ACTIVE are out.
+ * Called per query from the loop (never from dns_query itself), once,
+ * or twice for a lingering UDP query (see struct dns_reply), unless
+ * cancelled first.  Queries wait in line while DNS_MAX_ACTIVE are out.
  */
 #define DNS_MAX_ACTIVE	128
 typedef void	(*dns_cb)(const struct dns_reply *, void *arg);
@@ -120,6 +126,14 @@ int		 dns_parse_spec(const char *spec, struct dns_server *);
  */
 void		 dns_fill(struct rec_dns *d, int status,
 		    const unsigned char *abuf, int alen);
+/*
+ * One more reply to a query (the record's "replies"): rcode and answers,
+ * as dns_fill reads them (a malformed reply has no rcode).  Pure.
+ */
+void		 dns_fill_reply(struct rec_reply *, int qtype,
+		    const unsigned char *buf, int len, double t_ms);
+/* The record's transport for a reply's. */
+enum rec_transport dns_rec_transport(enum dns_transport);
 /* "NOERROR", "NXDOMAIN", ... or "RCODE<n>". */
 const char	*dns_rcode_name(int rcode, char *buf, size_t len);
 /* df-007 failure for a c-ares status without a reply; NULL if none. */

@@ -87,6 +87,7 @@ struct mquery {
 	struct mquery		*next;
 	struct dns_q		*dq;
 	size_t			 idx;		/* in rec->dns */
+	int			 lingering;	/* answered, more may come */
 };
 
 struct measure {
@@ -95,6 +96,7 @@ struct measure {
 	struct record		*rec;
 	double			 t0;
 	size_t			 pending;
+	size_t			 lingering;	/* queries listening on */
 	struct mconn		*conns;
 	struct mquery		*queries;	/* in flight */
 	struct event		*later;		/* connect without DNS */
@@ -119,11 +121,14 @@ measure_finish(struct measure *m)
 	m->cb(m, rec, m->arg);
 }
 
-/* One outstanding step ended; the last one finishes the measure. */
+/*
+ * One outstanding step ended; the last one finishes the measure (once no
+ * UDP query is listening for later replies either).
+ */
 static void
 measure_step_done(struct measure *m)
 {
-	if (--m->pending == 0)
+	if (--m->pending == 0 && m->lingering == 0)
 		measure_finish(m);
 }
 
@@ -711,21 +716,47 @@ measure_dns_cb(const struct dns_reply *rep, void *arg)
 	struct measure	*m = q->m;
 	struct rec_dns	*d = &m->rec->dns[q->idx];
 	struct mquery	**qp;
+	size_t		 i;
+	int		 lingered;
 
-	d->t_ms = rep->t_ms;
-	/* Sent when it left the resolver's queue, not when it was asked. */
-	d->t0_ms = rep->t0 >= m->t0 ? rep->t0 - m->t0 : 0;
-	if (rep->failure != NULL)
-		d->failure = xstrdup(rep->failure);
-	else
-		dns_fill(d, rep->status, rep->abuf, rep->alen);
-	for (qp = &m->queries; *qp != NULL; qp = &(*qp)->next) {
-		if (*qp == q) {
-			*qp = q->next;
-			break;
+	if (!q->lingering) {
+		d->t_ms = rep->t_ms;
+		/* Sent when it left the resolver's queue, not when asked. */
+		d->t0_ms = rep->t0 >= m->t0 ? rep->t0 - m->t0 : 0;
+		d->server = rep->server != NULL ? xstrdup(rep->server) : NULL;
+		d->transport = dns_rec_transport(rep->transport);
+		if (rep->failure != NULL)
+			d->failure = xstrdup(rep->failure);
+		else
+			dns_fill(d, rep->status, rep->abuf, rep->alen);
+	}
+	/* Every reply, when more than one came to this query. */
+	for (i = 0; i < rep->n_replies && d->n_replies < REC_MAX_REPLIES; i++)
+		dns_fill_reply(rec_dns_add_reply(d), d->query_type,
+		    rep->replies[i].buf, rep->replies[i].len,
+		    rep->replies[i].t_ms);
+	if (rep->more) {
+		/* Answered; later replies come while the target goes on. */
+		q->lingering = 1;
+		m->lingering++;
+	} else {
+		if (q->lingering)
+			m->lingering--;
+		for (qp = &m->queries; *qp != NULL; qp = &(*qp)->next) {
+			if (*qp == q) {
+				*qp = q->next;
+				break;
+			}
+		}
+		lingered = q->lingering;
+		free(q);
+		if (lingered) {
+			/* The last word of a query already counted. */
+			if (m->pending == 0 && m->lingering == 0)
+				measure_finish(m);
+			return;
 		}
 	}
-	free(q);
 	if (--m->pending == 0) {
 		/* Every answer is in: connect (holds m->pending itself). */
 		measure_connect_all(m);

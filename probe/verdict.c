@@ -48,6 +48,7 @@
 #include <strings.h>
 
 #include "inspect.h"
+#include "fingerprint.h"
 #include "verdict.h"
 #include "verdict-http.h"
 #include "xmalloc.h"
@@ -73,6 +74,7 @@ struct rview {
 	const char	 *failure;	/* the df-007 string behind fail */
 	const char	**addrs;
 	size_t		  n_addrs;
+	const struct rec_dns *injected;	/* a query with differing replies */
 };
 
 struct vstate {
@@ -84,6 +86,7 @@ struct vstate {
 	size_t			 n_pv;
 	struct rview		 cv;		/* the control, merged */
 	int			 has_control;
+	struct rview		 vv;		/* the vantage's resolver */
 };
 
 struct vaddr {
@@ -266,12 +269,64 @@ net_failure(const char *f)
 	    strcmp(f, "host_unreachable") == 0);
 }
 
+/* 1 when answer a is among b's (same type and value). */
+static int
+answer_in(const struct rec_answer *a, const struct rec_answer *b, size_t nb)
+{
+	size_t	i;
+
+	for (i = 0; i < nb; i++) {
+		if (a->type == b[i].type && a->value != NULL &&
+		    b[i].value != NULL &&
+		    (a->type == ANSWER_CNAME ? host_eq(a->value, b[i].value) :
+		    ip_eq(a->value, b[i].value)))
+			return 1;
+	}
+	return 0;
+}
+
+/* Two replies to one query say the same: rcode and answers as sets. */
+static int
+reply_same(const struct rec_reply *a, const struct rec_reply *b)
+{
+	size_t	i;
+
+	if ((a->rcode == NULL) != (b->rcode == NULL) ||
+	    (a->rcode != NULL && strcmp(a->rcode, b->rcode) != 0))
+		return 0;
+	for (i = 0; i < a->n_answers; i++) {
+		if (!answer_in(&a->answers[i], b->answers, b->n_answers))
+			return 0;
+	}
+	for (i = 0; i < b->n_answers; i++) {
+		if (!answer_in(&b->answers[i], a->answers, a->n_answers))
+			return 0;
+	}
+	return 1;
+}
+
+/* The first reply of d, and a later one that differs from it (or NULL). */
+static const struct rec_reply *
+reply_other(const struct rec_dns *d)
+{
+	size_t	i;
+
+	for (i = 1; i < d->n_replies; i++) {
+		if (!reply_same(&d->replies[0], &d->replies[i]))
+			return &d->replies[i];
+	}
+	return NULL;
+}
+
 /* Fold one DNS entry into a resolver's view. */
 static void
 rview_add(struct rview *v, const struct rec_dns *d)
 {
 	enum dfail	f;
 	size_t		i;
+
+	if (v->injected == NULL && reply_other(d) != NULL)
+		v->injected = d;
 
 	for (i = 0; i < d->n_answers; i++) {
 		if (d->answers[i].type == ANSWER_CNAME ||
@@ -307,6 +362,10 @@ vstate_init(struct vstate *st, const struct record *r,
 	st->host = r->target.host != NULL ? r->target.host : "the target";
 	st->ip_literal = vaddr_parse(r->target.host, &a) == 0;
 
+	if (r->control != NULL) {
+		for (i = 0; i < r->control->n_dns; i++)
+			rview_add(&st->vv, &r->control->dns[i]);
+	}
 	for (i = 0; i < r->n_dns; i++) {
 		d = &r->dns[i];
 		if (d->role == ROLE_CONTROL) {
@@ -342,6 +401,7 @@ vstate_clear(struct vstate *st)
 		free(st->pv[i].addrs);
 	free(st->pv);
 	free(st->cv.addrs);
+	free(st->vv.addrs);
 }
 
 static int
@@ -945,6 +1005,95 @@ rview_bogon(const struct rview *v)
 	return NULL;
 }
 
+/* A short account of a reply: its first address, or its rcode. */
+static const char *
+reply_words(const struct rec_reply *rp)
+{
+	size_t	i;
+
+	for (i = 0; i < rp->n_answers; i++) {
+		if (rp->answers[i].type != ANSWER_CNAME &&
+		    rp->answers[i].value != NULL)
+			return rp->answers[i].value;
+	}
+	return rp->rcode != NULL ? rp->rcode : "a malformed reply";
+}
+
+/*
+ * dns_injection: one UDP query of v got replies that differ, and the
+ * first (what v answered) is not consistent with the control resolver
+ * or the vantage, both of which must have answered to tell.
+ */
+static int
+decide_injection(const struct vstate *st, const struct rview *v,
+    const char *rbuf, const char *cbuf, struct rec_verdict *out)
+{
+	const struct rec_dns	*d = v->injected;
+	const struct rec_reply	*later;
+	size_t			 i;
+	int			 ctl = st->has_control && st->cv.n_addrs > 0;
+	int			 van = st->vv.n_addrs > 0;
+
+	if (d == NULL || (!ctl && !van))
+		return 0;
+	for (i = 0; i < v->n_addrs; i++) {
+		if (rview_has(&st->cv, v->addrs[i]) ||
+		    rview_has(&st->vv, v->addrs[i]) ||
+		    addr_trusted(st, v->addrs[i]))
+			return 0;
+	}
+	later = reply_other(d);
+	set(out, STATUS_BLOCKED, METHOD_DNS_INJECTION, NULL,
+	    "DNS for %s is blocked by injection: %s got %zu different "
+	    "replies to one query, the first (%s) disagreeing with %s, a "
+	    "later one saying %s.", st->host, rbuf, d->n_replies,
+	    reply_words(&d->replies[0]), ctl ? cbuf : "the vantage",
+	    reply_words(later));
+	return 1;
+}
+
+/*
+ * dns_blockpage: a probe resolver answered an address that a DNS
+ * fingerprint names as a censor's (its first reply or a later one).
+ */
+static int
+decide_dns_blockpage(const struct vstate *st, struct rec_verdict *out)
+{
+	const struct rec_dns	*d;
+	const struct rec_answer	*a;
+	const char		*name;
+	char			 rbuf[300];
+	size_t			 i, j, k, na;
+
+	if (st->ctx == NULL || st->ctx->fingerprints == NULL)
+		return 0;
+	for (i = 0; i < st->r->n_dns; i++) {
+		d = &st->r->dns[i];
+		if (d->role != ROLE_PROBE)
+			continue;
+		for (k = 0; k <= d->n_replies; k++) {
+			a = k == 0 ? d->answers : d->replies[k - 1].answers;
+			na = k == 0 ? d->n_answers : d->replies[k - 1].n_answers;
+			for (j = 0; j < na; j++) {
+				if (a[j].type == ANSWER_CNAME ||
+				    a[j].value == NULL ||
+				    (name = fingerprint_match_dns(
+				    st->ctx->fingerprints, a[j].value)) ==
+				    NULL)
+					continue;
+				set(out, STATUS_BLOCKED, METHOD_DNS_BLOCKPAGE,
+				    NULL, "DNS for %s is blocked: %s answered "
+				    "%s, a known censor's address (%s).",
+				    st->host, resolver_desc(d->resolver, rbuf,
+				    sizeof rbuf), a[j].value, name);
+				out->blockpage = xstrdup(name);
+				return 1;
+			}
+		}
+	}
+	return 0;
+}
+
 static int
 decide_dns(const struct vstate *st, struct rec_verdict *out)
 {
@@ -996,6 +1145,8 @@ decide_dns(const struct vstate *st, struct rec_verdict *out)
 	for (i = 0; i < st->n_pv; i++) {
 		v = &st->pv[i];
 		resolver_desc(v->name, rbuf, sizeof rbuf);
+		if (decide_injection(st, v, rbuf, cbuf, out))
+			return 1;
 		if (v->n_addrs == 0) {
 			if (v->fail == DF_NET)
 				continue;
@@ -1339,7 +1490,9 @@ verdict_decide(const struct record *r, const struct verdict_ctx *ctx,
 
 	memset(out, 0, sizeof *out);
 	vstate_init(&st, r, ctx);
-	if (!decide_interception(&st, out) &&
+	/* A censor's known address explains what its server presents. */
+	if (!decide_dns_blockpage(&st, out) &&
+	    !decide_interception(&st, out) &&
 	    !verdict_http_blockpage(r, out) && !decide_dns(&st, out)) {
 		decide_reach(&st, out);
 		decide_http(r, ctx, out);

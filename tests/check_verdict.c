@@ -3,6 +3,8 @@
  * record written in a compact language (one statement per ';'):
  *
  *   dns P|C RESOLVER A|AAAA FAILURE [ADDR...]
+ *   reply RCODE [ADDR...]      one more reply to the last dns query
+ *   van A|AAAA FAILURE [ADDR...]   what the vantage's resolver said
  *   tcp P|C ADDR FAILURE
  *   tls P|C ADDR SNI|- FAILURE [T] [S] [v=verify_error] [ms=T_MS] [CERT...]
  *   http P|C ADDR SNI|- FAILURE [s=STATUS] [bp=FINGERPRINT] [n=BYTES]
@@ -27,6 +29,7 @@
 #include <openssl/pem.h>
 
 #include "cert.h"
+#include "fingerprint.h"
 #include "record.h"
 #include "inspect.h"
 #include "util.h"
@@ -193,6 +196,65 @@ build_dns(struct record *r, char **save)
 }
 
 static void
+build_reply(struct record *r, char **save)
+{
+	struct rec_dns		*d;
+	struct rec_reply	*rp;
+	struct rec_answer	*a;
+	char			*tok;
+
+	ck_assert_msg(r->n_dns > 0, "reply before any dns");
+	d = &r->dns[r->n_dns - 1];
+	d->replies = xreallocarray(d->replies, d->n_replies + 1,
+	    sizeof *d->replies);
+	rp = &d->replies[d->n_replies++];
+	memset(rp, 0, sizeof *rp);
+	rp->t_ms = 10.0 * (double)d->n_replies;
+	tok = strtok_r(NULL, " ", save);
+	ck_assert_ptr_nonnull(tok);
+	rp->rcode = xstrdup(tok);
+	while ((tok = strtok_r(NULL, " ", save)) != NULL) {
+		rp->answers = xreallocarray(rp->answers, rp->n_answers + 1,
+		    sizeof *rp->answers);
+		a = &rp->answers[rp->n_answers++];
+		a->type = d->query_type == 28 ? ANSWER_AAAA : ANSWER_A;
+		a->value = xstrdup(tok);
+		a->ttl = 300;
+	}
+}
+
+static void
+build_van(struct record *r, char **save)
+{
+	struct rec_dns		*d;
+	struct rec_answer	*a;
+	char			*tok;
+
+	if (r->control == NULL) {
+		r->control = xcalloc(1, sizeof *r->control);
+		r->control->url = xstrdup("https://vantage.test:8443");
+	}
+	r->control->dns = xreallocarray(r->control->dns, r->control->n_dns + 1,
+	    sizeof *r->control->dns);
+	d = &r->control->dns[r->control->n_dns++];
+	memset(d, 0, sizeof *d);
+	d->role = ROLE_PROBE;
+	d->resolver = xstrdup("system");
+	tok = strtok_r(NULL, " ", save);
+	ck_assert_ptr_nonnull(tok);
+	d->query_type = strcmp(tok, "AAAA") == 0 ? 28 : 1;
+	d->failure = failure_of(strtok_r(NULL, " ", save));
+	while ((tok = strtok_r(NULL, " ", save)) != NULL) {
+		d->answers = xreallocarray(d->answers, d->n_answers + 1,
+		    sizeof *d->answers);
+		a = &d->answers[d->n_answers++];
+		a->type = d->query_type == 28 ? ANSWER_AAAA : ANSWER_A;
+		a->value = xstrdup(tok);
+		a->ttl = 300;
+	}
+}
+
+static void
 build_tcp(struct record *r, char **save)
 {
 	struct rec_tcp	*p;
@@ -323,6 +385,10 @@ build(const char *host, const char *spec)
 			continue;
 		if (strcmp(kind, "dns") == 0)
 			build_dns(r, &save2);
+		else if (strcmp(kind, "reply") == 0)
+			build_reply(r, &save2);
+		else if (strcmp(kind, "van") == 0)
+			build_van(r, &save2);
 		else if (strcmp(kind, "tcp") == 0)
 			build_tcp(r, &save2);
 		else if (strcmp(kind, "tls") == 0)
@@ -362,7 +428,60 @@ struct vcase {
 	const char		*detail;	/* a substring of detail */
 };
 
+#define CENSOR	"93.46.8.90"	/* a DNS fingerprint of the test set */
+#define FORGED	"6.6.6.6"
+
 static const struct vcase cases[] = {
+	/* dns_injection: differing replies to one UDP query */
+	{ "blocked: injected reply first, the real one later", FB,
+	    "dns P 10.0.0.2:53 A ok " FORGED "; reply NOERROR " FORGED ";"
+	    "reply NOERROR 157.240.1.35;" C_OK "tcp P " FORGED " timeout",
+	    STATUS_BLOCKED, METHOD_DNS_INJECTION, NULL, FORGED },
+	{ "blocked: injected NXDOMAIN first", FB,
+	    "dns P 10.0.0.2:53 A nx; reply NXDOMAIN; "
+	    "reply NOERROR 157.240.1.35;" C_OK,
+	    STATUS_BLOCKED, METHOD_DNS_INJECTION, NULL, "NXDOMAIN" },
+	{ "blocked: injection told by the vantage, no control resolver", FB,
+	    "dns P 10.0.0.2:53 A ok " FORGED "; reply NOERROR " FORGED ";"
+	    "reply NOERROR 157.240.1.35; van A ok 157.240.1.35;"
+	    "tcp P " FORGED " timeout",
+	    STATUS_BLOCKED, METHOD_DNS_INJECTION, NULL, "vantage" },
+	{ "ok: the real reply came first, a late forged one is ignored", FB,
+	    "dns P 10.0.0.2:53 A ok 157.240.1.35; reply NOERROR 157.240.1.35;"
+	    "reply NOERROR " FORGED ";" C_OK TCP_OK TLS_OK,
+	    STATUS_OK, METHOD_NONE, NULL, NULL },
+	{ "ok: differing replies, the first leads to a trusted handshake",
+	    FB, "dns P 10.0.0.2:53 A ok 157.240.1.36; "
+	    "reply NOERROR 157.240.1.36; reply NOERROR 157.240.1.37;" C_OK
+	    "tcp P 157.240.1.36 ok; tls P 157.240.1.36 " FB " ok T fb digi",
+	    STATUS_OK, METHOD_NONE, NULL, NULL },
+	{ "blocked: two equal replies (a retransmission) are no injection",
+	    FB, "dns P 10.0.0.2:53 A ok " FORGED "; reply NOERROR " FORGED ";"
+	    "reply NOERROR " FORGED ";" C_OK "tcp P " FORGED " timeout",
+	    STATUS_BLOCKED, METHOD_DNS_INCONSISTENT, NULL, NULL },
+	{ "anomaly: differing replies but nothing to compare with", FB,
+	    "dns P 10.0.0.2:53 A ok " FORGED "; reply NOERROR " FORGED ";"
+	    "reply NOERROR 157.240.1.35; tcp P " FORGED " timeout",
+	    STATUS_ANOMALY, METHOD_TCP_TIMEOUT, NULL, NULL },
+	/* dns_blockpage: a censor's address from the DNS fingerprints */
+	{ "blocked: a censor's address, no control", FB,
+	    "dns P system A ok " CENSOR "; tcp P " CENSOR " ok;"
+	    "tls P " CENSOR " " FB " ok selfsigned",
+	    STATUS_BLOCKED, METHOD_DNS_BLOCKPAGE, NULL, "test.dns_censor" },
+	{ "blocked: a censor's address beats what its server presents", FB,
+	    "dns P system A ok " CENSOR ";" C_OK "tcp P " CENSOR " ok;"
+	    "tls P " CENSOR " " FB " ok kzleaf kzroot",
+	    STATUS_BLOCKED, METHOD_DNS_BLOCKPAGE, NULL, CENSOR },
+	{ "blocked: a censor's address in a later reply", FB,
+	    "dns P system A ok 157.240.1.35; reply NOERROR 157.240.1.35;"
+	    "reply NOERROR " CENSOR ";" C_OK TCP_OK TLS_OK,
+	    STATUS_BLOCKED, METHOD_DNS_BLOCKPAGE, NULL, "test.dns_censor" },
+	{ "ok: the control resolver answering a censor's address", FB,
+	    P_OK "dns C 1.1.1.1:53 A ok " CENSOR ";" TCP_OK TLS_OK,
+	    STATUS_OK, METHOD_NONE, NULL, NULL },
+	{ "anomaly: an address only an HTTP fingerprint names", FB,
+	    "dns P system A ok 93.46.8.91; tcp P 93.46.8.91 timeout",
+	    STATUS_ANOMALY, METHOD_TCP_TIMEOUT, NULL, NULL },
 	/* ok: consistent DNS, trusted handshake; genuine sites never flagged */
 	{ "ok", FB, P_OK C_OK TCP_OK TLS_OK,
 	    STATUS_OK, METHOD_NONE, NULL, "trusted" },
@@ -829,6 +948,13 @@ check_case(const struct vcase *c, const struct verdict_ctx *ctx)
 		    "%s: interception_ca %s, want %s", c->name,
 		    r->verdict.interception_ca != NULL ?
 		    r->verdict.interception_ca : "null", c->ca);
+	if (c->method == METHOD_DNS_BLOCKPAGE)
+		ck_assert_msg(r->verdict.blockpage != NULL &&
+		    strcmp(r->verdict.blockpage, "test.dns_censor") == 0,
+		    "%s: blockpage %s", c->name, r->verdict.blockpage);
+	else if (c->method != METHOD_HTTP_BLOCKPAGE)
+		ck_assert_msg(r->verdict.blockpage == NULL,
+		    "%s: blockpage %s", c->name, r->verdict.blockpage);
 	ck_assert_msg(r->verdict.detail != NULL && *r->verdict.detail != '\0',
 	    "%s: no detail", c->name);
 	ck_assert_msg(strchr(r->verdict.detail, '\n') == NULL, "%s: detail "
@@ -838,9 +964,6 @@ check_case(const struct vcase *c, const struct verdict_ctx *ctx)
 		    strstr(r->verdict.detail, r->verdict.blockpage) != NULL,
 		    "%s: blockpage %s", c->name, r->verdict.blockpage != NULL ?
 		    r->verdict.blockpage : "null");
-	else
-		ck_assert_msg(r->verdict.blockpage == NULL, "%s: blockpage %s",
-		    c->name, r->verdict.blockpage);
 	if (c->detail != NULL)
 		ck_assert_msg(strstr(r->verdict.detail, c->detail) != NULL,
 		    "%s: detail '%s' lacks '%s'", c->name, r->verdict.detail,
@@ -848,12 +971,37 @@ check_case(const struct vcase *c, const struct verdict_ctx *ctx)
 	unbuild(r);
 }
 
+/* The DNS fingerprints of the table: one censor address, one HTTP row. */
+static struct fingerprint_set *
+test_fingerprints(void)
+{
+	static const char csv[] =
+	    "name,scope,other_names,location_found,pattern_type,pattern,"
+	    "confidence_no_fp,expected_countries,source,exp_url,notes\n"
+	    "test.dns_censor,nat,,dns,full," CENSOR ",5,ZZ,test,,\n"
+	    "test.http_page,nat,,body,contains,93.46.8.91,5,ZZ,test,,\n";
+	struct fingerprint_set	*fs;
+	char			 path[] = "/tmp/nj-verdict-fp.XXXXXX";
+	int			 fd;
+
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert(write(fd, csv, sizeof csv - 1) == (ssize_t)(sizeof csv - 1));
+	close(fd);
+	fs = fingerprint_set_new();
+	ck_assert_int_ge(fingerprint_set_load(fs, path), 1);
+	unlink(path);
+	return fs;
+}
+
 START_TEST(test_table)
 {
 	struct verdict_ctx	ctx;
+	struct fingerprint_set	*fs = test_fingerprints();
 
 	test_cas_init();
 	memset(&ctx, 0, sizeof ctx);
+	ctx.fingerprints = fs;
 	ctx.cas = test_cas;
 	ctx.control_sni = "example.org";
 	/* Cases that need no known roots are named so. */
@@ -862,6 +1010,7 @@ START_TEST(test_table)
 	else
 		ctx.n_cas = 2;
 	check_case(&cases[_i], &ctx);
+	fingerprint_set_free(fs);
 }
 END_TEST
 

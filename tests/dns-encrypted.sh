@@ -19,7 +19,8 @@ lab_dns doh 127.0.0.6 --doh "$C/genuine/127.0.0.6.chain:$C/genuine/127.0.0.6.key
 lab_dns byname 127.0.0.1 --doh "$C/genuine/localhost.chain:$C/genuine/localhost.key" --doh-path /q
 lab_dns rogue 127.0.0.7 --dot "$C/forged/127.0.0.7.chain:$C/forged/127.0.0.7.key"
 lab_dns wrong 127.0.0.8 --dot "$C/special/wrongname.chain:$C/special/wrongname.key"
-for n in dot doh byname rogue wrong; do
+lab_dns tcponly 127.0.0.4 --force-tcp
+for n in dot doh byname rogue wrong tcponly; do
 	lab_zone "$n" \
 	    "www.facebook.com A 127.0.0.10" \
 	    "www.youtube.com CNAME yt.lab.test" \
@@ -45,6 +46,11 @@ lab_check - 'len(rs) == 4' \
     'all(len(x["dns"]) == 4 for x in rs)' \
     'all(d["resolver"] == E["LAB_RESOLVER"] for x in rs for d in x["dns"] if d["role"] == "probe")' \
     'all(d["resolver"] == E["LAB_CONTROL_RESOLVER"] for x in rs for d in x["dns"] if d["role"] == "control")'
+# server: the address really asked; transport; when each query started
+lab_check - \
+    'all(d["transport"] == "dot" and d["server"] == E["LAB_RESOLVER"][6:] for x in rs for d in x["dns"] if d["role"] == "probe")' \
+    'all(d["transport"] == "doh" and E["LAB_CONTROL_RESOLVER"] == "https://" + d["server"] + "/dns-query" for x in rs for d in x["dns"] if d["role"] == "control")' \
+    'all(0 <= d["t0_ms"] <= x["runtime_ms"] for x in rs for d in x["dns"])'
 for h in www.facebook.com example.org; do
 	lab_check "$h" \
 	    'dns("probe", "A")[0]["failure"] is None' \
@@ -107,4 +113,14 @@ for bad in rogue:ssl_unknown_authority wrong:ssl_invalid_hostname; do
 	fi
 	echo "tls:// with a bad certificate ($n): $f, no question sent"
 done
+# a plain resolver that makes every answer come over TCP says so
+rm -f "$LAB_RESULTS"/*.msgpack
+LAB_RESOLVER=$(lab_dns_addr tcponly)
+LAB_CONTROL_RESOLVER=
+lab_targets "www.facebook.com:$LAB_PORT"
+lab_run
+lab_records
+lab_check www.facebook.com \
+    'dns("probe", "A")[0]["answers"] == [{"type": "A", "ip": "127.0.0.10", "ttl": 300}]' \
+    'all(d["transport"] == "tcp" and d["server"] == E["LAB_RESOLVER"] for d in dns("probe"))'
 echo "dns-encrypted: ok"

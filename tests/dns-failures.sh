@@ -20,6 +20,7 @@ lab_records
 lab_check www.example.com \
     'len(r["dns"]) == 6' \
     'all(d["failure"] == "connection_refused" for d in r["dns"])' \
+    'all(d["server"] == "127.0.0.9:9" for d in r["dns"])' \
     'all(not d["answers"] for d in r["dns"])' \
     'r["verdict"]["status"] == "error"'
 
@@ -39,5 +40,9 @@ lab_records
 lab_check www.example.com \
     'len(r["dns"]) == 8' \
     'all(d["failure"] == "network_unreachable" for d in r["dns"])' \
+    'all(d["server"] == "192.0.2.53:53" for d in r["dns"] if d["resolver"] == "192.0.2.53:53")' \
+    'all(d["server"] == "192.0.2.53:853" for d in r["dns"] if d["resolver"].startswith("tls:"))' \
+    'all(d["server"] == "192.0.2.53:443" for d in r["dns"] if d["resolver"].startswith("https:"))' \
+    'all(re.match(r"^\[?[0-9a-f.:]+\]?:[0-9]+$", d["server"]) for d in r["dns"] if d["resolver"] == "system")' \
     'r["verdict"]["status"] == "error"'
 echo "dns-failures: ok"
