@@ -160,7 +160,7 @@ check "mitm: verified by the rogue root" \
     "$(t 127.0.0.11 "$P" www.facebook.com --ca "$C/rogue-root.pem")" \
     'd["verified"]'
 check "mitm: any SNI forged on demand" \
-    "$(t 127.0.0.11 "$P" any.where.example --ca "$C/rogue-root.pem")" \
+    "$(t 127.0.0.11 "$P" any.where.example --ca "$C/rogue-root.pem" --timeout 30)" \
     'd["outcome"] == "ok" and d["verified"]'
 chain=$(openssl s_client -connect "127.0.0.12:$P" -servername www.facebook.com \
     -showcerts </dev/null 2>/dev/null |
