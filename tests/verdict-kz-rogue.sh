@@ -49,7 +49,7 @@ lab_check www.facebook.com \
     'r["verdict"]["status"] == "intercepted"' \
     'r["verdict"]["method"] == "tls_mitm"' \
     "r['verdict']['interception_ca'] == subject('$ROGUE')" \
-    '"differs from the one seen at the control" in r["verdict"]["detail"]' \
+    '"differs from the one seen from the control" in r["verdict"]["detail"]' \
     "tls(ip='127.0.0.20')[0]['chain'][0]['spki_sha256'] != tls(ip='127.0.0.10')[0]['chain'][0]['spki_sha256']"
 lab_check www.youtube.com 'r["verdict"]["status"] == "ok"'
 echo "ok: rogue Qaznet root not installed"
