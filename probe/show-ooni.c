@@ -563,7 +563,7 @@ ooni_requests(struct jw *w, const msgpack_object *http)
 struct ooni_run {
 	char		 run_id[UUID_STRLEN + 1];
 	int64_t		 start_ms;
-	char		 asn[16];
+	char		 asn[32];
 };
 
 struct show_ooni {
