@@ -835,6 +835,7 @@ out:
 		event_base_free(srv.base);
 	store_free(srv.store);
 	dashboard_free(srv.dash);
+	geo_free(srv.geo);
 	tokens_free(srv.tokens);
 	SSL_CTX_free(srv.ssl_ctx);
 	return rv;
