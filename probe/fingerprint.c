@@ -221,7 +221,12 @@ fp_add_row(struct fingerprint_set *fs, const struct fp_cols *c,
 			    "at offset %zu: %s", (size_t)eoff, msg);
 			return why;
 		}
-		(void)pcre2_jit_compile(f.re, PCRE2_JIT_COMPLETE);
+		/*
+		 * NJ_PCRE2_NO_JIT: the interpreter only (valgrind cannot
+		 * follow JIT-compiled code and reports it as uninitialised).
+		 */
+		if (getenv("NJ_PCRE2_NO_JIT") == NULL)
+			(void)pcre2_jit_compile(f.re, PCRE2_JIT_COMPLETE);
 	}
 	f.name = xstrdup(r->f[c->name]);
 	f.where = xstrdup(loc);

@@ -6,6 +6,10 @@
 # Reports go to $NJ_VALGRIND_LOGDIR/vg.PID.log (empty when clean); the
 # process exits 1 on any memory error or definite leak.
 logdir=${NJ_VALGRIND_LOGDIR:-${TMPDIR:-/tmp}}
+# valgrind cannot follow PCRE2's JIT-compiled code: match with the
+# interpreter.
+NJ_PCRE2_NO_JIT=1
+export NJ_PCRE2_NO_JIT
 exec valgrind -q --tool=memcheck --error-exitcode=1 --leak-check=full \
     --errors-for-leak-kinds=definite --show-leak-kinds=definite \
     --track-fds=no --num-callers=30 --log-file="$logdir/vg.%p.log" "$@"
