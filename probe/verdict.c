@@ -47,6 +47,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "bogon.h"
 #include "inspect.h"
 #include "fingerprint.h"
 #include "verdict.h"
@@ -89,48 +90,14 @@ struct vstate {
 	struct rview		 vv;		/* the vantage's resolver */
 };
 
-struct vaddr {
-	int		af;
-	unsigned char	b[16];
-};
-
-static int
-vaddr_parse(const char *s, struct vaddr *a)
-{
-	char	buf[INET6_ADDRSTRLEN + 2];
-	size_t	len;
-
-	if (s == NULL)
-		return -1;
-	len = strlen(s);
-	if (len >= 2 && s[0] == '[' && s[len - 1] == ']') {
-		s++;
-		len -= 2;
-	}
-	if (len == 0 || len >= sizeof buf)
-		return -1;
-	memcpy(buf, s, len);
-	buf[len] = '\0';
-	memset(a, 0, sizeof *a);
-	if (inet_pton(AF_INET, buf, a->b) == 1) {
-		a->af = AF_INET;
-		return 0;
-	}
-	if (inet_pton(AF_INET6, buf, a->b) == 1) {
-		a->af = AF_INET6;
-		return 0;
-	}
-	return -1;
-}
-
 static int
 ip_eq(const char *x, const char *y)
 {
-	struct vaddr	a, b;
+	struct bogon_addr	a, b;
 
 	if (x == NULL || y == NULL)
 		return 0;
-	if (vaddr_parse(x, &a) == 0 && vaddr_parse(y, &b) == 0)
+	if (bogon_parse_addr(x, &a) == 0 && bogon_parse_addr(y, &b) == 0)
 		return a.af == b.af && memcmp(a.b, b.b, 16) == 0;
 	return strcmp(x, y) == 0;
 }
@@ -207,9 +174,9 @@ ip_bogon(const char *s)
 	static const unsigned char bench[6] = { 0x20, 0x01, 0x00, 0x02, 0, 0 };
 	static const unsigned char doc2[3] = { 0x3f, 0xff, 0x00 };
 	static const unsigned char sixto4[2] = { 0x20, 0x02 };
-	struct vaddr	a;
+	struct bogon_addr	a;
 
-	if (vaddr_parse(s, &a) != 0)
+	if (bogon_parse_addr(s, &a) != 0)
 		return 1;
 	if (a.af == AF_INET)
 		return v4_bogon(a.b);
@@ -353,14 +320,14 @@ vstate_init(struct vstate *st, const struct record *r,
     const struct verdict_ctx *ctx)
 {
 	const struct rec_dns	*d;
-	struct vaddr		 a;
+	struct bogon_addr		 a;
 	size_t			 i, j;
 
 	memset(st, 0, sizeof *st);
 	st->r = r;
 	st->ctx = ctx;
 	st->host = r->target.host != NULL ? r->target.host : "the target";
-	st->ip_literal = vaddr_parse(r->target.host, &a) == 0;
+	st->ip_literal = bogon_parse_addr(r->target.host, &a) == 0;
 
 	if (r->control != NULL) {
 		for (i = 0; i < r->control->n_dns; i++)
