@@ -151,35 +151,7 @@ static const char	 css[] =
 void
 dashboard_escape(struct buf *b, const char *s)
 {
-	char	*p, *c;
-
-	if (s == NULL)
-		return;
-	p = xstrdup(s);
-	report_sanitize(p);
-	for (c = p; *c != '\0'; c++) {
-		switch (*c) {
-		case '&':
-			buf_addstr(b, "&amp;");
-			break;
-		case '<':
-			buf_addstr(b, "&lt;");
-			break;
-		case '>':
-			buf_addstr(b, "&gt;");
-			break;
-		case '"':
-			buf_addstr(b, "&quot;");
-			break;
-		case '\'':
-			buf_addstr(b, "&#39;");
-			break;
-		default:
-			buf_add(b, c, 1);
-			break;
-		}
-	}
-	free(p);
+	report_escape(b, s);
 }
 
 /* Days since 1970-01-01 of a proleptic Gregorian date. */

@@ -47,11 +47,13 @@ static const struct {
 #define NODATA_FILL	"url(#nj-nodata)"
 #define OK_FILL		"#ffffff"
 
-static void
-put_escaped(struct buf *b, const char *s)
+void
+report_escape(struct buf *b, const char *s)
 {
 	char	*p, *c;
 
+	if (s == NULL)
+		return;
 	p = xstrdup(s);
 	report_sanitize(p);
 	for (c = p; *c != '\0'; c++) {
@@ -69,7 +71,7 @@ put_escaped(struct buf *b, const char *s)
 			buf_addstr(b, "&quot;");
 			break;
 		case '\'':
-			buf_addstr(b, "&apos;");
+			buf_addstr(b, "&#39;");
 			break;
 		default:
 			buf_add(b, c, 1);
@@ -249,13 +251,13 @@ put_cell(struct buf *b, const struct report_row *row, const char *label,
 		href = o->cell_href(row, h, o->arg);
 	if (href != NULL) {
 		buf_addstr(b, "<a href=\"");
-		put_escaped(b, href);
+		report_escape(b, href);
 		buf_addstr(b, "\">");
 	}
 	buf_printf(b, "<rect class=\"cell\" x=\"%d\" y=\"%d\" width=\"%d\" "
 	    "height=\"%d\" fill=\"%s\" stroke=\"#d0d0d0\"><title>", x, y, CELL_W, CELL_H,
 	    hr->n == 0 ? NODATA_FILL : colour);
-	put_escaped(b, label);
+	report_escape(b, label);
 	buf_printf(b, " %02d:00: ", h);
 	if (hr->n == 0)
 		buf_addstr(b, "no data");
@@ -385,7 +387,7 @@ report_svg(struct buf *b, const struct report_row *rows, size_t n,
 	    "hour of day</text>\n");
 	if (o != NULL && o->caption != NULL) {
 		buf_addstr(b, "<text class=\"caption\" x=\"8\" y=\"36\">");
-		put_escaped(b, o->caption);
+		report_escape(b, o->caption);
 		buf_addstr(b, "</text>\n");
 	}
 
@@ -406,7 +408,7 @@ report_svg(struct buf *b, const struct report_row *rows, size_t n,
 		label = row_label(row);
 		buf_printf(b, "<text class=\"host\" x=\"%d\" y=\"%d\" "
 		    "text-anchor=\"end\">", x0 - 8, y + CELL_H - 6);
-		put_escaped(b, label);
+		report_escape(b, label);
 		buf_addstr(b, "</text>\n");
 		/* Inside a failure window the box's label says the status. */
 		for (h = 0; h < RW_HOURS; h++)

@@ -26,6 +26,11 @@ struct report_svg_opts {
 /* The heatmap of rows x hours, appended to the buffer; o may be NULL. */
 void	report_svg(struct buf *, const struct report_row *, size_t,
 	    const struct report_svg_opts *o);
+/*
+ * Append s (sanitized as below) with & < > " ' escaped for HTML and XML;
+ * NULL appends nothing.
+ */
+void	report_escape(struct buf *, const char *);
 /* Replace bytes that are not printable UTF-8 by '?', in place. */
 void	report_sanitize(char *);
 
