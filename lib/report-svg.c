@@ -341,7 +341,7 @@ legend(struct buf *b, int y)
 	buf_printf(b, "<rect x=\"300\" y=\"%d\" width=\"34\" height=\"14\" "
 	    "fill=\"none\" stroke=\"#0072b2\" stroke-width=\"2.5\" "
 	    "stroke-dasharray=\"5 3\"/>\n<text x=\"340\" y=\"%d\" "
-	    "font-size=\"10\">slow window (handshakes)</text>\n", y, y + 11);
+	    "font-size=\"10\">slow window (handshakes or downloads)</text>\n", y, y + 11);
 }
 
 void

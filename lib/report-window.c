@@ -18,7 +18,10 @@
  *   counted hours' medians; runs are kept when the pooled median inside is
  *   >= slow_factor times the median of the hourly medians outside and the
  *   geometric mean of a day's handshakes in the window was that slow on
- *   at least min_days days.
+ *   at least min_days days;
+ * - downloads get slow windows by the same rules, on their cost in ms per
+ *   1000 bytes (the inverse of the speed), so "slower" is "larger" for
+ *   both.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -102,6 +105,13 @@ float_cmp(const void *a, const void *b)
 }
 
 double
+rw_kbps(double ms_per_kb)
+{
+	/* 1000 bytes in t ms: 8000 bits / t ms = 8000 / t kbit/s. */
+	return ms_per_kb > 0 ? 8000.0 / ms_per_kb : 0;
+}
+
+double
 rw_median(float *v, size_t n)
 {
 	if (n == 0)
@@ -180,6 +190,8 @@ run_days(const struct rw_hour *hours, int start, int len, size_t *np)
 			v[o].failed += v[i].failed;
 			v[o].nt += v[i].nt;
 			v[o].sumlog += v[i].sumlog;
+			v[o].nd += v[i].nd;
+			v[o].dsumlog += v[i].dsumlog;
 		} else
 			v[++o] = v[i];
 	}
@@ -208,21 +220,37 @@ fail_days(const struct rw_hour *hours, int start, int len,
 	free(v);
 }
 
-/* Days whose handshakes in the run had a geometric mean >= limit ms. */
+/* The values one slow-window search looks at: handshakes or downloads. */
+static const float *
+step_values(const struct rw_hour *hr, enum rw_step step, size_t *n)
+{
+	if (step == RW_STEP_DOWNLOAD) {
+		*n = hr->ndl;
+		return hr->dl;
+	}
+	*n = hr->ntls;
+	return hr->tls;
+}
+
+/* Days whose values in the run had a geometric mean >= limit. */
 static void
 slow_days(const struct rw_hour *hours, int start, int len, double limit,
-    struct rw_window *w)
+    enum rw_step step, struct rw_window *w)
 {
 	struct rw_day	*v;
 	size_t		 n, i;
+	uint32_t	 cnt;
+	double		 sumlog;
 
 	v = run_days(hours, start, len, &n);
 	w->days = w->days_seen = 0;
 	for (i = 0; i < n; i++) {
-		if (v[i].nt == 0)
+		cnt = step == RW_STEP_DOWNLOAD ? v[i].nd : v[i].nt;
+		sumlog = step == RW_STEP_DOWNLOAD ? v[i].dsumlog : v[i].sumlog;
+		if (cnt == 0)
 			continue;
 		w->days_seen++;
-		if (v[i].sumlog / v[i].nt >= log(limit))
+		if (sumlog / cnt >= log(limit))
 			w->days++;
 	}
 	free(v);
@@ -391,24 +419,26 @@ median_of_medians(const double *med, const int *valid, int start, int len,
 
 static void
 find_slow(const struct rw_hour *hours, const struct rw_params *p,
-    struct rw_result *res)
+    enum rw_step step, struct rw_result *res)
 {
 	double		 med[RW_HOURS], base, inside;
 	int		 valid[RW_HOURS], mark[RW_HOURS];
 	int		 starts[RW_MAXWIN], lens[RW_MAXWIN];
 	int		 h, k, nvalid = 0, cnt;
+	const float	*hv;
 	float		*v;
-	size_t		 nrun, r, n, total;
+	size_t		 nrun, r, n, total, hn;
 	struct rw_window w;
 
 	for (h = 0; h < RW_HOURS; h++) {
-		valid[h] = hours[h].ntls > 0 && hours[h].ntls >= p->min_hour_n;
+		hv = step_values(&hours[h], step, &hn);
+		valid[h] = hn > 0 && hn >= p->min_hour_n;
 		med[h] = 0;
 		if (!valid[h])
 			continue;
-		v = xreallocarray(NULL, hours[h].ntls, sizeof *v);
-		memcpy(v, hours[h].tls, hours[h].ntls * sizeof *v);
-		med[h] = rw_median(v, hours[h].ntls);
+		v = xreallocarray(NULL, hn, sizeof *v);
+		memcpy(v, hv, hn * sizeof *v);
+		med[h] = rw_median(v, hn);
 		free(v);
 		nvalid++;
 	}
@@ -430,39 +460,63 @@ find_slow(const struct rw_hour *hours, const struct rw_params *p,
 	for (r = 0; r < nrun; r++) {
 		memset(&w, 0, sizeof w);
 		w.kind = RW_SLOW;
+		w.step = step;
 		set_hours(&w, starts[r], lens[r]);
 		base = median_of_medians(med, valid, starts[r], lens[r], 0,
 		    &cnt);
 		if (cnt == 0 || base <= 0)
 			continue;
 		total = 0;
-		for (k = 0; k < lens[r]; k++)
-			total += hours[(starts[r] + k) % RW_HOURS].ntls;
+		for (k = 0; k < lens[r]; k++) {
+			step_values(&hours[(starts[r] + k) % RW_HOURS], step,
+			    &hn);
+			total += hn;
+		}
 		if (total < p->min_hour_n)
 			continue;
 		v = xreallocarray(NULL, total, sizeof *v);
 		n = 0;
 		for (k = 0; k < lens[r]; k++) {
 			h = (starts[r] + k) % RW_HOURS;
-			if (hours[h].ntls == 0)
+			hv = step_values(&hours[h], step, &hn);
+			if (hn == 0)
 				continue;
-			memcpy(v + n, hours[h].tls,
-			    hours[h].ntls * sizeof *v);
-			n += hours[h].ntls;
+			memcpy(v + n, hv, hn * sizeof *v);
+			n += hn;
 		}
 		inside = rw_median(v, n);
 		free(v);
 		w.median_ms = inside;
 		w.baseline_ms = base;
+		if (step == RW_STEP_DOWNLOAD) {
+			w.median_kbps = rw_kbps(inside);
+			w.baseline_kbps = rw_kbps(base);
+		}
 		if (inside < p->slow_factor * base)
 			continue;
 		slow_days(hours, starts[r], lens[r], p->slow_factor * base,
-		    &w);
+		    step, &w);
 		if (w.days < p->min_days)
 			continue;
 		res->slow[res->nslow++] = w;
 	}
-	qsort(res->slow, res->nslow, sizeof *res->slow, window_cmp);
+}
+
+/* By start hour, then step (insertion sort: at most 24 windows). */
+static void
+slow_sort(struct rw_result *res)
+{
+	struct rw_window	w;
+	size_t			i, j;
+
+	for (i = 1; i < res->nslow; i++) {
+		w = res->slow[i];
+		for (j = i; j > 0 && (res->slow[j - 1].start_hour >
+		    w.start_hour || (res->slow[j - 1].start_hour ==
+		    w.start_hour && res->slow[j - 1].step > w.step)); j--)
+			res->slow[j] = res->slow[j - 1];
+		res->slow[j] = w;
+	}
 }
 
 void
@@ -471,5 +525,8 @@ rw_find(const struct rw_hour *hours, const struct rw_params *p,
 {
 	memset(res, 0, sizeof *res);
 	find_failure(hours, p, res);
-	find_slow(hours, p, res);
+	find_slow(hours, p, RW_STEP_TLS, res);
+	find_slow(hours, p, RW_STEP_DOWNLOAD, res);
+	/* Stable for equal start hours: handshakes before downloads. */
+	slow_sort(res);
 }

@@ -31,6 +31,8 @@ struct rw_day {
 	uint32_t	failed;
 	uint32_t	nt;		/* successful handshakes timed */
 	double		sumlog;		/* sum of ln(tls_ms) over those */
+	uint32_t	nd;		/* downloads timed */
+	double		dsumlog;	/* sum of ln(ms per 1000 bytes) */
 };
 
 /* One local hour of day of one host. */
@@ -43,6 +45,8 @@ struct rw_hour {
 	size_t			 ndays;
 	const float		*tls;		/* handshake ms of ok records */
 	size_t			 ntls;
+	const float		*dl;		/* download cost of ok records: */
+	size_t			 ndl;		/* ms per 1000 bytes */
 };
 
 struct rw_params {
@@ -55,16 +59,22 @@ struct rw_params {
 };
 
 enum rw_kind { RW_FAILURE = 0, RW_SLOW };
+/* What a slow window is slow at. */
+enum rw_step { RW_STEP_TLS = 0, RW_STEP_DOWNLOAD };
 
 struct rw_window {
 	enum rw_kind	kind;
+	enum rw_step	step;		/* slow: handshakes or downloads */
 	int		start_hour;	/* 0-23 */
 	int		end_hour;	/* exclusive, 1-24; < start when wrapping */
 	double		rate;		/* failure: inside failure rate */
 	double		baseline;	/* failure: outside failure rate */
 	double		z;		/* failure: two-proportion z */
-	double		median_ms;	/* slow: median handshake inside */
-	double		baseline_ms;	/* slow: median handshake outside */
+	double		median_ms;	/* slow: median handshake (or download
+					   ms per 1000 bytes) inside */
+	double		baseline_ms;	/* slow: the same outside */
+	double		median_kbps;	/* slow download: median_ms as */
+	double		baseline_kbps;	/* kbit/s, baseline_ms as kbit/s */
 	enum verdict_method	method;		/* dominant method inside */
 	enum verdict_status	status;		/* dominant failing status inside */
 	int		days;		/* local days on which it held */
@@ -76,7 +86,7 @@ struct rw_result {
 	struct rw_window whole;		/* all_day details: hours 0-24 */
 	struct rw_window fail[RW_MAXWIN];
 	size_t		 nfail;
-	struct rw_window slow[RW_MAXWIN];
+	struct rw_window slow[2 * RW_MAXWIN];	/* handshakes, downloads */
 	size_t		 nslow;
 };
 
@@ -91,6 +101,8 @@ const char	*rw_method_name(enum verdict_method);	/* NULL for METHOD_NONE */
 enum verdict_method	 rw_method_from(const char *, size_t);
 const char	*rw_status_name(enum verdict_status);
 int		 rw_status_from(const char *, size_t);	/* -1 unknown */
+/* Download speed in kbit/s of a cost in ms per 1000 bytes (0: none). */
+double		 rw_kbps(double ms_per_kb);
 /* Median of v (sorted in place); 0 when n is 0. */
 double		 rw_median(float *v, size_t n);
 
@@ -103,6 +115,8 @@ struct report_row {
 	struct rw_hour		 hours[RW_HOURS];
 	double			 median_tcp[RW_HOURS];	/* < 0: none */
 	double			 median_tls[RW_HOURS];
+	double			 median_dl[RW_HOURS];	/* ms per 1000 B */
+	int			 has_dl;	/* any download timed */
 	struct rw_result	 res;
 };
 

@@ -346,6 +346,128 @@ read_steps(struct cur *c, struct report_fields *f, int tls)
 	return 0;
 }
 
+/* The "bytes" of the last sample of a samples array, or -1 when none. */
+static int
+read_samples(struct cur *c, double *last)
+{
+	const char	*k;
+	size_t		 klen;
+	uint32_t	 n, m, i, j;
+	int		 r, is_int;
+	double		 v;
+	int64_t		 iv;
+
+	*last = -1;
+	if ((r = container(c, 0, &n)) <= 0)
+		return r < 0 ? -1 : skip(c);
+	for (i = 0; i < n; i++) {
+		if ((r = container(c, 1, &m)) < 0)
+			return -1;
+		if (r == 0) {
+			if (skip(c) != 0)
+				return -1;
+			continue;
+		}
+		for (j = 0; j < m; j++) {
+			if ((r = str(c, &k, &klen)) < 0)
+				return -1;
+			if (r == 0) {
+				if (skip(c) != 0 || skip(c) != 0)
+					return -1;
+				continue;
+			}
+			if (key_is(k, klen, "bytes")) {
+				if ((r = num(c, &v, &iv, &is_int)) < 0)
+					return -1;
+				if (r == 0) {
+					if (skip(c) != 0)
+						return -1;
+				} else if (isfinite(v) && v >= 0)
+					*last = v;
+			} else if (skip(c) != 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * http: an array of GETs.  Keep those that got an answer (failure nil or
+ * absent, a status) with a finite t_ms > 0: their sni, time and bytes.
+ */
+static int
+read_http(struct cur *c, struct report_fields *f)
+{
+	struct report_dl	 dl;
+	const char		*k;
+	size_t			 klen;
+	uint32_t		 n, m, i, j;
+	int			 r, ok, is_int, have_status;
+	double			 v, body, last;
+	int64_t			 iv;
+
+	if ((r = container(c, 0, &n)) <= 0)
+		return r < 0 ? -1 : skip(c);
+	for (i = 0; i < n; i++) {
+		if ((r = container(c, 1, &m)) < 0)
+			return -1;
+		if (r == 0) {
+			if (skip(c) != 0)
+				return -1;
+			continue;
+		}
+		memset(&dl, 0, sizeof dl);
+		dl.t_ms = -1;
+		ok = 1;
+		have_status = 0;
+		body = last = -1;
+		for (j = 0; j < m; j++) {
+			if ((r = str(c, &k, &klen)) < 0)
+				return -1;
+			if (r == 0) {
+				if (skip(c) != 0 || skip(c) != 0)
+					return -1;
+				continue;
+			}
+			if (key_is(k, klen, "failure")) {
+				if (need(c, 1) != 0)
+					return -1;
+				if (c->p[c->pos] != 0xc0)
+					ok = 0;
+				r = skip(c);
+			} else if (key_is(k, klen, "sni"))
+				r = take_str(c, &dl.sni, &dl.snilen);
+			else if (key_is(k, klen, "samples"))
+				r = read_samples(c, &last);
+			else if (key_is(k, klen, "status") ||
+			    key_is(k, klen, "t_ms") ||
+			    key_is(k, klen, "body_length")) {
+				if ((r = num(c, &v, &iv, &is_int)) == 0)
+					r = skip(c);
+				else if (r > 0) {
+					if (key_is(k, klen, "status"))
+						have_status = 1;
+					else if (key_is(k, klen, "t_ms"))
+						dl.t_ms = v;
+					else
+						body = v;
+					r = 0;
+				}
+			} else
+				r = skip(c);
+			if (r != 0)
+				return -1;
+		}
+		dl.bytes = last >= 0 ? last : body;
+		if (!ok || !have_status || !isfinite(dl.t_ms) ||
+		    dl.t_ms <= 0 || !isfinite(dl.bytes) || dl.bytes < 0)
+			continue;
+		if (f->ndl < REPORT_MAX_STEPS)
+			f->dl[f->ndl++] = dl;
+	}
+	return 0;
+}
+
 int
 report_fields_read(const char *data, size_t len, size_t *used,
     struct report_fields *f)
@@ -382,6 +504,8 @@ report_fields_read(const char *data, size_t len, size_t *used,
 			r = read_steps(&c, f, 0);
 		else if (key_is(k, klen, "tls"))
 			r = read_steps(&c, f, 1);
+		else if (key_is(k, klen, "http"))
+			r = read_http(&c, f);
 		else if (key_is(k, klen, "start_time"))
 			r = take_str(&c, &f->start, &f->startlen);
 		else if (key_is(k, klen, "probe_id"))
@@ -416,6 +540,25 @@ report_fields_tls_ms(const struct report_fields *f)
 		    (f->tls[i].snilen == f->hostlen &&
 		    memcmp(f->tls[i].sni, f->host, f->hostlen) == 0))
 			return f->tls[i].t_ms;
+	}
+	return -1;
+}
+
+/* Smaller answers say more about latency than about speed. */
+#define DL_MIN_BYTES	1024
+
+double
+report_fields_dl_cost(const struct report_fields *f)
+{
+	size_t	i;
+
+	for (i = 0; i < f->ndl; i++) {
+		if (f->dl[i].sni != NULL && (f->dl[i].snilen != f->hostlen ||
+		    memcmp(f->dl[i].sni, f->host, f->hostlen) != 0))
+			continue;
+		if (f->dl[i].bytes < DL_MIN_BYTES)
+			continue;
+		return f->dl[i].t_ms / (f->dl[i].bytes / 1000);
 	}
 	return -1;
 }

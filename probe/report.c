@@ -68,6 +68,7 @@ struct bin {
 	struct rw_day		*days;
 	struct samples		 tls;
 	struct samples		 tcp;
+	struct samples		 dl;		/* download ms per 1000 B */
 };
 
 struct group {
@@ -114,7 +115,7 @@ usage(FILE *f)
 "\n"
 "Time-of-day analysis: per target host and local hour of day, how many\n"
 "measurements failed, and the windows of hours where failures (or slow\n"
-"handshakes) concentrate.  PATH is a record file or a results directory\n"
+"handshakes or downloads) concentrate.  PATH is a record file or a results directory\n"
 "(DIR/*.msgpack and DIR/sent/*.msgpack); default ./results.\n"
 "\n"
 "options:\n"
@@ -250,6 +251,8 @@ bin_compact(struct bin *b)
 			b->days[o].failed += b->days[i].failed;
 			b->days[o].nt += b->days[i].nt;
 			b->days[o].sumlog += b->days[i].sumlog;
+			b->days[o].nd += b->days[i].nd;
+			b->days[o].dsumlog += b->days[i].dsumlog;
 		} else
 			b->days[++o] = b->days[i];
 	}
@@ -387,7 +390,7 @@ report_add(struct report *r, const struct report_fields *f)
 	struct group		*g;
 	struct bin		*b;
 	struct rw_day		*d;
-	double			 tls;
+	double			 tls, dl;
 
 	if (f->host == NULL || f->hostlen == 0 ||
 	    f->hostlen > MAX_HOST_LEN || f->start == NULL ||
@@ -444,6 +447,12 @@ report_add(struct report *r, const struct report_fields *f)
 		samples_add(r, &b->tls, tls);
 		d->nt++;
 		d->sumlog += log(tls > 0.001 ? tls : 0.001);
+	}
+	dl = report_fields_dl_cost(f);
+	if (dl >= 0) {
+		samples_add(r, &b->dl, dl);
+		d->nd++;
+		d->dsumlog += log(dl > 0.001 ? dl : 0.001);
 	}
 	return;
 skip:
@@ -601,6 +610,7 @@ report_row_fill(const struct report *r, struct group *g,
 	row->measurements = g->n;
 	for (h = 0; h < RW_HOURS; h++) {
 		row->median_tcp[h] = row->median_tls[h] = -1;
+		row->median_dl[h] = -1;
 		if ((b = g->bins[h]) == NULL)
 			continue;
 		bin_compact(b);
@@ -616,11 +626,17 @@ report_row_fill(const struct report *r, struct group *g,
 		hr->ndays = b->ndays;
 		hr->tls = b->tls.v;
 		hr->ntls = b->tls.n;
+		hr->dl = b->dl.v;
+		hr->ndl = b->dl.n;
 		/* Sorting the samples in place keeps them valid. */
 		if (b->tcp.n)
 			row->median_tcp[h] = rw_median(b->tcp.v, b->tcp.n);
 		if (b->tls.n)
 			row->median_tls[h] = rw_median(b->tls.v, b->tls.n);
+		if (b->dl.n) {
+			row->median_dl[h] = rw_median(b->dl.v, b->dl.n);
+			row->has_dl = 1;
+		}
 	}
 	rw_find(row->hours, &p, &row->res);
 }
@@ -710,6 +726,7 @@ report_free(struct report *r)
 			free(r->groups[i]->bins[h]->methods);
 			free(r->groups[i]->bins[h]->tls.v);
 			free(r->groups[i]->bins[h]->tcp.v);
+			free(r->groups[i]->bins[h]->dl.v);
 			free(r->groups[i]->bins[h]);
 		}
 		free(r->groups[i]->host);
@@ -765,7 +782,13 @@ put_window(struct buf *b, const struct rw_window *w)
 	buf_printf(b, "{\"kind\": \"%s\", \"start_hour\": %d, "
 	    "\"end_hour\": %d, ", w->kind == RW_SLOW ? "slow" : "failure",
 	    w->start_hour, w->end_hour);
-	if (w->kind == RW_SLOW) {
+	if (w->kind == RW_SLOW && w->step == RW_STEP_DOWNLOAD) {
+		buf_addstr(b, "\"step\": \"download\", "
+		    "\"median_download_kbps\": ");
+		put_ms(b, w->median_kbps);
+		buf_addstr(b, ", \"baseline_download_kbps\": ");
+		put_ms(b, w->baseline_kbps);
+	} else if (w->kind == RW_SLOW) {
 		buf_addstr(b, "\"median_tls_ms\": ");
 		put_ms(b, w->median_ms);
 		buf_addstr(b, ", \"baseline_tls_ms\": ");
@@ -814,6 +837,12 @@ report_json_row(struct buf *b, const struct report_row *row)
 		put_ms(b, row->median_tcp[h]);
 		buf_addstr(b, ", \"median_tls_ms\": ");
 		put_ms(b, row->median_tls[h]);
+		/* Only hosts with downloads timed: older reports unchanged. */
+		if (row->has_dl) {
+			buf_addstr(b, ", \"median_download_kbps\": ");
+			put_ms(b, row->median_dl[h] > 0 ?
+			    rw_kbps(row->median_dl[h]) : -1);
+		}
 		buf_addstr(b, "}");
 	}
 	buf_addstr(b, "], \"all_day\": ");
@@ -993,6 +1022,15 @@ report_text(struct buf *b, const struct report_row *rows, size_t n,
 		}
 		for (k = 0; k < row->res.nslow; k++) {
 			w = &row->res.slow[k];
+			if (w->step == RW_STEP_DOWNLOAD) {
+				buf_printf(b, "  slow %02d:00\u2013%02d:00 local "
+				    "on %d/%d days: median download %.1f "
+				    "kbit/s vs %.1f kbit/s at other hours\n",
+				    w->start_hour, w->end_hour, w->days,
+				    w->days_seen, w->median_kbps,
+				    w->baseline_kbps);
+				continue;
+			}
 			buf_printf(b, "  slow %02d:00\u2013%02d:00 local on "
 			    "%d/%d days: median handshake %.1f ms vs %.1f ms "
 			    "at other hours\n", w->start_hour, w->end_hour,

@@ -24,6 +24,14 @@ struct report_step {
 	double		 t_ms;
 };
 
+/* An http entry that got its answer: what its download speed needs. */
+struct report_dl {
+	const char	*sni;		/* NULL when absent or nil */
+	size_t		 snilen;
+	double		 t_ms;		/* the GET, sent to the last byte */
+	double		 bytes;		/* last sample's bytes, or body_length */
+};
+
 /* Strings point into the record's bytes; NULL when absent or not a str. */
 struct report_fields {
 	const char		*host;		/* target.host */
@@ -41,6 +49,8 @@ struct report_fields {
 	double			 tcp_ms;	/* first successful tcp, or -1 */
 	struct report_step	 tls[REPORT_MAX_STEPS]; /* successful tls */
 	size_t			 ntls;
+	struct report_dl	 dl[REPORT_MAX_STEPS];	/* answered http */
+	size_t			 ndl;
 };
 
 /*
@@ -51,6 +61,12 @@ int	report_fields_read(const char *data, size_t len, size_t *used,
 	    struct report_fields *);
 /* Handshake ms of the first successful tls step with the host's SNI. */
 double	report_fields_tls_ms(const struct report_fields *);
+
+/*
+ * Download cost of the target's own GET (sni absent or the host's), in ms
+ * per 1000 bytes, or -1: the first answered one of at least 1024 bytes.
+ */
+double	report_fields_dl_cost(const struct report_fields *);
 
 typedef int (*report_fields_cb)(const struct report_fields *, void *);
 /* Like spool_read_file(): a damaged file is warned about, -1, no calls. */

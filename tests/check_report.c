@@ -21,8 +21,11 @@
  *   'r' ~3% random    'h' half fail        'q' a quarter fail
  *   'm' 60% fail      'l' 40% fail         's' one failing sample only
  * slow[h] (NULL: all '.'): '.' 80 ms handshakes, 'S' 2400 ms, '-' none.
+ * dl[h] (NULL: no downloads at all): '.' 64000-byte downloads at about
+ * 2.5 Mbit/s, 'S' at about 128 kbit/s, '-' none.
  * want: windows as "S-E" (failure) joined by spaces, "all" for all_day,
- * "" for nothing; want_slow the same for slow windows.
+ * "" for nothing; want_slow the same for slow windows, a download window
+ * written "S-Ed".
  */
 struct wcase {
 	const char	*name;
@@ -35,74 +38,96 @@ struct wcase {
 	const char	*want_slow;
 	int		 want_days;	/* first window's days, -1 = any */
 	const char	*want_method;	/* first window's (or all_day's) */
+	const char	*dl;
 };
 
 static const struct wcase cases[] = {
 	{ "evening", "..................XXXXXX", NULL, 14, 4, 3,
-	  "18-24", "", 14, "tcp_reset" },
+	  "18-24", "", 14, "tcp_reset", NULL },
 	/* the first night (hours 0-1 of day 0) is a 15th window day */
 	{ "midnight", "XX....................XX", NULL, 14, 4, 3,
-	  "22-2", "", 15, "tcp_reset" },
+	  "22-2", "", 15, "tcp_reset", NULL },
 	{ "midnight-start0", "XXXX....................", NULL, 14, 4, 3,
-	  "0-4", "", 14, "tcp_reset" },
+	  "0-4", "", 14, "tcp_reset", NULL },
 	{ "all-ok", "........................", NULL, 14, 4, 3,
-	  "", "", -1, NULL },
+	  "", "", -1, NULL, NULL },
 	{ "all-day", "MMMMMMMMMMMMMMMMMMMMMMMM", NULL, 14, 4, 3,
-	  "all", "", 14, "tls_mitm" },
+	  "all", "", 14, "tls_mitm", NULL },
 	{ "all-day-gaps", "MMMM----MMMMMMMMMMMMMMMM", NULL, 14, 4, 3,
-	  "all", "", 14, "tls_mitm" },
+	  "all", "", 14, "tls_mitm", NULL },
 	{ "all-day-too-few-days", "MMMMMMMMMMMMMMMMMMMMMMMM", NULL, 2, 4, 3,
-	  "", "", -1, NULL },
+	  "", "", -1, NULL, NULL },
 	{ "weekday-morning", "........wwww............", NULL, 14, 4, 3,
-	  "8-12", "", 10, "tcp_reset" },
+	  "8-12", "", 10, "tcp_reset", NULL },
 	{ "weekday-morning-min-days-11", "........wwww............", NULL,
-	  14, 4, 11, "", "", -1, NULL },
+	  14, 4, 11, "", "", -1, NULL, NULL },
 	{ "random-3pct", "rrrrrrrrrrrrrrrrrrrrrrrr", NULL, 14, 4, 3,
-	  "", "", -1, NULL },
+	  "", "", -1, NULL, NULL },
 	{ "random-3pct-hourly", "rrrrrrrrrrrrrrrrrrrrrrrr", NULL, 60, 1, 3,
-	  "", "", -1, NULL },
+	  "", "", -1, NULL, NULL },
 	{ "bridge-no-data", "..................XX-XXX", NULL, 14, 4, 3,
-	  "18-24", "", 14, "tcp_reset" },
+	  "18-24", "", 14, "tcp_reset", NULL },
 	{ "no-data-edges-trimmed", "..............--XX--....", NULL, 14, 4,
-	  3, "16-18", "", 14, "tcp_reset" },
+	  3, "16-18", "", 14, "tcp_reset", NULL },
 	{ "sparse-hour-ignored", "..........s.............", NULL, 14, 4, 3,
-	  "", "", -1, NULL },
+	  "", "", -1, NULL, NULL },
 	{ "sparse-hour-bridged", "..........XsX...........", NULL, 14, 4, 3,
-	  "10-13", "", 14, "tcp_reset" },
+	  "10-13", "", 14, "tcp_reset", NULL },
 	{ "too-few-days", "..................XXXXXX", NULL, 2, 4, 3,
-	  "", "", -1, NULL },
+	  "", "", -1, NULL, NULL },
 	{ "min-days-1", "..................XXXXXX", NULL, 2, 4, 1,
-	  "18-24", "", 2, "tcp_reset" },
+	  "18-24", "", 2, "tcp_reset", NULL },
 	{ "two-windows", "XX......XX..............", NULL, 14, 4, 3,
-	  "0-2 8-10", "", 14, "tcp_reset" },
+	  "0-2 8-10", "", 14, "tcp_reset", NULL },
 	{ "half-failing", "..........hhhh..........", NULL, 14, 4, 3,
-	  "10-14", "", 14, "tcp_reset" },
+	  "10-14", "", 14, "tcp_reset", NULL },
 	{ "quarter-failing", "..........qqqq..........", NULL, 14, 4, 3,
-	  "", "", -1, NULL },
+	  "", "", -1, NULL, NULL },
 	{ "small-effect", "llllllllllmmmmllllllllll", NULL, 20, 5, 3,
-	  "", "", -1, NULL },
+	  "", "", -1, NULL, NULL },
 	{ "23-hours", "XXXXXXXXXXXXXXXXXXXXXXX.", NULL, 14, 4, 3,
-	  "0-23", "", 14, "tcp_reset" },
+	  "0-23", "", 14, "tcp_reset", NULL },
 	{ "slow-evening", "........................",
-	  "....................SS..", 14, 4, 3, "", "20-22", 14, NULL },
+	  "....................SS..", 14, 4, 3, "", "20-22", 14, NULL, NULL },
 	{ "slow-midnight", "........................",
-	  "S......................S", 14, 4, 3, "", "23-1", 15, NULL },
+	  "S......................S", 14, 4, 3, "", "23-1", 15, NULL, NULL },
 	{ "slow-too-few-days", "........................",
-	  "....................SS..", 2, 4, 3, "", "", -1, NULL },
+	  "....................SS..", 2, 4, 3, "", "", -1, NULL, NULL },
 	{ "slow-and-blocked", "..................XX....",
 	  "..........SS............", 14, 4, 3, "18-20", "10-12", 14,
-	  "tcp_reset" },
+	  "tcp_reset", NULL },
 	{ "slow-bridges-failures", "....................X...",
 	  "...................SSSS.", 14, 4, 3, "20-21", "19-23", 14,
-	  "tcp_reset" },
+	  "tcp_reset", NULL },
 	{ "no-data", "------------------------", NULL, 14, 4, 3,
-	  "", "", -1, NULL },
+	  "", "", -1, NULL, NULL },
+	{ "dl-slow-evening", "........................", NULL, 14, 4, 3,
+	  "", "20-22d", 14, NULL, "....................SS.." },
+	{ "dl-uniformly-slow", "........................", NULL, 14, 4, 3,
+	  "", "", -1, NULL, "SSSSSSSSSSSSSSSSSSSSSSSS" },
+	{ "dl-uniformly-fast", "........................", NULL, 14, 4, 3,
+	  "", "", -1, NULL, "........................" },
+	{ "dl-too-few-days", "........................", NULL, 2, 4, 3,
+	  "", "", -1, NULL, "....................SS.." },
+	{ "dl-midnight", "........................", NULL, 14, 4, 3,
+	  "", "23-1d", 15, NULL, "S......................S" },
+	{ "dl-and-tls-apart", "........................",
+	  "..........SS............", 14, 4, 3, "", "10-12 20-22d", 14, NULL,
+	  "....................SS.." },
+	{ "dl-and-tls-same-hours", "........................",
+	  "....................SS..", 14, 4, 3, "", "20-22 20-22d", 14, NULL,
+	  "....................SS.." },
+	{ "dl-bridges-failures", "....................X...", NULL, 14, 4, 3,
+	  "20-21", "19-23d", 14, "tcp_reset", "...................SSSS." },
+	{ "dl-sparse", "........................", NULL, 14, 4, 3,
+	  "", "", -1, NULL, "--------------------SS--" },
 };
 
 struct fixture {
 	struct rw_hour	 hours[RW_HOURS];
 	struct rw_day	*days[RW_HOURS];
 	float		*tls[RW_HOURS];
+	float		*dl[RW_HOURS];
 };
 
 static uint32_t
@@ -117,7 +142,7 @@ build(struct fixture *f, const struct wcase *c)
 {
 	uint32_t	 seed = 42;
 	int		 h, d, k, idx, fails;
-	char		 fc, sc;
+	char		 fc, sc, dc;
 	struct rw_hour	*hr;
 	struct rw_day	*dy;
 	double		 t;
@@ -128,6 +153,9 @@ build(struct fixture *f, const struct wcase *c)
 		f->days[h] = xcalloc(c->ndays, sizeof *f->days[h]);
 		f->tls[h] = xcalloc((size_t)c->ndays * c->per_hour,
 		    sizeof *f->tls[h]);
+		f->dl[h] = xcalloc((size_t)c->ndays * c->per_hour,
+		    sizeof *f->dl[h]);
+		dc = c->dl ? c->dl[h] : '-';
 		fc = c->fail[h];
 		sc = c->slow ? c->slow[h] : '.';
 		for (d = 0; d < c->ndays; d++) {
@@ -166,6 +194,15 @@ build(struct fixture *f, const struct wcase *c)
 					continue;
 				}
 				hr->status[STATUS_OK]++;
+				if (dc != '-') {
+					/* ms per 1000 bytes: 62.5 or 3.2 */
+					t = (dc == 'S' ? 64000.0 / 128 * 8 :
+					    64000.0 / 2500 * 8) / 64 *
+					    (1 + 0.01 * (idx % 5));
+					f->dl[h][hr->ndl++] = t;
+					dy->nd++;
+					dy->dsumlog += log(t);
+				}
 				if (sc == '-')
 					continue;
 				t = (sc == 'S' ? 2400 : 80) * (1 + 0.01 * (idx % 5));
@@ -176,6 +213,7 @@ build(struct fixture *f, const struct wcase *c)
 		}
 		hr->days = f->days[h];
 		hr->tls = f->tls[h];
+		hr->dl = f->dl[h];
 	}
 }
 
@@ -187,6 +225,7 @@ fixture_free(struct fixture *f)
 	for (h = 0; h < RW_HOURS; h++) {
 		free(f->days[h]);
 		free(f->tls[h]);
+		free(f->dl[h]);
 	}
 }
 
@@ -197,8 +236,9 @@ describe(const struct rw_window *w, size_t n, char *out, size_t len)
 
 	out[0] = '\0';
 	for (i = 0; i < n && o < len; i++)
-		o += snprintf(out + o, len - o, "%s%d-%d", i ? " " : "",
-		    w[i].start_hour, w[i].end_hour);
+		o += snprintf(out + o, len - o, "%s%d-%d%s", i ? " " : "",
+		    w[i].start_hour, w[i].end_hour,
+		    w[i].step == RW_STEP_DOWNLOAD ? "d" : "");
 }
 
 START_TEST(test_windows)
@@ -283,6 +323,18 @@ START_TEST(test_rates)
 	ck_assert_uint_eq(res.nslow, 1);
 	ck_assert_double_eq_tol(res.slow[0].median_ms, 2400 * 1.02, 1e-3);
 	ck_assert_double_eq_tol(res.slow[0].baseline_ms, 80 * 1.02, 1e-3);
+	ck_assert_int_eq(res.slow[0].step, RW_STEP_TLS);
+	fixture_free(&f);
+
+	build(&f, &cases[28]);		/* slow evening downloads */
+	ck_assert_str_eq(cases[28].name, "dl-slow-evening");
+	rw_find(f.hours, &p, &res);
+	ck_assert_uint_eq(res.nslow, 1);
+	ck_assert_int_eq(res.slow[0].step, RW_STEP_DOWNLOAD);
+	ck_assert_int_eq(res.slow[0].days_seen, 14);
+	ck_assert_double_eq_tol(res.slow[0].median_kbps, 128 / 1.02, 1e-3);
+	ck_assert_double_eq_tol(res.slow[0].baseline_kbps, 2500 / 1.02, 1e-3);
+	ck_assert_double_eq_tol(res.slow[0].median_ms, 62.5 * 1.02, 1e-3);
 	fixture_free(&f);
 }
 END_TEST
@@ -348,6 +400,8 @@ START_TEST(test_helpers)
 	ck_assert_double_eq(rw_median(v, 4), 3.0);
 	ck_assert_double_eq(rw_median(v, 3), 2.0);	/* sorted: 1 2 4 */
 	ck_assert_double_eq(rw_median(v, 0), 0.0);
+	ck_assert_double_eq(rw_kbps(64), 125.0);
+	ck_assert_double_eq(rw_kbps(0), 0.0);
 }
 END_TEST
 
@@ -445,6 +499,95 @@ pack_record(msgpack_sbuffer *sb, const char *host, long tz)
 	pk_str(&pk, "method");
 	msgpack_pack_nil(&pk);
 }
+
+/* An http entry: sni NULL packs nil; nsamples samples up to bytes. */
+static void
+pack_get(msgpack_packer *pk, const char *sni, const char *failure,
+    int status, double t_ms, uint64_t body, int nsamples, uint64_t bytes)
+{
+	int	i;
+
+	msgpack_pack_map(pk, 7);
+	pk_str(pk, "url");
+	pk_str(pk, "https://www.example.com/");
+	pk_str(pk, "sni");
+	if (sni != NULL)
+		pk_str(pk, sni);
+	else
+		msgpack_pack_nil(pk);
+	pk_str(pk, "failure");
+	if (failure != NULL)
+		pk_str(pk, failure);
+	else
+		msgpack_pack_nil(pk);
+	pk_str(pk, "status");
+	if (status > 0)
+		msgpack_pack_int(pk, status);
+	else
+		msgpack_pack_nil(pk);
+	pk_str(pk, "body_length");
+	msgpack_pack_uint64(pk, body);
+	pk_str(pk, "samples");
+	msgpack_pack_array(pk, nsamples);
+	for (i = 1; i <= nsamples; i++) {
+		msgpack_pack_map(pk, 2);
+		pk_str(pk, "t_ms");
+		msgpack_pack_double(pk, t_ms * i / nsamples);
+		pk_str(pk, "bytes");
+		msgpack_pack_uint64(pk, bytes * i / nsamples);
+	}
+	pk_str(pk, "t_ms");
+	msgpack_pack_double(pk, t_ms);
+}
+
+/*
+ * The download cost is the target's own GET that got an answer of at
+ * least 1024 bytes (the control SNI's, failed ones and tiny ones do not
+ * count): ms per 1000 bytes received, from the last sample.
+ */
+START_TEST(test_fields_http)
+{
+	msgpack_sbuffer		 sb;
+	msgpack_packer		 pk;
+	struct report_fields	 f;
+	size_t			 used, cut, scanned;
+
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_pack_map(&pk, 2);
+	pk_str(&pk, "http");
+	msgpack_pack_array(&pk, 6);
+	pack_get(&pk, "example.org", NULL, 200, 10, 64000, 3, 64500);
+	pack_get(&pk, "www.example.com", "connection_reset", 0, 50, 0, 1,
+	    100);
+	pack_get(&pk, "www.example.com", NULL, 0, 50, 0, 0, 0);
+	pack_get(&pk, NULL, NULL, 301, 30, 200, 1, 400);
+	pack_get(&pk, "www.example.com", NULL, 200, 4000, 64000, 40, 64500);
+	pack_get(&pk, NULL, NULL, 200, 100, 64000, 0, 0);
+	pk_str(&pk, "target");
+	msgpack_pack_map(&pk, 1);
+	pk_str(&pk, "host");
+	pk_str(&pk, "www.example.com");
+
+	ck_assert_int_eq(report_fields_read(sb.data, sb.size, &used, &f), 0);
+	ck_assert_uint_eq(used, sb.size);
+	/* answered: the control SNI's, the 301, the slow one, the last */
+	ck_assert_uint_eq(f.ndl, 4);
+	ck_assert_double_eq(f.dl[3].bytes, 64000);	/* no samples */
+	ck_assert_double_eq_tol(report_fields_dl_cost(&f), 4000 / 64.5, 1e-9);
+
+	for (cut = 0; cut < sb.size; cut++) {
+		ck_assert_int_eq(report_fields_read(sb.data, cut, &used, &f),
+		    -1);
+		ck_assert_int_eq(mp_scan(sb.data, cut, &scanned), -1);
+	}
+
+	/* No http key, or none of the target's: no download. */
+	ck_assert_int_eq(report_fields_read("\x80", 1, &used, &f), 0);
+	ck_assert_double_eq(report_fields_dl_cost(&f), -1);
+	msgpack_sbuffer_destroy(&sb);
+}
+END_TEST
 
 START_TEST(test_fields)
 {
@@ -589,6 +732,7 @@ main(void)
 	tc = tcase_create("fields");
 	tcase_add_test(tc, test_fields);
 	tcase_add_test(tc, test_fields_types);
+	tcase_add_test(tc, test_fields_http);
 	tcase_add_test(tc, test_fields_mutations);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);

@@ -9,7 +9,10 @@
  *
  * --spec reads one record per line:
  *   START_TIME TZ_OFFSET HOST STATUS METHOD|- TCP_MS|- TLS_MS|- PROBE_ID
- * ("#" comments and blank lines ignored).  A "-" step is left out.
+ *       [GET_MS:BYTES]
+ * ("#" comments and blank lines ignored).  A "-" step is left out.  The
+ * optional last field adds a GET over the target's handshake that took
+ * GET_MS ms for BYTES bytes, with samples every 100 ms.
  *
  * Output is deterministic for a given seed: ids, hashes and the synthetic
  * timings come from a seeded generator, never from the clock.
@@ -164,10 +167,40 @@ dns_failure(enum verdict_method m, const char **rcode)
  * One record as a probe would have written it for this outcome.  tcp_ms
  * or tls_ms < 0 leaves that step out.
  */
+/* A GET over the target's handshake: ms long, bytes at an even pace. */
+static void
+add_get(struct record *r, const char *ip, const char *host, double ms,
+    uint64_t bytes)
+{
+	struct rec_http		*h;
+	struct rec_sample	*sm;
+	double			 t;
+
+	h = record_add_http(r);
+	xasprintf(&h->url, "https://%s/", host);
+	h->ip = xstrdup(ip);
+	h->sni = xstrdup(host);
+	h->status = 200;
+	h->content_type = xstrdup("text/html");
+	h->body_length = bytes;
+	h->t0_ms = r->runtime_ms;
+	h->t_ms = ms;
+	for (t = 0; ; t += 100) {
+		if (t > ms)
+			t = ms;
+		sm = rec_http_add_sample(h);
+		sm->t_ms = t;
+		sm->bytes = (uint64_t)((double)bytes * (t / ms));
+		if (t >= ms || h->n_samples >= 256)
+			break;
+	}
+	r->runtime_ms += ms;
+}
+
 static struct record *
 make_record(int64_t start_ms, long tz, const char *host,
     enum verdict_status st, enum verdict_method m, double tcp_ms,
-    double tls_ms, const char *probe_id)
+    double tls_ms, const char *probe_id, double get_ms, uint64_t get_bytes)
 {
 	struct record		*r;
 	struct rec_dns		*d;
@@ -304,6 +337,9 @@ make_record(int64_t start_ms, long tz, const char *host,
 		}
 	}
 
+	if (get_ms > 0 && r->n_tls > 0 && r->tls[r->n_tls - 1].failure == NULL)
+		add_get(r, ip, host, get_ms, get_bytes);
+
 	r->verdict.status = st;
 	r->verdict.method = m;
 	xasprintf(&r->verdict.detail, "generated record: %s%s%s",
@@ -350,7 +386,7 @@ bulk(struct out *o, long count, long hosts, const char *probe_id,
 		}
 		r = make_record(start_ms + (i / hosts) * step_s * 1000 + k * 7,
 		    tz, host, st, m, 10.0 + (double)(rng() % 500) / 10.0,
-		    40.0 + (double)(rng() % 1600) / 10.0, probe_id);
+		    40.0 + (double)(rng() % 1600) / 10.0, probe_id, -1, 0);
 		if (out_record(o, r) != 0) {
 			record_free(r);
 			return -1;
@@ -377,13 +413,15 @@ static int
 spec(struct out *o)
 {
 	char			 line[1024], t[64], tzs[32], host[256], sts[32];
-	char			 ms[32], tcps[32], tlss[32], pid[128], extra[2];
+	char			 ms[32], tcps[32], tlss[32], pid[128], gets[64];
+	char			 extra[2];
 	struct record		*r;
 	enum verdict_status	 st;
 	enum verdict_method	 m;
 	int64_t			 start;
 	long			 tz;
-	double			 tcp, tls;
+	double			 tcp, tls, get_ms;
+	unsigned long long	 get_bytes;
 	size_t			 lineno = 0;
 	int			 n;
 
@@ -394,12 +432,21 @@ spec(struct out *o)
 		sscanf(line, " %n", &n);
 		if (line[n] == '\0' || line[n] == '#')
 			continue;
-		n = sscanf(line, "%63s %31s %255s %31s %31s %31s %31s %127s %1s",
-		    t, tzs, host, sts, ms, tcps, tlss, pid, extra);
-		if (n != 8) {
+		n = sscanf(line, "%63s %31s %255s %31s %31s %31s %31s %127s "
+		    "%63s %1s", t, tzs, host, sts, ms, tcps, tlss, pid, gets,
+		    extra);
+		if (n != 8 && n != 9) {
 			fprintf(stderr, "gen-records: stdin:%zu: want START_TIME "
 			    "TZ_OFFSET HOST STATUS METHOD|- TCP_MS TLS_MS "
-			    "PROBE_ID\n", lineno);
+			    "PROBE_ID [GET_MS:BYTES]\n", lineno);
+			return -1;
+		}
+		get_ms = -1;
+		get_bytes = 0;
+		if (n == 9 && (sscanf(gets, "%lf:%llu%1s", &get_ms, &get_bytes,
+		    extra) != 2 || !(get_ms > 0))) {
+			fprintf(stderr, "gen-records: stdin:%zu: bad "
+			    "GET_MS:BYTES\n", lineno);
 			return -1;
 		}
 		m = METHOD_NONE;
@@ -412,7 +459,8 @@ spec(struct out *o)
 			    lineno);
 			return -1;
 		}
-		r = make_record(start, tz, host, st, m, tcp, tls, pid);
+		r = make_record(start, tz, host, st, m, tcp, tls, pid, get_ms,
+		    (uint64_t)get_bytes);
 		n = out_record(o, r);
 		record_free(r);
 		if (n != 0)
@@ -431,7 +479,7 @@ usage(void)
 	    "[--sent] [--per-file N] [--name PREFIX]]\n"
 	    "       gen-records --spec [output options] < lines\n"
 	    "spec line: START_TIME TZ_OFFSET HOST STATUS METHOD|- TCP_MS|- "
-	    "TLS_MS|- PROBE_ID\n");
+	    "TLS_MS|- PROBE_ID [GET_MS:BYTES]\n");
 }
 
 int

@@ -4,6 +4,11 @@
   report-gen.py spec [--days N] [--hosts H,...]
       print spec lines for tests/gen-records --spec:
       START_TIME TZ_OFFSET HOST STATUS METHOD|- TCP_MS|- TLS_MS|- PROBE_ID
+  report-gen.py download [--days N]
+      spec lines whose ok records also carry a GET over the handshake
+      (GET_MS:BYTES): downloads slow 20:00-22:00 local on every day, slow
+      at every hour, slow 20:00-22:00 on two days only, and a host with
+      no GET at all
   report-gen.py bench [--records N] [--hosts H]
       spec lines for the benchmark: H hosts (default 50) measured every 15
       minutes until N records (default 1000000); every fifth host is
@@ -126,6 +131,45 @@ def spec(days, hosts):
     sys.stdout.write("\n".join(out) + "\n")
 
 
+# Downloads of 64000 bytes: about 200 ms (2.5 Mbit/s) or 4 s (128 kbit/s).
+DL_BYTES = 64000
+
+
+def dl(rng, slow):
+    ms = 200.0 + rng.next() % 40
+    if slow:
+        ms = 4000.0 + rng.next() % 400
+    return "%.1f:%d" % (ms, DL_BYTES)
+
+
+DL_SCENARIOS = [
+    ("dl-evening.example", lambda t, day: 20 <= t.hour < 22),
+    ("dl-uniform.example", lambda t, day: True),
+    ("dl-twodays.example", lambda t, day: day < 2 and 20 <= t.hour < 22),
+    ("dl-none.example", None),
+]
+
+
+def download(days):
+    out = []
+    tz = 18000
+    for host, slow in DL_SCENARIOS:
+        rng = Lcg(sum(map(ord, host)))
+        for i in range(days * 86400 // ROUND_S):
+            local = START + datetime.timedelta(seconds=i * ROUND_S)
+            utc = local - datetime.timedelta(seconds=tz) + \
+                datetime.timedelta(seconds=3)
+            status, method, tcp, tls = ok(rng)
+            line = "%s.000Z %d %s %s %s %s %s probe-kz" % (
+                utc.strftime("%Y-%m-%dT%H:%M:%S"), tz, host, status,
+                method, tcp, tls)
+            if slow is not None:
+                line += " " + dl(rng, slow(local, i * ROUND_S // 86400))
+            out.append(line)
+    out.sort()
+    sys.stdout.write("\n".join(out) + "\n")
+
+
 def bench(records, nhosts):
     w = sys.stdout.write
     rng = Lcg(7)
@@ -232,6 +276,16 @@ def main(argv):
                 raise SystemExit("unknown option " + args[0])
             args = args[2:]
         spec(days, hosts)
+    elif len(argv) >= 2 and argv[1] == "download":
+        days = 5
+        args = argv[2:]
+        while args:
+            if args[0] == "--days":
+                days = int(args[1])
+            else:
+                raise SystemExit("unknown option " + args[0])
+            args = args[2:]
+        download(days)
     elif len(argv) >= 2 and argv[1] == "bench":
         records, nhosts = 1000000, 50
         args = argv[2:]
