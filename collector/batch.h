@@ -10,6 +10,8 @@
 
 #include <stddef.h>
 
+struct mp_limits;
+
 #define BATCH_MAX_DEPTH		16	/* nesting inside one record */
 #define BATCH_MAX_RECORDS	10000	/* records in one batch */
 #define BATCH_MAX_OBJECTS	200000	/* msgpack objects in one record */
@@ -45,11 +47,7 @@ int	collector_parse_batch(const char *body, size_t len, struct batch **out,
 	    char *err, size_t errlen);
 void	batch_free(struct batch *);
 
-/*
- * Walk one msgpack value at buf[*off], bounded by len, maxdepth and
- * maxobjects, advancing *off past it.  0, or -1 with a reason in err.
- */
-int	batch_scan_value(const unsigned char *buf, size_t len, size_t *off,
-	    int maxdepth, size_t maxobjects, char *err, size_t errlen);
+/* The cursor's limits for one record of a batch. */
+extern const struct mp_limits batch_limits;
 
 #endif

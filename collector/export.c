@@ -8,6 +8,7 @@
 #include <msgpack.h>
 
 #include "batch.h"
+#include "mp-cursor.h"
 #include "export.h"
 #include "log.h"
 #include "mp.h"
@@ -27,19 +28,15 @@ export_row(const struct store_record *r, void *arg)
 {
 	struct export	*ex = arg;
 	const char	*id = r->id != NULL ? r->id : "?";
-	char		 why[256];
-	size_t		 off = 0;
+	struct mp_cursor c;
 
-	if (r->raw == NULL || batch_scan_value(r->raw, r->rawlen, &off,
-	    BATCH_MAX_DEPTH, BATCH_MAX_OBJECTS, why, sizeof why) == -1 ||
-	    off != r->rawlen) {
-		log_warn("%s: record %s is damaged, skipped", ex->uri, id);
-		return 0;
-	}
-	off = 0;
-	if (msgpack_unpack_next(&ex->u, (const char *)r->raw, r->rawlen,
-	    &off) != MSGPACK_UNPACK_SUCCESS) {
-		log_warn("%s: record %s is damaged, skipped", ex->uri, id);
+	mp_cursor_init(&c, r->raw, r->raw != NULL ? r->rawlen : 0,
+	    &batch_limits);
+	if (r->raw == NULL || mp_cursor_unpack(&c, &ex->u) != 0 ||
+	    !mp_cursor_end(&c)) {
+		log_warn("%s: record %s is damaged (%s), skipped", ex->uri, id,
+		    r->raw == NULL ? "no bytes" : c.err[0] != '\0' ? c.err :
+		    "trailing bytes");
 		return 0;
 	}
 	ex->line.len = 0;

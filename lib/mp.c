@@ -1,7 +1,7 @@
 /*
  * Helpers over msgpack: a byte buffer, JSON rendering that always yields
- * valid UTF-8 JSON, key path lookups, a bounded structural scanner for
- * untrusted bytes, and the record validator the collector relies on.
+ * valid UTF-8 JSON and key path lookups.  Untrusted bytes are read with
+ * the bounded cursor (mp-cursor.c).
  */
 #include <math.h>
 #include <stdarg.h>
@@ -332,139 +332,6 @@ void
 mp_to_json(const msgpack_object *o, struct buf *b)
 {
 	json_value(o, b, 0);
-}
-
-/* --- structural scan ------------------------------------------------------ */
-
-static uint64_t
-be(const unsigned char *p, size_t n)
-{
-	uint64_t	v = 0;
-	size_t		i;
-
-	for (i = 0; i < n; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
-int
-mp_scan(const char *data, size_t len, size_t *used)
-{
-	const unsigned char	*p = (const unsigned char *)data;
-	uint64_t		 stack[MP_MAX_DEPTH + 1];
-	size_t			 pos = 0, hdr, skip;
-	uint64_t		 n;
-	int			 top = 0, container;
-	unsigned char		 c;
-
-	stack[0] = 1;
-	while (top >= 0) {
-		if (stack[top] == 0) {
-			top--;
-			continue;
-		}
-		stack[top]--;
-		if (pos >= len)
-			return -1;
-		c = p[pos];
-		hdr = 1;
-		skip = 0;
-		n = 0;
-		container = 0;
-		if (c <= 0x7f || c >= 0xe0 || c == 0xc0 || c == 0xc2 ||
-		    c == 0xc3) {
-			/* fixint, nil, bool */
-		} else if (c >= 0x80 && c <= 0x8f) {
-			n = 2 * (uint64_t)(c & 0x0f);
-			container = 1;
-		} else if (c >= 0x90 && c <= 0x9f) {
-			n = c & 0x0f;
-			container = 1;
-		} else if (c >= 0xa0 && c <= 0xbf) {
-			skip = c & 0x1f;
-		} else {
-			size_t	lb;
-
-			switch (c) {
-			case 0xc4: case 0xc5: case 0xc6:	/* bin */
-			case 0xd9: case 0xda: case 0xdb:	/* str */
-				lb = (c >= 0xd9) ? (size_t)1 << (c - 0xd9) :
-				    (size_t)1 << (c - 0xc4);
-				if (len - pos < 1 + lb)
-					return -1;
-				skip = be(p + pos + 1, lb);
-				hdr = 1 + lb;
-				break;
-			case 0xc7: case 0xc8: case 0xc9:	/* ext */
-				lb = (size_t)1 << (c - 0xc7);
-				if (len - pos < 1 + lb)
-					return -1;
-				skip = be(p + pos + 1, lb) + 1;
-				hdr = 1 + lb;
-				break;
-			case 0xca: skip = 4; break;
-			case 0xcb: skip = 8; break;
-			case 0xcc: case 0xd0: skip = 1; break;
-			case 0xcd: case 0xd1: skip = 2; break;
-			case 0xce: case 0xd2: skip = 4; break;
-			case 0xcf: case 0xd3: skip = 8; break;
-			case 0xd4: skip = 2; break;
-			case 0xd5: skip = 3; break;
-			case 0xd6: skip = 5; break;
-			case 0xd7: skip = 9; break;
-			case 0xd8: skip = 17; break;
-			case 0xdc: case 0xde:
-				if (len - pos < 3)
-					return -1;
-				n = be(p + pos + 1, 2);
-				hdr = 3;
-				container = 1;
-				break;
-			case 0xdd: case 0xdf:
-				if (len - pos < 5)
-					return -1;
-				n = be(p + pos + 1, 4);
-				hdr = 5;
-				container = 1;
-				break;
-			default:				/* 0xc1 */
-				return -1;
-			}
-			if (container && (c == 0xde || c == 0xdf))
-				n *= 2;
-		}
-		if (len - pos < hdr)
-			return -1;
-		pos += hdr;
-		if (skip > len - pos)
-			return -1;
-		pos += skip;
-		if (container && n > 0) {
-			/* Every element takes at least one byte. */
-			if (n > len - pos)
-				return -1;
-			if (top + 1 > MP_MAX_DEPTH - 1)
-				return -1;
-			stack[++top] = n;
-		}
-	}
-	*used = pos;
-	return 0;
-}
-
-int
-mp_unpack_one(msgpack_unpacked *u, const char *data, size_t len,
-    size_t *used)
-{
-	size_t	n, off = 0;
-
-	if (mp_scan(data, len, &n) != 0)
-		return -1;
-	if (msgpack_unpack_next(u, data, n, &off) != MSGPACK_UNPACK_SUCCESS ||
-	    off != n)
-		return -1;
-	*used = n;
-	return 0;
 }
 
 /* --- lookups -------------------------------------------------------------- */

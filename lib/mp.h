@@ -10,6 +10,8 @@
 
 #include <msgpack.h>
 
+#include "mp-cursor.h"
+
 /* A growable byte buffer. */
 struct buf {
 	char	*data;
@@ -43,20 +45,5 @@ int	mp_get_int(const msgpack_object *, const char *path, int64_t *out);
 int	mp_get_num(const msgpack_object *, const char *path, double *out);
 /* 1 when o is a str equal to s. */
 int	mp_str_eq(const msgpack_object *, const char *s);
-
-/*
- * Untrusted bytes: check that data starts with one complete, well-formed
- * msgpack object whose container counts fit in the bytes present and whose
- * nesting is at most 32 deep (so unpacking cannot be made to allocate out
- * of proportion).  Sets *used to its length.  0, or -1 when truncated or
- * malformed.
- */
-int	mp_scan(const char *data, size_t len, size_t *used);
-/*
- * mp_scan() then msgpack_unpack_next() of that one object into u (which
- * the caller initialised; its strings point into data).  0 or -1.
- */
-int	mp_unpack_one(msgpack_unpacked *u, const char *data, size_t len,
-	    size_t *used);
 
 #endif

@@ -11,6 +11,7 @@
 #include <msgpack.h>
 
 #include "batch.h"
+#include "mp-cursor.h"
 #include "mp.h"
 #include "record.h"
 
@@ -20,6 +21,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct batch		*b;
+	struct mp_cursor	 c;
 	msgpack_unpacked	 u;
 	char			 err[256];
 	size_t			 i, off;
@@ -32,11 +34,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    b->rec[i].raw + b->rec[i].rawlen >
 			    (const char *)data + size)
 				abort();
-			off = 0;
-			if (batch_scan_value((const unsigned char *)b->rec[i].raw,
-			    b->rec[i].rawlen, &off, BATCH_MAX_DEPTH,
-			    BATCH_MAX_OBJECTS, err, sizeof err) != 0 ||
-			    off != b->rec[i].rawlen)
+			mp_cursor_init(&c, b->rec[i].raw, b->rec[i].rawlen,
+			    &batch_limits);
+			if (mp_cursor_skip(&c) != 0 || !mp_cursor_end(&c))
 				abort();
 			msgpack_unpacked_init(&u);
 			if (mp_unpack_one(&u, b->rec[i].raw, b->rec[i].rawlen,
