@@ -1,6 +1,7 @@
 /*
- * Helpers over decoded msgpack objects: lookups by key path, and rendering
- * as JSON (always valid UTF-8 JSON, whatever the bytes).
+ * Helpers over decoded msgpack objects: lookups by key path.  Includes
+ * the byte buffer (buf.h), the bounded cursor that reads untrusted bytes
+ * (mp-cursor.h) and the JSON rendering (mp-json.h).
  */
 #ifndef NJ_MP_H
 #define NJ_MP_H
@@ -10,25 +11,9 @@
 
 #include <msgpack.h>
 
+#include "buf.h"
 #include "mp-cursor.h"
-
-/* A growable byte buffer. */
-struct buf {
-	char	*data;
-	size_t	 len;
-	size_t	 cap;
-};
-
-void	buf_add(struct buf *, const void *, size_t);
-void	buf_addstr(struct buf *, const char *);
-void	buf_printf(struct buf *, const char *, ...)
-	    __attribute__((format(printf, 2, 3)));
-void	buf_free(struct buf *);
-
-/* Append o as JSON.  Invalid UTF-8 becomes U+FFFD; bin becomes base64. */
-void	mp_to_json(const msgpack_object *, struct buf *);
-/* Append s as a JSON string literal (escaped, UTF-8 repaired). */
-void	json_quote(struct buf *, const char *, size_t);
+#include "mp-json.h"
 
 /*
  * Value of a dotted key path ("verdict.status") in nested maps, or NULL.
