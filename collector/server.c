@@ -48,6 +48,7 @@
 #include "mp.h"
 #include "server.h"
 #include "store.h"
+#include "url.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -644,36 +645,23 @@ parse_listen(const char *s, struct sockaddr_storage *ss, int *sslen)
 {
 	struct sockaddr_in	*s4 = (struct sockaddr_in *)ss;
 	struct sockaddr_in6	*s6 = (struct sockaddr_in6 *)ss;
-	const char		*colon;
 	char			 host[INET6_ADDRSTRLEN + 1];
-	size_t			 hlen;
-	long			 port;
+	struct url		 u;
 
 	memset(ss, 0, sizeof *ss);
-	if ((colon = strrchr(s, ':')) == NULL ||
-	    util_parse_long(colon + 1, 0, 65535, &port) == -1)
+	if (url_hostport(s, strlen(s), URL_PORT_ZERO, &u) != NULL ||
+	    u.port < 0 || url_host(&u, host, sizeof host) != 0)
 		goto bad;
-	hlen = (size_t)(colon - s);
-	if (hlen >= 2 && s[0] == '[' && s[hlen - 1] == ']') {
-		if (hlen - 2 >= sizeof host)
-			goto bad;
-		memcpy(host, s + 1, hlen - 2);
-		host[hlen - 2] = '\0';
-		if (inet_pton(AF_INET6, host, &s6->sin6_addr) != 1)
-			goto bad;
+	if (u.bracketed && inet_pton(AF_INET6, host, &s6->sin6_addr) == 1) {
 		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons((uint16_t)port);
+		s6->sin6_port = htons((uint16_t)u.port);
 		*sslen = sizeof *s6;
 		return 0;
 	}
-	if (hlen == 0 || hlen >= sizeof host)
-		goto bad;
-	memcpy(host, s, hlen);
-	host[hlen] = '\0';
-	if (inet_pton(AF_INET, host, &s4->sin_addr) != 1)
+	if (u.bracketed || inet_pton(AF_INET, host, &s4->sin_addr) != 1)
 		goto bad;
 	s4->sin_family = AF_INET;
-	s4->sin_port = htons((uint16_t)port);
+	s4->sin_port = htons((uint16_t)u.port);
 	*sslen = sizeof *s4;
 	return 0;
 bad:

@@ -16,6 +16,7 @@
 #include "dns.h"
 #include "log.h"
 #include "spool.h"
+#include "url.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -136,86 +137,18 @@ config_default_ca_file(void)
 
 /* --- addresses ------------------------------------------------------------ */
 
-int
-config_parse_hostport(const char *s, char *host, size_t hostlen, int *port,
-    int defport)
-{
-	const char	*end, *colon;
-	size_t		 n;
-	long		 p;
-
-	if (s == NULL || *s == '\0')
-		return -1;
-	*port = defport;
-	if (*s == '[') {
-		if ((end = strchr(s, ']')) == NULL)
-			return -1;
-		n = (size_t)(end - s - 1);
-		if (end[1] == ':') {
-			if (util_parse_long(end + 2, 1, 65535, &p) != 0)
-				return -1;
-			*port = (int)p;
-		} else if (end[1] != '\0')
-			return -1;
-		s++;
-	} else if ((colon = strchr(s, ':')) != NULL &&
-	    strchr(colon + 1, ':') == NULL) {
-		n = (size_t)(colon - s);
-		if (util_parse_long(colon + 1, 1, 65535, &p) != 0)
-			return -1;
-		*port = (int)p;
-	} else
-		n = strlen(s);	/* a name, IPv4, or a bare IPv6 literal */
-	if (n == 0 || n >= hostlen)
-		return -1;
-	memcpy(host, s, n);
-	host[n] = '\0';
-	return 0;
-}
-
-static int
-is_loopback(const char *host)
-{
-	return strcmp(host, "localhost") == 0 || strcmp(host, "::1") == 0 ||
-	    strncmp(host, "127.", 4) == 0;
-}
-
 /* https://host[:port][/] or http:// to loopback. */
 static int
 check_collector(const char *url, char *err, size_t errlen)
 {
-	char		 host[256], hp[300];
-	const char	*rest;
-	size_t		 n;
-	int		 port, tls;
+	struct url_server	 srv;
+	const char		*why;
 
-	if (strncmp(url, "https://", 8) == 0) {
-		rest = url + 8;
-		tls = 1;
-	} else if (strncmp(url, "http://", 7) == 0) {
-		rest = url + 7;
-		tls = 0;
-	} else {
-		snprintf(err, errlen, "want https://HOST[:PORT]");
+	if ((why = url_server_parse(url, &srv)) != NULL) {
+		snprintf(err, errlen, "%s", why);
 		return -1;
 	}
-	n = strcspn(rest, "/");
-	if (n == 0 || n >= sizeof hp || (rest[n] == '/' && rest[n + 1] != '\0')) {
-		snprintf(err, errlen, "want https://HOST[:PORT] (no path)");
-		return -1;
-	}
-	memcpy(hp, rest, n);
-	hp[n] = '\0';
-	if (config_parse_hostport(hp, host, sizeof host, &port,
-	    tls ? 443 : 80) != 0) {
-		snprintf(err, errlen, "bad host or port");
-		return -1;
-	}
-	if (!tls && !is_loopback(host)) {
-		snprintf(err, errlen, "http:// is only for loopback tests; "
-		    "use https://");
-		return -1;
-	}
+	url_server_clear(&srv);
 	return 0;
 }
 

@@ -81,11 +81,4 @@ int		 config_in_build_tree(const char *exe, const char *builddir);
  */
 char		*config_default_ca_file(void);
 
-/*
- * Split "ADDR[:PORT]", "[v6]:PORT", "[v6]" or a bare IPv6 literal into
- * host (no brackets) and port (defport when absent).  0 or -1.
- */
-int	config_parse_hostport(const char *, char *host, size_t hostlen,
-	    int *port, int defport);
-
 #endif

@@ -45,6 +45,7 @@
 #include "dns.h"
 #include "log.h"
 #include "tls.h"
+#include "url.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -388,21 +389,6 @@ static const struct ares_socket_functions dns_sockfuncs = {
 
 /* --- resolver specs ---------------------------------------------------- */
 
-static int
-parse_port(const char *s, int *port)
-{
-	char	*end;
-	long	 v;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	v = strtol(s, &end, 10);
-	if (*end != '\0' || v < 1 || v > 65535)
-		return -1;
-	*port = (int)v;
-	return 0;
-}
-
 /* A host name as DNS allows it (letters, digits, '-', '.'), 253 at most. */
 static int
 valid_hostname(const char *h)
@@ -432,62 +418,48 @@ valid_hostname(const char *h)
 static int
 dns_parse_url(const char *spec, struct dns_server *srv)
 {
-	const char	*p, *hend, *rest;
+	struct url	 u;
+	const char	*rest;
 	size_t		 len;
 
-	if (strncasecmp(spec, "tls://", 6) == 0) {
+	if (strlen(spec) >= sizeof srv->label || strchr(spec, '#') != NULL ||
+	    url_parse(spec, strlen(spec), &u) != NULL)
+		return -1;
+	if (url_scheme_is(&u, "tls")) {
 		srv->kind = DNS_DOT;
 		srv->port = 853;
-		p = spec + 6;
-	} else {
+	} else if (url_scheme_is(&u, "https")) {
 		srv->kind = DNS_DOH;
 		srv->port = 443;
-		p = spec + 8;
-	}
-	if (strlen(spec) >= sizeof srv->label)
+	} else
 		return -1;
-	if (*p == '[') {
-		if ((hend = strchr(p, ']')) == NULL)
-			return -1;
-		len = (size_t)(hend - p - 1);
-		rest = hend + 1;
-		p++;
-	} else {
-		len = strcspn(p, ":/?#");
-		rest = p + len;
-	}
-	if (len == 0 || len >= sizeof srv->host)
+	if (url_host(&u, srv->host, sizeof srv->host) != 0)
 		return -1;
-	memcpy(srv->host, p, len);
-	srv->host[len] = '\0';
-	if (*rest == ':') {
-		char	port[8];
-		size_t	plen = strcspn(rest + 1, "/?#");
-
-		if (plen == 0 || plen >= sizeof port)
-			return -1;
-		memcpy(port, rest + 1, plen);
-		port[plen] = '\0';
-		if (parse_port(port, &srv->port) != 0)
-			return -1;
-		rest += 1 + plen;
-	}
+	if (u.port >= 0)
+		srv->port = u.port;
 	if (inet_pton(AF_INET6, srv->host, srv->addr) == 1)
 		srv->family = AF_INET6;
+	else if (u.bracketed)
+		return -1;
 	else if (inet_pton(AF_INET, srv->host, srv->addr) == 1)
 		srv->family = AF_INET;
 	else if (!valid_hostname(srv->host))
 		return -1;
+	rest = u.path != NULL ? u.path : "";
+	len = u.path != NULL ? u.pathlen : 0;
 	if (srv->kind == DNS_DOT) {
-		if (*rest != '\0' && strcmp(rest, "/") != 0)
+		if (len > 1 || (len == 1 && *rest != '/'))
 			return -1;
 	} else {
-		if (*rest == '\0')
+		if (len == 0) {
 			rest = "/dns-query";	/* the usual path */
-		if (*rest != '/' || strlen(rest) >= sizeof srv->path ||
-		    strpbrk(rest, " \t\r\n#") != NULL)
+			len = strlen(rest);
+		}
+		if (*rest != '/' || len >= sizeof srv->path ||
+		    strpbrk(rest, " \t\r\n") != NULL)
 			return -1;
-		snprintf(srv->path, sizeof srv->path, "%s", rest);
+		memcpy(srv->path, rest, len);
+		srv->path[len] = '\0';
 	}
 	snprintf(srv->label, sizeof srv->label, "%s", spec);
 	return 0;
@@ -497,8 +469,7 @@ int
 dns_parse_spec(const char *spec, struct dns_server *srv)
 {
 	char		 host[INET6_ADDRSTRLEN + 1];
-	const char	*p, *colon;
-	size_t		 len;
+	struct url	 u;
 
 	memset(srv, 0, sizeof *srv);
 	srv->kind = DNS_UDP;
@@ -513,40 +484,18 @@ dns_parse_spec(const char *spec, struct dns_server *srv)
 	if (strncasecmp(spec, "tls://", 6) == 0 ||
 	    strncasecmp(spec, "https://", 8) == 0)
 		return dns_parse_url(spec, srv);
-	if (spec[0] == '[') {
-		if ((p = strchr(spec, ']')) == NULL)
-			return -1;
-		len = (size_t)(p - spec - 1);
-		if (len == 0 || len >= sizeof host)
-			return -1;
-		memcpy(host, spec + 1, len);
-		host[len] = '\0';
-		if (p[1] == ':') {
-			if (parse_port(p + 2, &srv->port) != 0)
-				return -1;
-		} else if (p[1] != '\0')
-			return -1;
-		if (inet_pton(AF_INET6, host, srv->addr) != 1)
-			return -1;
+	/* ADDR[:PORT], [V6][:PORT] or a bare IPv6 address. */
+	if (url_hostport(spec, strlen(spec), 0, &u) != NULL ||
+	    url_host(&u, host, sizeof host) != 0)
+		return -1;
+	if (u.port >= 0)
+		srv->port = u.port;
+	if (inet_pton(AF_INET6, host, srv->addr) == 1)
 		srv->family = AF_INET6;
-	} else if ((colon = strchr(spec, ':')) != NULL &&
-	    strchr(colon + 1, ':') != NULL) {
-		/* Two colons or more: a bare IPv6 address. */
-		if (inet_pton(AF_INET6, spec, srv->addr) != 1)
-			return -1;
-		srv->family = AF_INET6;
-	} else {
-		len = colon != NULL ? (size_t)(colon - spec) : strlen(spec);
-		if (len == 0 || len >= sizeof host)
-			return -1;
-		memcpy(host, spec, len);
-		host[len] = '\0';
-		if (colon != NULL && parse_port(colon + 1, &srv->port) != 0)
-			return -1;
-		if (inet_pton(AF_INET, host, srv->addr) != 1)
-			return -1;
+	else if (!u.bracketed && inet_pton(AF_INET, host, srv->addr) == 1)
 		srv->family = AF_INET;
-	}
+	else
+		return -1;
 	inet_ntop(srv->family, srv->addr, host, sizeof host);
 	if (srv->family == AF_INET6)
 		snprintf(srv->label, sizeof srv->label, "[%s]:%d", host,

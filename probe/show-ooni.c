@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "show-ooni.h"
+#include "url.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -441,28 +442,13 @@ ooni_tls(struct jw *w, const msgpack_object *rec, const char *key)
 
 /* The port of an http(s) URL: its explicit one, else 80 or 443. */
 static int64_t
-url_port(const char *url, size_t n)
+ooni_url_port(const char *url, size_t n)
 {
-	const char	*p, *e, *end = url + n;
-	int64_t		 port;
-	int		 https = n >= 8 && strncmp(url, "https://", 8) == 0;
+	struct url	u;
 
-	if ((p = memchr(url, '/', n)) == NULL || p + 2 > end || p[1] != '/')
-		return https ? 443 : 80;
-	p += 2;
-	for (e = p; e < end && *e != '/' && *e != '?' && *e != '#'; e++)
-		;
-	/* the last ':' after a ']' (IPv6) or in the host part */
-	port = 0;
-	while (e > p && e[-1] >= '0' && e[-1] <= '9')
-		e--;
-	if (e > p && e[-1] == ':' && (e - 1 == p || e[-2] != ':')) {
-		for (; e < end && *e >= '0' && *e <= '9' && port < 65536; e++)
-			port = port * 10 + (*e - '0');
-		if (port >= 1 && port <= 65535)
-			return port;
-	}
-	return https ? 443 : 80;
+	if (url_parse(url, n, &u) == NULL && u.port > 0)
+		return u.port;
+	return n >= 8 && strncmp(url, "https://", 8) == 0 ? 443 : 80;
 }
 
 static void
@@ -516,7 +502,7 @@ ooni_requests(struct jw *w, const msgpack_object *http)
 		jw_open(w, NULL, "{");
 		jw_str(w, "network", "tcp");
 		jw_address(w, "address", e, url != NULL &&
-		    url->type == MSGPACK_OBJECT_STR ? url_port(url->via.str.ptr,
+		    url->type == MSGPACK_OBJECT_STR ? ooni_url_port(url->via.str.ptr,
 		    url->via.str.size) : 80);
 		jw_get_str(w, "failure", e, "failure");
 		jw_open(w, "request", "{");

@@ -20,6 +20,7 @@
 
 #include "log.h"
 #include "targets.h"
+#include "url.h"
 #include "xmalloc.h"
 
 #define TARGETS_MAX_FILE	(64 * 1024 * 1024)
@@ -233,103 +234,43 @@ check_host(const char *h, size_t n, struct parsed *p)
 	return NULL;
 }
 
-static const char *
-check_port(const char *s, size_t n, int *port)
-{
-	long	v = 0;
-	size_t	i;
-
-	if (n == 0 || n > 5)
-		return "bad port";
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return "bad port";
-		v = v * 10 + (s[i] - '0');
-	}
-	if (v < 1 || v > 65535)
-		return "port out of range";
-	*port = (int)v;
-	return NULL;
-}
-
 /* HOST[:PORT], [V6]:PORT, [V6] or a bare IPv6 literal. */
 static const char *
 parse_hostport(const char *s, size_t n, struct parsed *p)
 {
-	const char	*end, *colon;
+	struct url	 u;
+	const char	*why;
 
-	p->port = 443;
-	p->port_given = 0;
-	if (n > 0 && s[0] == '[') {
-		if ((end = memchr(s, ']', n)) == NULL)
-			return "missing ']'";
-		if ((size_t)(end - s) + 1 < n) {
-			if (end[1] != ':')
-				return "junk after ']'";
-			if (check_port(end + 2, n - (size_t)(end - s) - 2,
-			    &p->port) != NULL)
-				return "bad port";
-			p->port_given = 1;
-		}
-		if (memchr(s + 1, ':', (size_t)(end - s - 1)) == NULL)
-			return "not an IPv6 address in brackets";
-		return check_host(s + 1, (size_t)(end - s - 1), p);
-	}
-	colon = memchr(s, ':', n);
-	if (colon != NULL && memchr(colon + 1, ':', n - (size_t)(colon - s) -
-	    1) == NULL) {
-		const char	*why;
-
-		if ((why = check_port(colon + 1, n - (size_t)(colon - s) - 1,
-		    &p->port)) != NULL)
-			return why;
-		p->port_given = 1;
-		n = (size_t)(colon - s);
-	}
-	return check_host(s, n, p);
+	if ((why = url_hostport(s, n, 0, &u)) != NULL)
+		return why;
+	p->port = u.port >= 0 ? u.port : 443;
+	p->port_given = u.port >= 0;
+	return check_host(u.host, u.hostlen, p);
 }
 
 /*
- * http(s)://[user@]host[:port][/path...].  An https URL is TLS on 443 or
- * its port; an http URL is plain HTTP on 80 and TLS on 443, or plain
- * HTTP only on its explicit port (never a handshake on a plaintext port).
+ * http(s)://host[:port][/path...].  An https URL is TLS on 443 or its
+ * port; an http URL is plain HTTP on 80 and TLS on 443, or plain HTTP
+ * only on its explicit port (never a handshake on a plaintext port).
  */
 static const char *
 parse_url(const char *s, size_t n, struct parsed *p)
 {
+	struct url	 u;
 	const char	*why;
-	size_t		 skip, alen;
-	int		 http;
 
-	if (n >= 8 && strncasecmp(s, "https://", 8) == 0) {
-		skip = 8;
-		http = 0;
-	} else if (n >= 7 && strncasecmp(s, "http://", 7) == 0) {
-		skip = 7;
-		http = 1;
-	} else
+	if (!(n >= 8 && strncasecmp(s, "https://", 8) == 0) &&
+	    !(n >= 7 && strncasecmp(s, "http://", 7) == 0))
 		return "not an http:// or https:// URL";
-	s += skip;
-	n -= skip;
-	for (alen = 0; alen < n; alen++) {
-		if (s[alen] == '/' || s[alen] == '?' || s[alen] == '#')
-			break;
-	}
-	if (memchr(s, '@', alen) != NULL)
-		return "user name in URL";
-	if (alen == 0)
-		return "no host in URL";
-	if ((why = parse_hostport(s, alen, p)) != NULL)
+	if ((why = url_parse(s, n, &u)) != NULL)
 		return why;
-	/* The path and query; a fragment is never sent. */
-	p->path = s + alen;
-	for (p->pathlen = 0; alen + p->pathlen < n; p->pathlen++) {
-		if (p->path[p->pathlen] == '#')
-			break;
-	}
-	if (p->pathlen == 0)
-		p->path = NULL;
-	if (http) {
+	p->port = u.port >= 0 ? u.port : 443;
+	p->port_given = u.port >= 0;
+	if ((why = check_host(u.host, u.hostlen, p)) != NULL)
+		return why;
+	p->path = u.path;
+	p->pathlen = u.pathlen;
+	if (url_scheme_is(&u, "http")) {
 		p->scheme = TARGET_HTTP;
 		if (p->port_given) {
 			p->http_port = p->port;

@@ -52,6 +52,7 @@
 #include "mp.h"
 #include "spool.h"
 #include "upload.h"
+#include "url.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -67,14 +68,6 @@
 #define TOKEN_MAX		512
 
 
-struct collector {
-	char	*url;
-	int	 tls;
-	char	*host;		/* without brackets */
-	int	 port;
-	char	*path;		/* ".../v1/measurements" */
-	char	*hostheader;	/* as in the URL */
-};
 
 struct upload {
 	const struct config	*cfg;
@@ -83,7 +76,7 @@ struct upload {
 	const volatile int	*stop;		/* set by a signal: give up */
 	char			 why[320];	/* the last failure */
 	SSL_CTX			*ssl_ctx;
-	struct collector	*coll;
+	struct url_server	*coll;
 	size_t			 ncoll;
 	char			*token;
 	char			*sentdir;
@@ -379,21 +372,6 @@ backoff_delay(long failures)
 /* --- collectors --------------------------------------------------------- */
 
 static int
-is_loopback(const char *host)
-{
-	struct in_addr	 a4;
-	struct in6_addr	 a6;
-
-	if (strcasecmp(host, "localhost") == 0)
-		return 1;
-	if (inet_pton(AF_INET, host, &a4) == 1)
-		return (ntohl(a4.s_addr) >> 24) == 127;
-	if (inet_pton(AF_INET6, host, &a6) == 1)
-		return IN6_IS_ADDR_LOOPBACK(&a6);
-	return 0;
-}
-
-static int
 is_ip(const char *host)
 {
 	struct in_addr	 a4;
@@ -403,74 +381,16 @@ is_ip(const char *host)
 	    inet_pton(AF_INET6, host, &a6) == 1;
 }
 
-static void
-collector_clear(struct collector *c)
-{
-	free(c->url);
-	free(c->host);
-	free(c->path);
-	free(c->hostheader);
-	memset(c, 0, sizeof *c);
-}
-
 static int
-collector_parse(const char *url, struct collector *c)
+collector_parse(const char *url, struct url_server *c)
 {
-	struct evhttp_uri	*uri;
-	const char		*scheme, *host, *path;
-	size_t			 hlen;
-	int			 port, rv = -1;
+	const char	*why;
 
-	memset(c, 0, sizeof *c);
-	if ((uri = evhttp_uri_parse_with_flags(url, 0)) == NULL) {
-		log_error("--collector %s: not a URL", url);
+	if ((why = url_server_parse(url, c)) != NULL) {
+		log_error("--collector %s: %s", url, why);
 		return -1;
 	}
-	scheme = evhttp_uri_get_scheme(uri);
-	host = evhttp_uri_get_host(uri);
-	port = evhttp_uri_get_port(uri);
-	path = evhttp_uri_get_path(uri);
-	if (scheme == NULL || host == NULL || *host == '\0') {
-		log_error("--collector %s: expected https://HOST[:PORT]", url);
-		goto out;
-	}
-	if (strcasecmp(scheme, "https") == 0)
-		c->tls = 1;
-	else if (strcasecmp(scheme, "http") != 0) {
-		log_error("--collector %s: scheme must be https", url);
-		goto out;
-	}
-	if (evhttp_uri_get_query(uri) != NULL ||
-	    evhttp_uri_get_userinfo(uri) != NULL) {
-		log_error("--collector %s: unexpected query or user", url);
-		goto out;
-	}
-	hlen = strlen(host);
-	if (host[0] == '[' && hlen > 2 && host[hlen - 1] == ']')
-		c->host = xstrndup(host + 1, hlen - 2);
-	else
-		c->host = xstrdup(host);
-	if (!c->tls && !is_loopback(c->host)) {
-		log_error("--collector %s: http:// only for loopback; use "
-		    "https://", url);
-		goto out;
-	}
-	c->port = port > 0 ? port : (c->tls ? 443 : 80);
-	if (path == NULL || *path == '\0')
-		path = "/";
-	xasprintf(&c->path, "%s%sv1/measurements", path,
-	    path[strlen(path) - 1] == '/' ? "" : "/");
-	if (port > 0)
-		xasprintf(&c->hostheader, "%s:%d", host, port);
-	else
-		c->hostheader = xstrdup(host);
-	c->url = xstrdup(url);
-	rv = 0;
-out:
-	if (rv == -1)
-		collector_clear(c);
-	evhttp_uri_free(uri);
-	return rv;
+	return 0;
 }
 
 static char *
@@ -622,7 +542,7 @@ upload_classify(int code, int have_token, const char *token_file,
 }
 
 static enum post_outcome
-post_batch(struct upload *u, const struct collector *c, const char *body,
+post_batch(struct upload *u, const struct url_server *c, const char *body,
     size_t len, struct buf *answer, int *code)
 {
 	struct post		 p;
@@ -694,7 +614,8 @@ post_batch(struct upload *u, const struct collector *c, const char *body,
 		evhttp_add_header(h, "Authorization", auth);
 	}
 	evbuffer_add(evhttp_request_get_output_buffer(req), body, len);
-	if (evhttp_make_request(p.evcon, req, EVHTTP_REQ_POST, c->path) != 0) {
+	if (evhttp_make_request(p.evcon, req, EVHTTP_REQ_POST,
+	    "/v1/measurements") != 0) {
 		/* evhttp_make_request frees req on failure. */
 		snprintf(p.why, sizeof p.why, "cannot send the request");
 		goto out;
@@ -939,7 +860,7 @@ upload_clear(struct upload *u)
 	size_t	i;
 
 	for (i = 0; i < u->ncoll; i++)
-		collector_clear(&u->coll[i]);
+		url_server_clear(&u->coll[i]);
 	free(u->coll);
 	if (u->token != NULL) {
 		OPENSSL_cleanse(u->token, strlen(u->token));

@@ -29,19 +29,13 @@
 #include "log.h"
 #include "mp.h"
 #include "tls.h"
+#include "url.h"
 #include "util.h"
 #include "vantage.h"
 #include "xmalloc.h"
 
 #define ANSWER_MAX	(64 * 1024 * 1024)
 
-struct vurl {
-	char		*url;
-	char		*host;
-	char		*hostheader;
-	int		 port;
-	int		 tls;
-};
 
 struct vitem {
 	struct record	*rec;
@@ -67,7 +61,7 @@ struct batch {
 
 struct vantage {
 	struct event_base	*base;
-	struct vurl		*urls;
+	struct url_server		*urls;
 	size_t			 n_urls;
 	char			*token;
 	SSL_CTX			*ssl_ctx;
@@ -80,42 +74,6 @@ struct vantage {
 static void	batch_try(struct batch *);
 
 /* --- configuration ---------------------------------------------------------- */
-
-static int
-vurl_parse(const char *s, struct vurl *u)
-{
-	struct evhttp_uri	*uri;
-	const char		*scheme, *host;
-	size_t			 hlen;
-	int			 port;
-
-	memset(u, 0, sizeof *u);
-	if ((uri = evhttp_uri_parse_with_flags(s, 0)) == NULL)
-		return -1;
-	scheme = evhttp_uri_get_scheme(uri);
-	host = evhttp_uri_get_host(uri);
-	port = evhttp_uri_get_port(uri);
-	if (scheme == NULL || host == NULL || *host == '\0' ||
-	    (strcasecmp(scheme, "https") != 0 &&
-	    strcasecmp(scheme, "http") != 0)) {
-		evhttp_uri_free(uri);
-		return -1;
-	}
-	u->tls = strcasecmp(scheme, "https") == 0;
-	hlen = strlen(host);
-	if (host[0] == '[' && hlen > 2 && host[hlen - 1] == ']')
-		u->host = xstrndup(host + 1, hlen - 2);
-	else
-		u->host = xstrdup(host);
-	u->port = port > 0 ? port : (u->tls ? 443 : 80);
-	if (port > 0)
-		xasprintf(&u->hostheader, "%s:%d", host, port);
-	else
-		u->hostheader = xstrdup(host);
-	u->url = xstrdup(s);
-	evhttp_uri_free(uri);
-	return 0;
-}
 
 static char *
 token_read(const char *path)
@@ -146,6 +104,7 @@ vantage_new(struct event_base *base, const struct config *cfg, int *bad)
 {
 	struct vantage		*v;
 	const struct strlist	*l;
+	const char		*why;
 	size_t			 i;
 
 	*bad = 0;
@@ -161,8 +120,8 @@ vantage_new(struct event_base *base, const struct config *cfg, int *bad)
 	v->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : 5000;
 	v->urls = xcalloc(l->n, sizeof *v->urls);
 	for (i = 0; i < l->n; i++) {
-		if (vurl_parse(l->v[i], &v->urls[i]) != 0) {
-			log_error("--control %s: not a URL", l->v[i]);
+		if ((why = url_server_parse(l->v[i], &v->urls[i])) != NULL) {
+			log_error("--control %s: %s", l->v[i], why);
 			goto fail;
 		}
 		v->n_urls++;
@@ -742,7 +701,7 @@ static void
 batch_try(struct batch *b)
 {
 	struct vantage		*v = b->v;
-	const struct vurl	*u = &v->urls[b->url];
+	const struct url_server	*u = &v->urls[b->url];
 	struct bufferevent	*bev;
 	struct evkeyvalq	*h;
 	struct record		*recs[VANTAGE_BATCH];
@@ -893,9 +852,7 @@ vantage_free(struct vantage *v)
 		return;
 	vantage_cancel(v);
 	for (i = 0; i < v->n_urls; i++) {
-		free(v->urls[i].url);
-		free(v->urls[i].host);
-		free(v->urls[i].hostheader);
+		url_server_clear(&v->urls[i]);
 	}
 	free(v->urls);
 	if (v->token != NULL) {

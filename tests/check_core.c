@@ -21,6 +21,7 @@
 #include "record.h"
 #include "spool.h"
 #include "targets.h"
+#include "url.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -1121,6 +1122,9 @@ START_TEST(config_bad_args)
 		{ "--collector", "ftp://x", NULL },
 		{ "--collector", "http://example.com", NULL },
 		{ "--collector", "https://", NULL },
+		{ "--collector", "http://127.evil.example", NULL },
+		{ "--collector", "https://user@c.example", NULL },
+		{ "--control", "http://127.evil.example:80/", NULL },
 		{ "--resolver", "[::1", NULL }, { "--resolver", "1.2.3.4:0", NULL },
 		{ "--probe-id", "a b", NULL }, { "stray", NULL, NULL },
 		{ "--control-sni", "a/b", NULL }, { "--results", "", NULL },
@@ -1332,34 +1336,213 @@ START_TEST(log_journal)
 }
 END_TEST
 
-START_TEST(config_hostport)
+/* HOST[:PORT] as every option and list writes it. */
+START_TEST(url_hostports)
 {
-	char	host[64];
-	int	port;
+	static const struct {
+		const char	*in;
+		int		 flags;
+		const char	*host;		/* NULL: refused */
+		int		 port;
+		int		 bracketed;
+	} cases[] = {
+		{ "1.2.3.4", 0, "1.2.3.4", -1, 0 },
+		{ "1.2.3.4:5353", 0, "1.2.3.4", 5353, 0 },
+		{ "[::1]:99", 0, "::1", 99, 1 },
+		{ "[::1]", 0, "::1", -1, 1 },
+		{ "2001:db8::1", 0, "2001:db8::1", -1, 0 },
+		{ "example.org:443", 0, "example.org", 443, 0 },
+		{ "example.org:65535", 0, "example.org", 65535, 0 },
+		{ "127.0.0.1:0", URL_PORT_ZERO, "127.0.0.1", 0, 0 },
+		{ "[::1]:0", URL_PORT_ZERO, "::1", 0, 1 },
+		{ "127.0.0.1:0", 0, NULL, 0, 0 },
+		{ "h:", 0, NULL, 0, 0 },
+		{ "", 0, NULL, 0, 0 },
+		{ ":53", 0, NULL, 0, 0 },
+		{ "[::1]x", 0, NULL, 0, 0 },
+		{ "[::1]:", 0, NULL, 0, 0 },
+		{ "[::1", 0, NULL, 0, 0 },
+		{ "[]:53", 0, NULL, 0, 0 },
+		{ "[1.2.3.4]:53", 0, NULL, 0, 0 },
+		{ "h:65536", 0, NULL, 0, 0 },
+		{ "h:123456", 0, NULL, 0, 0 },
+		{ "h:-1", 0, NULL, 0, 0 },
+		{ "h:53x", 0, NULL, 0, 0 },
+		{ "h: 53", 0, NULL, 0, 0 },
+	};
+	struct url	u;
+	char		host[64];
+	size_t		i;
 
-	ck_assert_int_eq(config_parse_hostport("1.2.3.4", host, sizeof host,
-	    &port, 53), 0);
-	ck_assert_str_eq(host, "1.2.3.4");
-	ck_assert_int_eq(port, 53);
-	ck_assert_int_eq(config_parse_hostport("1.2.3.4:5353", host,
-	    sizeof host, &port, 53), 0);
-	ck_assert_int_eq(port, 5353);
-	ck_assert_int_eq(config_parse_hostport("[::1]:99", host, sizeof host,
-	    &port, 53), 0);
-	ck_assert_str_eq(host, "::1");
-	ck_assert_int_eq(port, 99);
-	ck_assert_int_eq(config_parse_hostport("2001:db8::1", host,
-	    sizeof host, &port, 53), 0);
-	ck_assert_str_eq(host, "2001:db8::1");
-	ck_assert_int_eq(port, 53);
-	ck_assert_int_eq(config_parse_hostport("h:", host, sizeof host, &port,
-	    53), -1);
-	ck_assert_int_eq(config_parse_hostport("", host, sizeof host, &port,
-	    53), -1);
-	ck_assert_int_eq(config_parse_hostport("[::1]x", host, sizeof host,
-	    &port, 53), -1);
-	ck_assert_int_eq(config_parse_hostport("abcdefghijklmnop", host, 8,
-	    &port, 53), -1);
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const char	*why = url_hostport(cases[i].in,
+		    strlen(cases[i].in), cases[i].flags, &u);
+
+		if (cases[i].host == NULL) {
+			ck_assert_msg(why != NULL, "%s accepted", cases[i].in);
+			continue;
+		}
+		ck_assert_msg(why == NULL, "%s: %s", cases[i].in, why);
+		ck_assert_int_eq(url_host(&u, host, sizeof host), 0);
+		ck_assert_str_eq(host, cases[i].host);
+		ck_assert_int_eq(u.port, cases[i].port);
+		ck_assert_int_eq(u.bracketed, cases[i].bracketed);
+	}
+	/* A host longer than the caller's buffer is refused, not cut. */
+	ck_assert_ptr_eq(url_hostport("abcdefghijklmnop", 16, 0, &u), NULL);
+	ck_assert_int_eq(url_host(&u, host, 8), -1);
+	/* Only the span given is read. */
+	ck_assert_ptr_eq(url_hostport("h:53junk", 4, 0, &u), NULL);
+	ck_assert_int_eq(u.port, 53);
+}
+END_TEST
+
+START_TEST(url_urls)
+{
+	static const struct {
+		const char	*in;
+		const char	*scheme, *host;	/* host NULL: refused */
+		int		 port;
+		const char	*path;		/* NULL: none */
+	} cases[] = {
+		{ "https://example.org", "https", "example.org", -1, NULL },
+		{ "https://example.org/", "https", "example.org", -1, "/" },
+		{ "HTTP://Example.org:8080/a/b?c=d#frag", "HTTP", "Example.org",
+		  8080, "/a/b?c=d" },
+		{ "https://[2001:db8::1]:8443/x", "https", "2001:db8::1", 8443,
+		  "/x" },
+		{ "https://[::1]", "https", "::1", -1, NULL },
+		{ "tls://192.0.2.1:853", "tls", "192.0.2.1", 853, NULL },
+		{ "https://example.org?q", "https", "example.org", -1, "?q" },
+		{ "https://example.org#f", "https", "example.org", -1, NULL },
+		{ "https://user@example.org/", NULL, NULL, 0, NULL },
+		{ "https://user:pw@example.org/", NULL, NULL, 0, NULL },
+		{ "https://", NULL, NULL, 0, NULL },
+		{ "https:///x", NULL, NULL, 0, NULL },
+		{ "https://:443/", NULL, NULL, 0, NULL },
+		{ "https://example.org:/", NULL, NULL, 0, NULL },
+		{ "https://example.org:0/", NULL, NULL, 0, NULL },
+		{ "https://example.org:443x/", NULL, NULL, 0, NULL },
+		{ "https://example.org:99999", NULL, NULL, 0, NULL },
+		{ "https://[::1]x/", NULL, NULL, 0, NULL },
+		{ "https://[::1/", NULL, NULL, 0, NULL },
+		{ "https://2001:db8::1/", NULL, NULL, 0, NULL },
+		{ "example.org", NULL, NULL, 0, NULL },
+		{ "https:/example.org", NULL, NULL, 0, NULL },
+		{ "://example.org", NULL, NULL, 0, NULL },
+		{ "1https://example.org", NULL, NULL, 0, NULL },
+	};
+	struct url	u;
+	char		buf[64];
+	size_t		i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const char	*why = url_parse(cases[i].in,
+		    strlen(cases[i].in), &u);
+
+		if (cases[i].host == NULL) {
+			ck_assert_msg(why != NULL, "%s accepted", cases[i].in);
+			continue;
+		}
+		ck_assert_msg(why == NULL, "%s: %s", cases[i].in, why);
+		ck_assert_int_eq(u.schemelen, strlen(cases[i].scheme));
+		ck_assert(url_scheme_is(&u, cases[i].scheme));
+		ck_assert_int_eq(url_host(&u, buf, sizeof buf), 0);
+		ck_assert_str_eq(buf, cases[i].host);
+		ck_assert_int_eq(u.port, cases[i].port);
+		if (cases[i].path == NULL)
+			ck_assert_ptr_null(u.path);
+		else {
+			ck_assert_int_eq(u.pathlen, strlen(cases[i].path));
+			ck_assert(memcmp(u.path, cases[i].path, u.pathlen) ==
+			    0);
+		}
+	}
+	ck_assert_ptr_nonnull(url_parse("https://a.example/x", 7, &u));
+	ck_assert_ptr_eq(url_parse("https://a.example/x", 11, &u), NULL);
+	ck_assert_int_eq(u.hostlen, 3);
+}
+END_TEST
+
+START_TEST(url_loopback)
+{
+	static const struct {
+		const char	*host;
+		int		 loopback;
+	} cases[] = {
+		{ "localhost", 1 }, { "LOCALHOST", 1 }, { "127.0.0.1", 1 },
+		{ "127.1.2.3", 1 }, { "127.255.255.255", 1 }, { "::1", 1 },
+		{ "0:0:0:0:0:0:0:1", 1 },
+		{ "127.evil.example", 0 }, { "127.0.0.1.evil.example", 0 },
+		{ "localhost.evil.example", 0 }, { "evil-localhost", 0 },
+		{ "128.0.0.1", 0 }, { "126.255.255.255", 0 }, { "::2", 0 },
+		{ "::", 0 }, { "0.0.0.0", 0 }, { "127.1", 0 }, { "", 0 },
+		{ "192.0.2.1", 0 }, { "example.org", 0 },
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		ck_assert_msg(url_is_loopback(cases[i].host,
+		    strlen(cases[i].host)) == cases[i].loopback, "%s",
+		    cases[i].host);
+	/* Only the span: "127.0.0.1" of "127.0.0.1x" is loopback. */
+	ck_assert_int_eq(url_is_loopback("127.0.0.1x", 9), 1);
+	ck_assert_int_eq(url_is_loopback("127.0.0.1x", 10), 0);
+}
+END_TEST
+
+/* Collector and vantage URLs: one rule for the options and the upload. */
+START_TEST(url_servers)
+{
+	static const struct {
+		const char	*in;
+		int		 ok, tls, port;
+		const char	*host, *hostheader;
+	} cases[] = {
+		{ "https://collector.example", 1, 1, 443, "collector.example",
+		  "collector.example" },
+		{ "https://collector.example:8443/", 1, 1, 8443,
+		  "collector.example", "collector.example:8443" },
+		{ "https://[2001:db8::1]:8443", 1, 1, 8443, "2001:db8::1",
+		  "[2001:db8::1]:8443" },
+		{ "http://127.0.0.1:8080", 1, 0, 8080, "127.0.0.1",
+		  "127.0.0.1:8080" },
+		{ "http://127.9.8.7", 1, 0, 80, "127.9.8.7", "127.9.8.7" },
+		{ "http://[::1]:81/", 1, 0, 81, "::1", "[::1]:81" },
+		{ "http://localhost:81", 1, 0, 81, "localhost",
+		  "localhost:81" },
+		{ "http://127.evil.example", 0, 0, 0, NULL, NULL },
+		{ "http://127.evil.example:8080/", 0, 0, 0, NULL, NULL },
+		{ "http://example.com", 0, 0, 0, NULL, NULL },
+		{ "http://[::2]", 0, 0, 0, NULL, NULL },
+		{ "ftp://x", 0, 0, 0, NULL, NULL },
+		{ "https://", 0, 0, 0, NULL, NULL },
+		{ "https://user@collector.example", 0, 0, 0, NULL, NULL },
+		{ "https://collector.example/path", 0, 0, 0, NULL, NULL },
+		{ "https://collector.example?x", 0, 0, 0, NULL, NULL },
+		{ "https://collector.example/#x", 0, 0, 0, NULL, NULL },
+		{ "https://collector.example:0", 0, 0, 0, NULL, NULL },
+		{ "collector.example", 0, 0, 0, NULL, NULL },
+	};
+	struct url_server	s;
+	size_t			i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const char	*why = url_server_parse(cases[i].in, &s);
+
+		if (!cases[i].ok) {
+			ck_assert_msg(why != NULL, "%s accepted", cases[i].in);
+			ck_assert_ptr_null(s.host);
+			continue;
+		}
+		ck_assert_msg(why == NULL, "%s: %s", cases[i].in, why);
+		ck_assert_int_eq(s.tls, cases[i].tls);
+		ck_assert_int_eq(s.port, cases[i].port);
+		ck_assert_str_eq(s.host, cases[i].host);
+		ck_assert_str_eq(s.hostheader, cases[i].hostheader);
+		ck_assert_str_eq(s.url, cases[i].in);
+		url_server_clear(&s);
+	}
 }
 END_TEST
 
@@ -1469,7 +1652,10 @@ core_suite(void)
 	tcase_add_test(tc, config_file_errors);
 	tcase_add_test(tc, config_file_forms);
 	tcase_add_test(tc, log_journal);
-	tcase_add_test(tc, config_hostport);
+	tcase_add_test(tc, url_hostports);
+	tcase_add_test(tc, url_urls);
+	tcase_add_test(tc, url_loopback);
+	tcase_add_test(tc, url_servers);
 	tcase_add_test(tc, config_data_paths);
 	suite_add_tcase(s, tc);
 	return s;
