@@ -51,6 +51,7 @@ struct jtarget {
 	struct job		*job;
 	struct control_target	*ct;
 	struct target		 t;
+	struct measure_env	 env;		/* the job's, + its http */
 	struct measure		*m;
 	msgpack_sbuffer		 out;		/* its packed result */
 	int			 done;
@@ -223,6 +224,30 @@ parse_target(const msgpack_object *o, const struct control_config *cfg,
 		}
 		ct->has_sni = 1;
 	}
+	/*
+	 * What the probe fetched, so the vantage fetches it too: "http"
+	 * true for GET / over the handshake, "http_port" for plain HTTP
+	 * (port 80 alone means plain HTTP on 80).
+	 */
+	if ((v = mp_get(o, "http")) != NULL && v->type != MSGPACK_OBJECT_NIL) {
+		if (v->type != MSGPACK_OBJECT_BOOLEAN) {
+			snprintf(err, errlen, "targets[%zu].http: not true or "
+			    "false", idx);
+			return -1;
+		}
+		ct->http = v->via.boolean;
+	}
+	if (mp_get(o, "http_port") != NULL &&
+	    mp_get(o, "http_port")->type != MSGPACK_OBJECT_NIL) {
+		if (mp_get_int(o, "http_port", &port) != 0 || port < 1 ||
+		    port > 65535 || !port_allowed(cfg, (int)port)) {
+			snprintf(err, errlen, "targets[%zu].http_port: not a "
+			    "port this vantage measures", idx);
+			return -1;
+		}
+		ct->http_port = (int)port;
+	} else if (ct->port == 80)
+		ct->http_port = 80;
 	if ((v = mp_get(o, "addrs")) != NULL && v->type != MSGPACK_OBJECT_NIL) {
 		if (v->type != MSGPACK_OBJECT_ARRAY ||
 		    v->via.array.size > CONTROL_MAX_ADDRS) {
@@ -634,7 +659,7 @@ control_fill(struct control *ctl)
 		for (i = 0; i < jt->ct->n_addrs; i++)
 			addrs[i] = jt->ct->addrs[i];
 		ctl->active++;
-		jt->m = measure_start_addrs(&jt->job->env, &jt->t, addrs,
+		jt->m = measure_start_addrs(&jt->env, &jt->t, addrs,
 		    jt->ct->n_addrs, jtarget_done, jt);
 	}
 }
@@ -708,6 +733,16 @@ control_handle(struct control *ctl, struct evhttp_request *req,
 		jt->t.input = xstrdup(jt->ct->host);
 		jt->t.port = jt->ct->port;
 		jt->t.is_ip = jt->ct->is_ip;
+		if (jt->ct->http_port > 0) {
+			/* As the probe's http:// target: "/" on that port,
+			 * plain only when it is the target's port. */
+			jt->t.scheme = TARGET_HTTP;
+			jt->t.http_port = jt->ct->http_port;
+			if (jt->ct->port == jt->ct->http_port)
+				jt->t.port = 0;
+		}
+		jt->env = j->env;
+		jt->env.http = jt->ct->http;
 		if (ctl->wait_tail != NULL)
 			ctl->wait_tail->next_wait = jt;
 		else

@@ -65,6 +65,8 @@ struct control_target {
 	int	 is_ip;
 	char	 addrs[CONTROL_MAX_ADDRS][46];
 	size_t	 n_addrs;
+	int	 http;			/* GET / over each handshake */
+	int	 http_port;		/* plain GET / there; 0: none */
 };
 
 struct control_req {

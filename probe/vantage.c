@@ -213,6 +213,38 @@ probe_addrs(const struct record *r, const char **out, size_t max)
 	return n;
 }
 
+/*
+ * What the probe fetched, so the vantage fetches it too: *tls_get when
+ * it sent a GET over a handshake with the target's name, and the port of
+ * its plain-HTTP GET (0: none), read from that GET's URL.
+ */
+static int
+probe_gets(const struct record *r, int *tls_get)
+{
+	const struct rec_http	*h;
+	struct evhttp_uri	*uri;
+	size_t			 i;
+	int			 port = 0, p;
+
+	*tls_get = 0;
+	for (i = 0; i < r->n_http; i++) {
+		h = &r->http[i];
+		if (h->sni != NULL) {
+			if (r->target.host != NULL &&
+			    strcmp(h->sni, r->target.host) == 0)
+				*tls_get = 1;
+			continue;
+		}
+		if (port != 0 || h->url == NULL || (uri =
+		    evhttp_uri_parse_with_flags(h->url, 0)) == NULL)
+			continue;
+		p = evhttp_uri_get_port(uri);
+		port = p > 0 ? p : 80;
+		evhttp_uri_free(uri);
+	}
+	return port;
+}
+
 void
 vantage_pack_request(struct record *const *recs, size_t n, long timeout_ms,
     msgpack_sbuffer *sb)
@@ -221,7 +253,7 @@ vantage_pack_request(struct record *const *recs, size_t n, long timeout_ms,
 	const struct record	*r;
 	const char		*addrs[VANTAGE_MAX_ADDRS];
 	size_t			 i, j, na;
-	int			 ip;
+	int			 ip, tls_get, http_port;
 
 	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
 	msgpack_pack_map(&pk, 2);
@@ -231,7 +263,8 @@ vantage_pack_request(struct record *const *recs, size_t n, long timeout_ms,
 		r = recs[i];
 		ip = r->target.host != NULL && is_ip(r->target.host);
 		na = ip ? 0 : probe_addrs(r, addrs, VANTAGE_MAX_ADDRS);
-		msgpack_pack_map(&pk, 4);
+		http_port = probe_gets(r, &tls_get);
+		msgpack_pack_map(&pk, 4 + tls_get + (http_port > 0));
 		pk_str(&pk, "host");
 		pk_str(&pk, r->target.host != NULL ? r->target.host : "");
 		pk_str(&pk, "port");
@@ -245,6 +278,14 @@ vantage_pack_request(struct record *const *recs, size_t n, long timeout_ms,
 		msgpack_pack_array(&pk, na);
 		for (j = 0; j < na; j++)
 			pk_str(&pk, addrs[j]);
+		if (tls_get) {
+			pk_str(&pk, "http");
+			msgpack_pack_true(&pk);
+		}
+		if (http_port > 0) {
+			pk_str(&pk, "http_port");
+			msgpack_pack_int(&pk, http_port);
+		}
 	}
 	pk_str(&pk, "timeout_ms");
 	msgpack_pack_long(&pk, timeout_ms);

@@ -256,6 +256,91 @@ START_TEST(test_parse_limits)
 }
 END_TEST
 
+/* One target from a JSON-ish list of extra key/value pairs. */
+static int
+parse_one(struct control_config *cfg, int port, const char *key,
+    int kind, int64_t val, struct control_req *r)
+{
+	msgpack_sbuffer	sb;
+	msgpack_packer	pk;
+	char		err[256];
+	int		rv;
+
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_pack_map(&pk, 1);
+	pk_str(&pk, "targets");
+	msgpack_pack_array(&pk, 1);
+	msgpack_pack_map(&pk, key != NULL ? 3 : 2);
+	pk_str(&pk, "host");
+	pk_str(&pk, "h.example");
+	pk_str(&pk, "port");
+	msgpack_pack_int(&pk, port);
+	if (key != NULL) {
+		pk_str(&pk, key);
+		if (kind == 'b')
+			val ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk);
+		else if (kind == 'i')
+			msgpack_pack_int64(&pk, val);
+		else if (kind == 'n')
+			msgpack_pack_nil(&pk);
+		else
+			pk_str(&pk, "yes");
+	}
+	rv = control_parse(sb.data, sb.size, cfg, r, err, sizeof err);
+	msgpack_sbuffer_destroy(&sb);
+	return rv;
+}
+
+/* "http" and "http_port": what the probe fetched, the vantage fetches. */
+START_TEST(test_parse_http)
+{
+	static const struct {
+		int		 port;
+		const char	*key;
+		int		 kind;
+		int64_t		 val;
+		int		 rv, http, http_port;
+	} c[] = {
+		{ 443, NULL, 0, 0, 0, 0, 0 },
+		{ 80, NULL, 0, 0, 0, 0, 80 },		/* port 80: plain */
+		{ 443, "http", 'b', 1, 0, 1, 0 },
+		{ 443, "http", 'b', 0, 0, 0, 0 },
+		{ 443, "http", 'n', 0, 0, 0, 0 },
+		{ 443, "http", 's', 0, -1, 0, 0 },
+		{ 443, "http", 'i', 1, -1, 0, 0 },
+		{ 443, "http_port", 'i', 80, 0, 0, 80 },
+		{ 80, "http_port", 'i', 80, 0, 0, 80 },
+		{ 443, "http_port", 'i', 8080, -1, 0, 0 },	/* not allowed */
+		{ 443, "http_port", 'i', 0, -1, 0, 0 },
+		{ 443, "http_port", 'i', 70000, -1, 0, 0 },
+		{ 443, "http_port", 's', 0, -1, 0, 0 },
+		{ 443, "http_port", 'n', 0, 0, 0, 0 },
+	};
+	struct control_config	 cfg;
+	struct control_req	 r;
+	size_t			 i;
+
+	control_config_init(&cfg);
+	for (i = 0; i < sizeof c / sizeof c[0]; i++) {
+		ck_assert_msg(parse_one(&cfg, c[i].port, c[i].key, c[i].kind,
+		    c[i].val, &r) == c[i].rv, "case %zu", i);
+		if (c[i].rv != 0) {
+			control_req_clear(&r);
+			continue;
+		}
+		ck_assert_msg(r.v[0].http == c[i].http, "case %zu http", i);
+		ck_assert_msg(r.v[0].http_port == c[i].http_port,
+		    "case %zu http_port %d", i, r.v[0].http_port);
+		control_req_clear(&r);
+	}
+	ck_assert_int_eq(control_parse_ports(&cfg, "443,8080"), 0);
+	ck_assert_int_eq(parse_one(&cfg, 443, "http_port", 'i', 8080, &r), 0);
+	ck_assert_int_eq(r.v[0].http_port, 8080);
+	control_req_clear(&r);
+}
+END_TEST
+
 /* Hand-written bodies, each refused with a reason. */
 START_TEST(test_parse_bad)
 {
@@ -408,6 +493,7 @@ control_suite(void)
 	tc = tcase_create("request");
 	tcase_add_test(tc, test_parse_limits);
 	tcase_add_test(tc, test_parse_bad);
+	tcase_add_test(tc, test_parse_http);
 	tcase_add_test(tc, test_parse_forms);
 	tcase_add_test(tc, test_rate);
 	suite_add_tcase(s, tc);

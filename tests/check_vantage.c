@@ -353,10 +353,66 @@ START_TEST(test_request)
 	    MSGPACK_OBJECT_NIL);
 	ck_assert_int_eq(mp_get_int(&t->via.array.ptr[1], "port", &v), 0);
 	ck_assert_int_eq(v, 8443);
+	/* No GET: the vantage is asked for none. */
+	ck_assert_ptr_null(mp_get(&t->via.array.ptr[0], "http"));
+	ck_assert_ptr_null(mp_get(&t->via.array.ptr[0], "http_port"));
 	msgpack_unpacked_destroy(&u);
 	msgpack_sbuffer_destroy(&sb);
 	record_free(r[0]);
 	record_free(r[1]);
+}
+END_TEST
+
+/*
+ * The GETs the probe made are asked of the vantage: "http" for one over
+ * the target's own handshake (not the control SNI's), "http_port" for a
+ * plain one, its port read from its URL.
+ */
+START_TEST(test_request_http)
+{
+	struct record		*r[3];
+	struct rec_http		*h;
+	msgpack_sbuffer		 sb;
+	msgpack_unpacked	 u;
+	const msgpack_object	*t, *o;
+	size_t			 used = 0;
+	int64_t			 v;
+
+	r[0] = build("pdns ok " IP1);
+	h = record_add_http(r[0]);
+	h->url = xstrdup("https://" FB "/");
+	h->sni = xstrdup("example.org");
+	r[1] = build("pdns ok " IP1);
+	h = record_add_http(r[1]);
+	h->url = xstrdup("https://" FB "/");
+	h->sni = xstrdup(FB);
+	h = record_add_http(r[1]);
+	h->url = xstrdup("http://" FB "/path?q");
+	r[2] = build("pdns ok " IP1);
+	h = record_add_http(r[2]);
+	h->url = xstrdup("http://" FB ":8080/");
+	msgpack_sbuffer_init(&sb);
+	vantage_pack_request(r, 3, 3000, &sb);
+	msgpack_unpacked_init(&u);
+	ck_assert(msgpack_unpack_next(&u, sb.data, sb.size, &used) ==
+	    MSGPACK_UNPACK_SUCCESS);
+	t = mp_get(&u.data, "targets");
+	ck_assert(t != NULL && t->via.array.size == 3);
+	ck_assert_ptr_null(mp_get(&t->via.array.ptr[0], "http"));
+	ck_assert_ptr_null(mp_get(&t->via.array.ptr[0], "http_port"));
+	o = mp_get(&t->via.array.ptr[1], "http");
+	ck_assert(o != NULL && o->type == MSGPACK_OBJECT_BOOLEAN &&
+	    o->via.boolean);
+	ck_assert_int_eq(mp_get_int(&t->via.array.ptr[1], "http_port", &v), 0);
+	ck_assert_int_eq(v, 80);
+	ck_assert_ptr_null(mp_get(&t->via.array.ptr[2], "http"));
+	ck_assert_int_eq(mp_get_int(&t->via.array.ptr[2], "http_port", &v), 0);
+	ck_assert_int_eq(v, 8080);
+	msgpack_unpacked_destroy(&u);
+	msgpack_sbuffer_destroy(&sb);
+	record_free(r[0]);
+	record_free(r[1]);
+	record_free(r[2]);
 }
 END_TEST
 
@@ -490,6 +546,7 @@ vantage_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("wire");
 	tcase_add_test(tc, test_request);
+	tcase_add_test(tc, test_request_http);
 	tcase_add_test(tc, test_answer);
 	suite_add_tcase(s, tc);
 	return s;
