@@ -18,6 +18,7 @@
  */
 #include <sys/queue.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,7 @@
 #define MAX_PARAM	1024	/* bytes of one query parameter */
 #define LIMIT_DEFAULT	1000	/* records answered without ?limit= */
 #define LIMIT_MAX	100000
+#define TLS_CAP		4096	/* handshake times kept per host and hour, as report */
 
 /*
  * A request waiting for the store.  With PostgreSQL the answer comes
@@ -100,6 +102,9 @@ struct dgroup {
 	struct rw_hour	 h[RW_HOURS];
 	struct rw_day	*days[RW_HOURS];
 	size_t		 daycap[RW_HOURS];
+	float		*tls[RW_HOURS];		/* handshake ms of ok records */
+	size_t		 tlscap[RW_HOURS];
+	uint64_t	 tlsseen[RW_HOURS];
 };
 
 struct page {
@@ -115,6 +120,7 @@ struct page {
 	struct dgroup		*groups;
 	size_t			 ngroups;
 	size_t			 gcap;
+	uint64_t		 rng;		/* the samples' reservoir */
 	int32_t			 first_day;	/* local days seen */
 	int32_t			 last_day;
 	int			 any_day;
@@ -139,6 +145,7 @@ static const char	 css[] =
 ".s-anomaly { background: #e69f00; color: #000; }\n"
 ".s-down { background: #0072b2; color: #fff; }\n"
 ".s-error { background: #5a5a5a; color: #fff; }\n"
+".s-slow { border: 1px dashed #0072b2; color: #0072b2; }\n"
 "form { background: #f7f7f7; border: 1px solid #ddd; padding: 0.6em; "
 "display: inline-block; }\n"
 "form label { margin-right: 1em; }\n"
@@ -636,8 +643,10 @@ page_free(struct page *p)
 	free(p->hosts);
 	for (i = 0; i < p->ngroups; i++) {
 		free(p->groups[i].host);
-		for (h = 0; h < RW_HOURS; h++)
+		for (h = 0; h < RW_HOURS; h++) {
 			free(p->groups[i].days[h]);
+			free(p->groups[i].tls[h]);
+		}
 	}
 	free(p->groups);
 	query_free(&p->q);
@@ -700,6 +709,34 @@ host_row(const struct store_host *sh, void *arg)
 	return 0;
 }
 
+/*
+ * One handshake time of an hour, kept as report keeps them: every one up
+ * to TLS_CAP, then a reservoir sample with a fixed-seed generator.
+ */
+static void
+add_tls(struct page *p, struct dgroup *g, int h, double ms)
+{
+	struct rw_hour	*hr = &g->h[h];
+	uint64_t	 j;
+
+	g->tlsseen[h]++;
+	if (hr->ntls < TLS_CAP) {
+		if (hr->ntls == g->tlscap[h]) {
+			g->tlscap[h] = g->tlscap[h] ? g->tlscap[h] * 2 : 16;
+			if (g->tlscap[h] > TLS_CAP)
+				g->tlscap[h] = TLS_CAP;
+			g->tls[h] = xreallocarray(g->tls[h], g->tlscap[h],
+			    sizeof *g->tls[h]);
+		}
+		g->tls[h][hr->ntls++] = (float)ms;
+		return;
+	}
+	p->rng = p->rng * 6364136223846793005ULL + 1442695040888963407ULL;
+	j = (p->rng >> 11) % g->tlsseen[h];
+	if (j < TLS_CAP)
+		g->tls[h][j] = (float)ms;
+}
+
 /* Fold one cell (host, local day, hour, status, method: n) into a row. */
 static int
 cell_row(const struct store_cell *c, void *arg)
@@ -711,6 +748,7 @@ cell_row(const struct store_cell *c, void *arg)
 	int32_t		 day;
 	int		 status;
 	uint32_t	 n;
+	size_t		 i;
 
 	if (c->host == NULL || c->hour < 0 || c->hour >= RW_HOURS ||
 	    c->n <= 0 || c->n > UINT32_MAX || parse_day(c->day, &day) != 0)
@@ -761,6 +799,12 @@ cell_row(const struct store_cell *c, void *arg)
 		g->failed += n;
 		hr->method[c->method != NULL ? rw_method_from(c->method,
 		    strlen(c->method)) : METHOD_NONE] += n;
+		return 0;
+	}
+	for (i = 0; i < c->ntls; i++) {
+		add_tls(p, g, c->hour, c->tls[i]);
+		dy->nt++;
+		dy->sumlog += log(c->tls[i] > 0.001 ? c->tls[i] : 0.001);
 	}
 	return 0;
 }
@@ -1017,16 +1061,25 @@ render_window_row(struct buf *b, const struct page *p,
 	dashboard_escape(b, row->host);
 	buf_addstr(b, "</td><td>");
 	if (w->kind == RW_SLOW)
-		buf_addstr(b, "slow");
+		buf_addstr(b, "<span class=\"status s-slow\">slow</span>");
 	else
 		put_status(b, rw_status_name(w->status));
 	buf_addstr(b, "</td><td>");
-	dashboard_escape(b, m != NULL ? m : "");
+	if (w->kind == RW_SLOW)
+		buf_addstr(b, "tls handshake");
+	else
+		dashboard_escape(b, m != NULL ? m : "");
 	buf_addstr(b, "</td><td>");
 	window_hours(b, w, all_day);
-	buf_printf(b, " local</td><td class=\"num\">%.0f%%</td>"
-	    "<td class=\"num\">", 100 * w->rate);
-	if (!all_day)
+	buf_addstr(b, " local</td><td class=\"num\">");
+	if (w->kind == RW_SLOW)
+		buf_printf(b, "median %.1f ms", w->median_ms);
+	else
+		buf_printf(b, "%.0f%%", 100 * w->rate);
+	buf_addstr(b, "</td><td class=\"num\">");
+	if (w->kind == RW_SLOW)
+		buf_printf(b, "median %.1f ms", w->baseline_ms);
+	else if (!all_day)
 		buf_printf(b, "%.0f%%", 100 * w->baseline);
 	buf_printf(b, "</td><td class=\"num\">%d of %d</td><td>", w->days,
 	    w->days_seen);
@@ -1059,11 +1112,17 @@ render_heatmap_and_windows(struct buf *b, struct page *p)
 		for (h = 0; h < RW_HOURS; h++) {
 			rows[i].hours[h] = p->groups[i].h[h];
 			rows[i].hours[h].days = p->groups[i].days[h];
+			rows[i].hours[h].tls = p->groups[i].tls[h];
 			rows[i].median_tcp[h] = rows[i].median_tls[h] = -1;
+			if (rows[i].hours[h].ntls > 0)
+				rows[i].median_tls[h] = rw_median(
+				    p->groups[i].tls[h],
+				    rows[i].hours[h].ntls);
 		}
 		rw_find(rows[i].hours, &prm, &rows[i].res);
 		rank[i].row = &rows[i];
-		rank[i].windows = rows[i].res.all_day || rows[i].res.nfail > 0;
+		rank[i].windows = rows[i].res.all_day ||
+		    rows[i].res.nfail > 0 || rows[i].res.nslow > 0;
 		rank[i].failed = p->groups[i].failed;
 	}
 
@@ -1106,10 +1165,11 @@ render_heatmap_and_windows(struct buf *b, struct page *p)
 	/* Every window found, over every host. */
 	buf_addstr(b, "<section id=\"windows\">\n<h2>Windows</h2>\n"
 	    "<p class=\"note\">Runs of local hours where failures "
-	    "concentrate, holding on several days (as <code>nightjar "
+	    "concentrate, or where handshakes that succeed are several times "
+	    "slower, holding on several days (as <code>nightjar "
 	    "report</code> finds them).</p>\n<table>\n<thead><tr>"
 	    "<th>host</th><th>status</th><th>method</th><th>hours</th>"
-	    "<th>failed inside</th><th>failed at other hours</th>"
+	    "<th>inside</th><th>at other hours</th>"
 	    "<th>days held</th><th>records</th></tr></thead>\n<tbody>\n");
 	for (i = 0; i < p->ngroups; i++) {
 		if (rows[i].res.all_day) {
@@ -1119,6 +1179,9 @@ render_heatmap_and_windows(struct buf *b, struct page *p)
 		}
 		for (k = 0; k < rows[i].res.nfail; k++, nwin++)
 			render_window_row(b, p, &rows[i], &rows[i].res.fail[k],
+			    0);
+		for (k = 0; k < rows[i].res.nslow; k++, nwin++)
+			render_window_row(b, p, &rows[i], &rows[i].res.slow[k],
 			    0);
 	}
 	buf_addstr(b, "</tbody>\n</table>\n");

@@ -47,6 +47,7 @@ static const char *const added[][2] = {
 	{ "start_ms", "INTEGER" },
 	{ "local_hour", "INTEGER" },
 	{ "local_day", "TEXT" },
+	{ "tls_us", "INTEGER" },
 };
 
 static const char indexes[] =
@@ -54,9 +55,10 @@ static const char indexes[] =
     "ON measurements(host, start_ms);"
     "CREATE INDEX IF NOT EXISTS measurements_probe "
     "ON measurements(probe_id, received_at);"
-    "CREATE INDEX IF NOT EXISTS measurements_cells ON measurements(host, "
+    "DROP INDEX IF EXISTS measurements_cells;"
+    "CREATE INDEX IF NOT EXISTS measurements_cells_t ON measurements(host, "
     "local_day, local_hour, status, method, start_ms, probe_id, probe_asn, "
-    "probe_network, probe_cc);";
+    "probe_network, probe_cc, tls_us);";
 
 static int
 exec(struct sq *s, const char *sql)
@@ -211,7 +213,7 @@ store_sqlite_open(const char *path, struct event_base *base, int readonly)
 	sqlite3_busy_timeout(s->db, base != NULL ? BUSY_MS_LOOP :
 	    BUSY_MS_TOOL);
 	if (sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO measurements ("
-	    STORE_COLUMNS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    STORE_COLUMNS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	    -1, &s->insert, NULL) != SQLITE_OK) {
 		log_error("%s: %s", path, sqlite3_errmsg(s->db));
 		goto bad;
@@ -292,6 +294,8 @@ sq_insert(void *p, const struct store_ins *ins)
 			sqlite3_bind_text(st, 14, r->local_day, -1,
 			    SQLITE_STATIC);
 		}
+		if (r->has_tls)
+			sqlite3_bind_int64(st, 15, r->tls_us);
 		if ((e = sqlite3_step(st)) != SQLITE_DONE) {
 			rc = rc_of(s, e);
 			sqlite3_reset(st);

@@ -5,6 +5,7 @@
  * structs of store.h.
  */
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "batch.h"
 #include "log.h"
 #include "mp.h"
+#include "report.h"
 #include "store-int.h"
 #include "store.h"
 #include "util.h"
@@ -133,6 +135,30 @@ out:
 	return rv;
 }
 
+/*
+ * The handshake time report's slow windows use (report_fields_tls_ms), in
+ * microseconds: only for ok records, as report counts them.
+ */
+static void
+derive_tls(struct store_row *row)
+{
+	struct report_fields	 f;
+	size_t			 used;
+	double			 ms;
+
+	row->has_tls = 0;
+	if (row->status == NULL || row->status_len != 2 ||
+	    memcmp(row->status, "ok", 2) != 0 ||
+	    report_fields_read((const char *)row->raw, row->rawlen, &used,
+	    &f) != 0)
+		return;
+	ms = report_fields_tls_ms(&f);
+	if (ms >= 0 && ms < 1e9) {
+		row->tls_us = llround(ms * 1000);
+		row->has_tls = 1;
+	}
+}
+
 void
 store_insert(struct store *st, const struct batch *b,
     const struct store_origin *origin, store_insert_cb cb, void *arg)
@@ -171,6 +197,7 @@ store_insert(struct store *st, const struct batch *b,
 		row->raw = (const unsigned char *)r->raw;
 		row->rawlen = r->rawlen;
 		(void)derive_local(row);
+		derive_tls(row);
 	}
 	st->be->insert(st->impl, &ins);
 	free(ins.rows);
@@ -214,8 +241,16 @@ static const char *const filter_cond[] = {
 	" AND local_hour = $8",
 };
 
+/*
+ * The grouped queries (hosts, cells) read only the covering index
+ * measurements_cells_t.  Written this way the probe condition cannot use
+ * the (probe_id, received_at) index, which SQLite would otherwise pick and
+ * then read every matching row with its record.
+ */
+static const char aggregate_probe_cond[] = " AND probe_id || '' = $2";
+
 static void
-q_filter(struct store_q *q)
+q_filter(struct store_q *q, int aggregate)
 {
 	size_t	i, off = 0;
 
@@ -223,7 +258,8 @@ q_filter(struct store_q *q)
 	for (i = 0; i < sizeof filter_cond / sizeof filter_cond[0]; i++)
 		if (!q->p[i].null)
 			off += (size_t)snprintf(q->cond + off,
-			    sizeof q->cond - off, "%s", filter_cond[i]);
+			    sizeof q->cond - off, "%s", aggregate && i == 1 ?
+			    aggregate_probe_cond : filter_cond[i]);
 	snprintf(q->where, sizeof q->where, " WHERE 1 = 1%s", q->cond);
 }
 
@@ -256,7 +292,7 @@ q_new(const struct store_filter *f, const char *coltypes, store_q_row row,
 	} else
 		add_text(q, NULL);
 	add_int(q, f->hour, f->hour < 0 || f->hour > 23);
-	q_filter(q);
+	q_filter(q, 0);
 	return q;
 }
 
@@ -365,6 +401,7 @@ store_hosts(struct store *st, const struct store_filter *f,
 	struct store_q	*q;
 
 	q = q_new(f, "ttttii", host_row, (void *)row, done, arg);
+	q_filter(q, 1);
 	/* Counts by a scan of the covering index; the latest record of each
 	 * host by one lookup on (host, start_ms). */
 	snprintf(q->sql, sizeof q->sql, "SELECT g.host, m.status, m.method, "
@@ -377,11 +414,36 @@ store_hosts(struct store *st, const struct store_filter *f,
 	st->be->query(st->impl, q);
 }
 
+/* "85200,90000" (the cell's handshake times in microseconds) as ms. */
+static double *
+parse_list(const char *s, size_t *n)
+{
+	double		*v, x;
+	const char	*p;
+	char		*end;
+	size_t		 cap = 1;
+
+	for (p = s; *p != '\0'; p++)
+		if (*p == ',')
+			cap++;
+	v = xreallocarray(NULL, cap, sizeof *v);
+	*n = 0;
+	for (p = s; p != NULL; p = strchr(p, ',') != NULL ?
+	    strchr(p, ',') + 1 : NULL) {
+		x = strtod(p, &end);
+		if (end != p && x >= 0 && *n < cap)
+			v[(*n)++] = x / 1000;
+	}
+	return v;
+}
+
 static int
 cell_row(struct store_q *q, const struct store_col *c)
 {
 	struct store_cell	 cell;
 	int64_t			 h = col_int(&c[2]);
+	double			*tls;
+	int			 rv;
 
 	if (c[0].ptr == NULL || c[1].ptr == NULL || h < 0 || h > 23 ||
 	    c[3].ptr == NULL)
@@ -392,7 +454,14 @@ cell_row(struct store_q *q, const struct store_col *c)
 	cell.status = c[3].ptr;
 	cell.method = c[4].ptr;
 	cell.n = col_int(&c[5]);
-	return ((store_cell_cb)q->cb)(&cell, q->arg);
+	cell.tls = NULL;
+	cell.ntls = 0;
+	if (c[6].ptr == NULL)
+		return ((store_cell_cb)q->cb)(&cell, q->arg);
+	cell.tls = tls = parse_list(c[6].ptr, &cell.ntls);
+	rv = ((store_cell_cb)q->cb)(&cell, q->arg);
+	free(tls);
+	return rv;
 }
 
 void
@@ -401,12 +470,14 @@ store_cells(struct store *st, const struct store_filter *f,
 {
 	struct store_q	*q;
 
-	q = q_new(f, "ttitti", cell_row, (void *)row, done, arg);
+	q = q_new(f, "ttittit", cell_row, (void *)row, done, arg);
+	q_filter(q, 1);
 	snprintf(q->sql, sizeof q->sql, "SELECT host, local_day, local_hour, "
-	    "status, method, COUNT(*) FROM measurements%s "
+	    "status, method, COUNT(*), %s FROM measurements%s "
 	    "AND local_hour IS NOT NULL "
 	    "GROUP BY host, local_day, local_hour, status, method "
 	    "ORDER BY host, local_day, local_hour, status, method",
+	    st->pg ? "string_agg(tls_us::text, ',')" : "group_concat(tls_us)",
 	    q->where);
 	st->be->query(st->impl, q);
 }

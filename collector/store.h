@@ -150,6 +150,8 @@ struct store_cell {
 	const char	*status;
 	const char	*method;	/* NULL for none */
 	int64_t		 n;
+	const double	*tls;		/* handshake ms of the ok records */
+	size_t		 ntls;		/* that have one (report's slow data) */
 };
 typedef int (*store_cell_cb)(const struct store_cell *, void *arg);
 /* Ordered by host, day, hour. */

@@ -24,7 +24,6 @@
 #include "mp-cursor.h"
 #include "mp.h"
 #include "report.h"
-#include "spool.h"
 #include "xmalloc.h"
 
 static int
@@ -406,49 +405,4 @@ report_fields_dl_cost(const struct report_fields *f)
 		return f->dl[i].t_ms / (f->dl[i].bytes / 1000);
 	}
 	return -1;
-}
-
-/*
- * Read a record file (concatenated msgpack maps) and call cb with each
- * record's fields.  Like spool_read_file(): a damaged file (unreadable,
- * truncated, garbage, not maps) is warned about by name and -1 returned,
- * with cb called for nothing in it.
- */
-int
-report_read_file(const char *path, report_fields_cb cb, void *arg)
-{
-	struct report_fields	*v = NULL;
-	char			*data = NULL;
-	const char		*why = NULL;
-	size_t			 len = 0, off, used, n = 0, cap = 0, i;
-	int			 rc = -1;
-
-	if (spool_slurp(path, &data, &len) != 0)
-		goto out;
-	for (off = 0; off < len; off += used) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			v = xreallocarray(v, cap, sizeof *v);
-		}
-		if (report_fields_read(data + off, len - off, &used,
-		    &v[n]) != 0) {
-			why = "truncated or malformed msgpack, or not a map";
-			break;
-		}
-		n++;
-	}
-	if (why != NULL) {
-		log_warn("%s: damaged (%s at byte %zu); skipped", path, why,
-		    off);
-		goto out;
-	}
-	for (i = 0; i < n; i++) {
-		if (cb(&v[i], arg) != 0)
-			break;
-	}
-	rc = 0;
-out:
-	free(v);
-	free(data);
-	return rc;
 }

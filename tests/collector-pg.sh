@@ -108,6 +108,13 @@ grep -qx 'probe-1|-|-|-|133' "$work/q" || fail "probes: $(cat "$work/q")"
 	fail "records limit"
 [ "$("$SQ" "$PGURI" cells | awk -F'|' '{ n += $6 } END { print n }')" = 400 ] ||
 	fail "cells do not add up to 400"
+# ok cells carry the handshake time of each ok record (40 ms in the spec),
+# failed ones none
+"$SQ" "$PGURI" cells | awk -F'|' '/^done/ { next }
+	$4 == "ok" { n = split($7, v, ","); if (n != $6) bad++
+		for (i = 1; i <= n; i++) if (v[i] != 40) bad++ }
+	$4 != "ok" && $7 != "" { bad++ } END { exit bad > 0 }' ||
+	fail "cells' handshake times: $("$SQ" "$PGURI" cells | head -5)"
 
 # The database goes away: 503 with Retry-After, health says so.
 pg_stop fast

@@ -4,7 +4,8 @@
 # records whose host and probe id are HTML, uploaded by `nightjar
 # upload`), loaded by headless Chromium with the token as basic-auth
 # password.  The DOM must show the probes, the hosts with their status,
-# the heatmap and the same windows as `nightjar report`, with no element
+# the heatmap and the same windows as `nightjar report` (slow ones too,
+# with report's medians), with no element
 # made from record text; the same holds with JavaScript turned off.  A
 # screenshot is saved in the test's directory (kept with NJ_KEEP=1).
 set -eu
@@ -111,11 +112,27 @@ for t in rep["targets"]:
         want.add((t["host"], w["status"], w["method"] or "",
                   "%02d:00\u2013%02d:00 local" % (w["start_hour"],
                                                  w["end_hour"])))
+    for w in t["slow_windows"]:
+        want.add((t["host"], "slow", "tls handshake",
+                  "%02d:00\u2013%02d:00 local" % (w["start_hour"],
+                                                 w["end_hour"])))
 got = {(r[0], r[1], r[2], r[3]) for r in d["windows"]}
-assert got == want and len(want) == 5, (got, want)
+assert got == want and len(want) == 6, (got, want)
+assert ("slow.example", "slow", "tls handshake",
+        "20:00\u201322:00 local") in got, got
+# and the medians are report's
+slow = {(r[0], r[3]): (r[4], r[5]) for r in d["windows"] if r[1] == "slow"}
+for t in rep["targets"]:
+    for w in t["slow_windows"]:
+        k = (t["host"], "%02d:00\u2013%02d:00 local" % (w["start_hour"],
+                                                       w["end_hour"]))
+        assert slow[k] == ("median %.1f ms" % w["median_tls_ms"],
+                           "median %.1f ms" % w["baseline_tls_ms"]), (slow, w)
 assert "blocked: tcp_reset" in d["labels"], d["labels"]
 PY
 	fail "$dom: content"
+	# the slow window is outlined (dashed) on the heatmap too
+	grep -q 'class="slow-window"' "$work/$dom" || fail "$dom: no slow window drawn"
 done
 
 # A cell's link answers its records as JSON Lines; the hostile host comes

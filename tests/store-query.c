@@ -1,7 +1,8 @@
 /*
  * store-query: the store's queries from the command line, for tests and
  * benches.  Prints one line per row, fields separated by '|', NULL as
- * "-", then "done OK|UNAVAILABLE|ERROR".
+ * "-", then "done OK|UNAVAILABLE|ERROR".  A cell ends with its
+ * handshake times, sorted, separated by ','.
  *
  * usage: store-query URI records|probes|hosts|cells [--host H]
  *        [--probe ID] [--network N] [--status S] [--since MS]
@@ -45,11 +46,32 @@ host_row(const struct store_host *h, void *arg)
 }
 
 static int
+dbl_cmp(const void *a, const void *b)
+{
+	double	x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int
 cell_row(const struct store_cell *c, void *arg)
 {
+	double	*v;
+	size_t	 i;
+
 	(void)arg;
-	printf("%s|%s|%d|%s|%s|%lld\n", S(c->host), S(c->day), c->hour,
+	printf("%s|%s|%d|%s|%s|%lld|", S(c->host), S(c->day), c->hour,
 	    S(c->status), S(c->method), (long long)c->n);
+	/* the handshake times, sorted (the backends list them in any order) */
+	v = malloc((c->ntls ? c->ntls : 1) * sizeof *v);
+	if (v == NULL)
+		return -1;
+	memcpy(v, c->tls, c->ntls * sizeof *v);
+	qsort(v, c->ntls, sizeof *v, dbl_cmp);
+	for (i = 0; i < c->ntls; i++)
+		printf("%s%g", i ? "," : "", v[i]);
+	printf("\n");
+	free(v);
 	return 0;
 }
 
