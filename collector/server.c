@@ -97,6 +97,7 @@ struct server {
 	struct event		*attach;	/* looks at fresh connections */
 	struct conn		*fresh;
 	struct pending		*pending;
+	struct event		*drain;		/* SIGTERM: give up waiting */
 	int			 nconns;
 	int			 paused;
 	size_t			 requests;
@@ -269,15 +270,10 @@ pending_unlink(struct pending *p)
 		p->next->prev = p->prev;
 }
 
-/* The store's answer to an upload: reply unless the request is gone. */
 static void
-measurements_stored(enum store_rc rc, size_t accepted, size_t duplicates,
-    void *arg)
+measurements_answer(struct pending *p, enum store_rc rc, size_t accepted,
+    size_t duplicates, char *json, size_t jsonlen)
 {
-	struct pending	*p = arg;
-	char		 json[128];
-
-	pending_unlink(p);
 	if (p->req == NULL) {
 		log_info("client gone before the database answered (%s)",
 		    rc == STORE_OK ? "stored" : "not stored");
@@ -293,11 +289,38 @@ measurements_stored(enum store_rc rc, size_t accepted, size_t duplicates,
 		free(p);
 		return;
 	}
-	snprintf(json, sizeof json, "{\"accepted\": %zu, \"duplicates\": %zu}",
+	snprintf(json, jsonlen, "{\"accepted\": %zu, \"duplicates\": %zu}",
 	    accepted, duplicates);
 	log_info("200 accepted %zu duplicates %zu", accepted, duplicates);
-	reply_json(p->req, 200, "OK", json, 0);
+	reply_json(p->req, 200, "OK", json, p->srv->drain != NULL);
 	free(p);
+}
+
+/* Stopping: the last upload waiting for the store is answered. */
+static void
+drained(struct server *srv)
+{
+	/* Long enough for the last answers to be written out. */
+	struct timeval	flush = { 0, 500 * 1000 };
+
+	if (srv->drain != NULL && srv->pending == NULL) {
+		log_info("every waiting upload answered: stopping");
+		event_base_loopexit(srv->base, &flush);
+	}
+}
+
+/* The store's answer to an upload: reply unless the request is gone. */
+static void
+measurements_stored(enum store_rc rc, size_t accepted, size_t duplicates,
+    void *arg)
+{
+	struct pending	*p = arg;
+	struct server	*srv = p->srv;
+	char		 json[128];
+
+	pending_unlink(p);
+	measurements_answer(p, rc, accepted, duplicates, json, sizeof json);
+	drained(srv);
 }
 
 /* The uploader's network (never its address) when --asn-db etc. */
@@ -486,7 +509,7 @@ server_request(struct evhttp_request *req, void *arg)
 static void
 server_pause(struct server *srv)
 {
-	if (srv->listener == NULL)
+	if (srv->listener == NULL || srv->drain != NULL)
 		return;
 	if (!srv->paused && srv->nconns >= srv->cfg->max_conns) {
 		evconnlistener_disable(srv->listener);
@@ -670,13 +693,46 @@ bad:
 }
 
 static void
-server_signal(evutil_socket_t sig, short what, void *arg)
+server_drain_expired(evutil_socket_t fd, short what, void *arg)
 {
 	struct server	*srv = arg;
 
+	(void)fd;
 	(void)what;
-	log_info("signal %d: stopping", (int)sig);
+	log_warn("stopping before the database answered every upload");
 	event_base_loopexit(srv->base, NULL);
+}
+
+/*
+ * SIGTERM, SIGINT: stop taking connections; uploads the database is
+ * working on are answered first (for at most --timeout), so a batch
+ * committed is never left unacknowledged.  A second signal stops at once.
+ */
+static void
+server_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct server	*srv = arg;
+	struct timeval	 tv;
+	struct pending	*p;
+	size_t		 n = 0;
+
+	(void)what;
+	for (p = srv->pending; p != NULL; p = p->next)
+		n++;
+	if (n == 0 || srv->drain != NULL) {
+		log_info("signal %d: stopping", (int)sig);
+		event_base_loopexit(srv->base, NULL);
+		return;
+	}
+	log_info("signal %d: stopping once the database has answered %zu "
+	    "upload%s", (int)sig, n, n == 1 ? "" : "s");
+	if (srv->listener != NULL && !srv->paused)
+		evconnlistener_disable(srv->listener);
+	srv->paused = 1;
+	srv->drain = evtimer_new(srv->base, server_drain_expired, srv);
+	tv.tv_sec = srv->cfg->timeout_s;
+	tv.tv_usec = 0;
+	evtimer_add(srv->drain, &tv);
 }
 
 static void
@@ -803,6 +859,8 @@ out:
 		event_free(sigterm);
 	if (sigint != NULL)
 		event_free(sigint);
+	if (srv.drain != NULL)
+		event_free(srv.drain);
 	/* Uploads waiting for the database are answered 503 first. */
 	store_free(srv.store);
 	srv.store = NULL;

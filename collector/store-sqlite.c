@@ -2,27 +2,67 @@
  * The store on SQLite (the default): WAL, synchronous=FULL, one
  * transaction per batch committed before the callback runs.
  *
- * SQLite has no asynchronous API, so its calls run on the collector's
- * loop.  They are kept short: a commit costs one fsync, and a lock held
- * by another process (an export, a backup) is never waited for on the
- * loop: with an event_base the busy timeout is 50 ms, and a busy database
- * is STORE_UNAVAILABLE, which the collector answers with 503 and
- * Retry-After.  Tools (no event_base) wait up to 10 s.
+ * SQLite has no asynchronous API.  Opened with an event_base (the
+ * collector), every statement runs on ONE worker thread: the loop hands
+ * it jobs (an insert, a query) through a queue, and the worker hands
+ * results back through a pipe the loop watches, so a commit's fsync, a
+ * dashboard's aggregate over a million rows or a lock held by another
+ * process (an export, a backup: waited for up to BUSY_MS_WORKER, then
+ * STORE_UNAVAILABLE, which the collector answers 503 + Retry-After) never
+ * stop the loop.  Callbacks always run on the loop, never before the call
+ * returns.  Query rows come back in chunks: the worker fills one, waits
+ * until the loop has handed its rows to the caller, and goes on (or stops
+ * when the row callback said so), so memory stays bounded.  Jobs run one
+ * at a time in the order given.
+ *
+ * Without an event_base (command-line tools) every call runs at once on
+ * the caller's thread.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <event2/event.h>
 #include <sqlite3.h>
 
 #include "log.h"
 #include "store-int.h"
 #include "xmalloc.h"
 
-#define BUSY_MS_LOOP	50
+#define BUSY_MS_WORKER	5000
 #define BUSY_MS_TOOL	10000
+#define CHUNK_ROWS	512		/* rows handed to the loop at once */
+#define CHUNK_BYTES	(1024 * 1024)	/* ... or about this many bytes */
+
+enum { JOB_INSERT, JOB_QUERY };
+
+/*
+ * A job for the worker.  The worker owns it from the queue until it puts
+ * it on the done list; the loop owns it from there.  A query's job comes
+ * back to the loop once per chunk of rows (not finished: the loop hands
+ * the rows over, sets taken and the worker goes on) and once finished.
+ */
+struct sq_job {
+	struct sq_job	*next;
+	int		 kind;
+	struct store_ins ins;		/* JOB_INSERT: a deep copy */
+	char		*arena;		/* ... holding its strings */
+	size_t		 accepted;
+	struct store_q	*q;		/* JOB_QUERY */
+	char		*chunk;		/* rows: per column a size_t length */
+	size_t		 chunk_len;	/* (SIZE_MAX = NULL), the bytes, NUL */
+	size_t		 chunk_cap;
+	size_t		 chunk_rows;
+	int		 taken;		/* loop: the chunk was consumed */
+	int		 stop;		/* loop: the row callback said stop */
+	int		 finished;	/* worker: rc is the outcome */
+	int		 posted;	/* on the done list */
+	enum store_rc	 rc;
+};
 
 struct sq {
 	sqlite3		*db;
@@ -30,6 +70,17 @@ struct sq {
 	char		*path;
 	int		 readonly;
 	char		 why[256];
+	/* the worker, with an event_base */
+	int		 threaded;
+	pthread_t	 thread;
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
+	struct sq_job	*todo, **todo_tail;
+	struct sq_job	*done, **done_tail;
+	int		 quit;
+	int		 wake[2];	/* worker -> loop */
+	struct event	*ev;
+	char		*gate;		/* tests: see sq_gate() */
 };
 
 static const char schema[] =
@@ -153,6 +204,69 @@ bad:
 	return -1;
 }
 
+static void	*sq_worker(void *);
+static void	 sq_wake(evutil_socket_t, short, void *);
+static void	 job_finish(struct sq_job *, enum store_rc);
+
+static void
+job_free(struct sq_job *j)
+{
+	if (j == NULL)
+		return;
+	free(j->ins.rows);
+	free(j->arena);
+	free(j->q);
+	free(j->chunk);
+	free(j);
+}
+
+/*
+ * Stop the worker: the job it runs is interrupted (an insert then either
+ * committed before, or is rolled back and reported not stored), jobs not
+ * started fail with STORE_UNAVAILABLE, and every callback still owed runs
+ * here, on the caller's thread.  Callers that want pending uploads stored
+ * let them finish before (the collector drains on SIGTERM).
+ */
+static void
+sq_stop(struct sq *s)
+{
+	struct sq_job	*j, *todo, *done;
+	size_t		 failed = 0;
+
+	pthread_mutex_lock(&s->mu);
+	s->quit = 1;
+	todo = s->todo;
+	s->todo = NULL;
+	s->todo_tail = &s->todo;
+	pthread_cond_broadcast(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	sqlite3_interrupt(s->db);
+	pthread_join(s->thread, NULL);
+	s->threaded = 0;
+	done = s->done;
+	s->done = NULL;
+	while ((j = done) != NULL) {
+		done = j->next;
+		/* A query's rows not handed over yet are dropped. */
+		job_finish(j, j->finished && j->kind == JOB_INSERT ? j->rc :
+		    STORE_UNAVAILABLE);
+	}
+	while ((j = todo) != NULL) {
+		todo = j->next;
+		if (j->kind == JOB_INSERT)
+			failed++;
+		job_finish(j, STORE_UNAVAILABLE);
+	}
+	if (failed > 0)
+		log_warn("%s: stopping: %zu upload%s not stored", s->path,
+		    failed, failed == 1 ? "" : "s");
+	event_free(s->ev);
+	close(s->wake[0]);
+	close(s->wake[1]);
+	pthread_cond_destroy(&s->cv);
+	pthread_mutex_destroy(&s->mu);
+}
+
 static void
 sq_free(void *p)
 {
@@ -160,10 +274,53 @@ sq_free(void *p)
 
 	if (s == NULL)
 		return;
+	if (s->threaded)
+		sq_stop(s);
 	sqlite3_finalize(s->insert);
 	sqlite3_close(s->db);
+	free(s->gate);
 	free(s->path);
 	free(s);
+}
+
+/* With an event_base: the worker, and the pipe it wakes the loop with. */
+static int
+sq_start(struct sq *s, struct event_base *base)
+{
+	const char	*gate = getenv("NJ_TEST_STORE_GATE");
+	int		 e;
+
+	if (pipe2(s->wake, O_NONBLOCK | O_CLOEXEC) == -1) {
+		log_error("pipe: %s", strerror(errno));
+		return -1;
+	}
+	if (gate != NULL && *gate != '\0')
+		s->gate = xstrdup(gate);
+	s->todo_tail = &s->todo;
+	s->done_tail = &s->done;
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->cv, NULL);
+	s->ev = event_new(base, s->wake[0], EV_READ | EV_PERSIST, sq_wake, s);
+	if (s->ev == NULL || event_add(s->ev, NULL) == -1) {
+		log_error("cannot watch the database worker");
+		goto bad;
+	}
+	if ((e = pthread_create(&s->thread, NULL, sq_worker, s)) != 0) {
+		log_error("cannot start the database worker: %s",
+		    strerror(e));
+		goto bad;
+	}
+	s->threaded = 1;
+	return 0;
+bad:
+	if (s->ev != NULL)
+		event_free(s->ev);
+	s->ev = NULL;
+	close(s->wake[0]);
+	close(s->wake[1]);
+	pthread_cond_destroy(&s->cv);
+	pthread_mutex_destroy(&s->mu);
+	return -1;
 }
 
 void *
@@ -194,7 +351,7 @@ store_sqlite_open(const char *path, struct event_base *base, int readonly)
 		    sqlite3_errmsg(s->db) : "cannot open database");
 		goto bad;
 	}
-	sqlite3_busy_timeout(s->db, base != NULL ? BUSY_MS_LOOP :
+	sqlite3_busy_timeout(s->db, base != NULL ? BUSY_MS_WORKER :
 	    BUSY_MS_TOOL);
 	if (readonly) {
 		if (!has_column(s, "record")) {
@@ -204,13 +361,13 @@ store_sqlite_open(const char *path, struct event_base *base, int readonly)
 		}
 		if (old_columns(s) == -1)
 			goto bad;
-		return s;
+		goto ok;
 	}
 	sqlite3_busy_timeout(s->db, BUSY_MS_TOOL);	/* once, at start */
 	if (exec(s, "PRAGMA journal_mode=WAL;") == -1 ||
 	    exec(s, "PRAGMA synchronous=FULL;") == -1 || migrate(s) == -1)
 		goto bad;
-	sqlite3_busy_timeout(s->db, base != NULL ? BUSY_MS_LOOP :
+	sqlite3_busy_timeout(s->db, base != NULL ? BUSY_MS_WORKER :
 	    BUSY_MS_TOOL);
 	if (sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO measurements ("
 	    STORE_COLUMNS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -218,6 +375,10 @@ store_sqlite_open(const char *path, struct event_base *base, int readonly)
 		log_error("%s: %s", path, sqlite3_errmsg(s->db));
 		goto bad;
 	}
+ok:
+	/* From here on only the worker touches s->db. */
+	if (base != NULL && sq_start(s, base) == -1)
+		goto bad;
 	return s;
 bad:
 	sq_free(s);
@@ -248,29 +409,29 @@ rc_of(struct sq *s, int rc)
 		log_warn("%s: database busy", s->path);
 		return STORE_UNAVAILABLE;
 	}
+	if (rc == SQLITE_INTERRUPT)
+		return STORE_UNAVAILABLE;	/* stopping */
 	log_error("%s: %s", s->path, sqlite3_errmsg(s->db));
 	return STORE_ERROR;
 }
 
-static void
-sq_insert(void *p, const struct store_ins *ins)
+/* --- the statements (on the worker, or on a tool's thread) --------------- */
+
+static enum store_rc
+run_insert(struct sq *s, const struct store_ins *ins, size_t *accepted)
 {
-	struct sq		*s = p;
 	const struct store_row	*r;
 	sqlite3_stmt		*st = s->insert;
 	size_t			 i, acc = 0;
-	enum store_rc		 rc = STORE_ERROR;
+	enum store_rc		 rc;
 	int			 e;
 
-	if (s->readonly || st == NULL) {
-		ins->cb(STORE_ERROR, 0, 0, ins->arg);
-		return;
-	}
+	*accepted = 0;
+	if (s->readonly || st == NULL)
+		return STORE_ERROR;
 	if ((e = sqlite3_exec(s->db, "BEGIN IMMEDIATE;", NULL, NULL, NULL)) !=
-	    SQLITE_OK) {
-		ins->cb(rc_of(s, e), 0, 0, ins->arg);
-		return;
-	}
+	    SQLITE_OK)
+		return rc_of(s, e);
 	for (i = 0; i < ins->n; i++) {
 		r = &ins->rows[i];
 		sqlite3_reset(st);
@@ -309,17 +470,20 @@ sq_insert(void *p, const struct store_ins *ins)
 		rc = rc_of(s, e);
 		goto bad;
 	}
-	ins->cb(STORE_OK, acc, ins->n - acc, ins->arg);
-	return;
+	*accepted = acc;
+	return STORE_OK;
 bad:
 	sqlite3_exec(s->db, "ROLLBACK;", NULL, NULL, NULL);
-	ins->cb(rc, 0, 0, ins->arg);
+	return rc;
 }
 
-static void
-sq_query(void *p, struct store_q *q)
+/* Where a query's rows go: 0 to go on, -1 to stop. */
+typedef int (*emit_fn)(struct sq *, void *, const struct store_col *,
+    size_t ncol);
+
+static enum store_rc
+run_query(struct sq *s, struct store_q *q, emit_fn emit, void *ctx)
 {
-	struct sq		*s = p;
 	struct store_col	 c[STORE_MAX_COLS];
 	sqlite3_stmt		*st = NULL;
 	enum store_rc		 rc = STORE_ERROR;
@@ -362,7 +526,7 @@ sq_query(void *p, struct store_q *q)
 				    (int)i);
 			}
 		}
-		if (q->row(q, c) != 0)
+		if (emit(s, ctx, c, ncol) != 0)
 			break;
 	}
 	if (e != SQLITE_ROW && e != SQLITE_DONE) {
@@ -373,8 +537,330 @@ sq_query(void *p, struct store_q *q)
 out:
 	sqlite3_finalize(st);
 	free(sql);
-	q->done(rc, q->arg);
-	free(q);
+	return rc;
+}
+
+/* --- without an event_base: at once ------------------------------------- */
+
+static int
+emit_direct(struct sq *s, void *ctx, const struct store_col *c, size_t ncol)
+{
+	struct store_q	*q = ctx;
+
+	(void)s;
+	(void)ncol;
+	return q->row(q, c);
+}
+
+/* --- the worker ------------------------------------------------------------ */
+
+/* The loop runs job callbacks: tell it (one byte is enough for many). */
+static void
+post_locked(struct sq *s, struct sq_job *j)
+{
+	char	x = 0;
+
+	j->next = NULL;
+	j->posted = 1;
+	*s->done_tail = j;
+	s->done_tail = &j->next;
+	if (write(s->wake[1], &x, 1) == -1 && errno != EAGAIN)
+		log_error("database worker: %s", strerror(errno));
+}
+
+/*
+ * Tests only: NJ_TEST_STORE_GATE names a FIFO; the worker's first job
+ * waits until a byte can be read from it, so a test can hold a database
+ * job for as long as it likes and see the loop go on meanwhile.
+ */
+static void
+sq_gate(struct sq *s)
+{
+	char	x;
+	int	fd;
+
+	if (s->gate == NULL)
+		return;
+	log_debug("database worker: waiting at %s", s->gate);
+	if ((fd = open(s->gate, O_RDONLY | O_CLOEXEC)) != -1) {
+		while (read(fd, &x, 1) == -1 && errno == EINTR)
+			;
+		close(fd);
+	}
+	free(s->gate);
+	s->gate = NULL;
+}
+
+static void
+chunk_add(struct sq_job *j, const void *p, size_t len)
+{
+	if (j->chunk_cap - j->chunk_len < len) {
+		while (j->chunk_cap - j->chunk_len < len)
+			j->chunk_cap = j->chunk_cap ? j->chunk_cap * 2 : 4096;
+		j->chunk = xrealloc(j->chunk, j->chunk_cap);
+	}
+	memcpy(j->chunk + j->chunk_len, p, len);
+	j->chunk_len += len;
+}
+
+/* A row into the job's chunk; a full chunk goes to the loop first. */
+static int
+emit_chunk(struct sq *s, void *ctx, const struct store_col *c, size_t ncol)
+{
+	struct sq_job	*j = ctx;
+	size_t		 i, len;
+	int		 stop;
+
+	for (i = 0; i < ncol; i++) {
+		len = c[i].ptr != NULL ? c[i].len : SIZE_MAX;
+		chunk_add(j, &len, sizeof len);
+		if (c[i].ptr != NULL)
+			chunk_add(j, c[i].ptr, c[i].len);
+		chunk_add(j, "", 1);
+	}
+	j->chunk_rows++;
+	if (j->chunk_rows < CHUNK_ROWS && j->chunk_len < CHUNK_BYTES)
+		return 0;
+	pthread_mutex_lock(&s->mu);
+	j->taken = 0;
+	post_locked(s, j);
+	while (!j->taken && !s->quit)
+		pthread_cond_wait(&s->cv, &s->mu);
+	stop = j->stop || s->quit;
+	pthread_mutex_unlock(&s->mu);
+	return stop ? -1 : 0;
+}
+
+static void *
+sq_worker(void *arg)
+{
+	struct sq	*s = arg;
+	struct sq_job	*j;
+	enum store_rc	 rc;
+
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		while (s->todo == NULL && !s->quit)
+			pthread_cond_wait(&s->cv, &s->mu);
+		if (s->quit)
+			break;
+		j = s->todo;
+		if ((s->todo = j->next) == NULL)
+			s->todo_tail = &s->todo;
+		pthread_mutex_unlock(&s->mu);
+		sq_gate(s);
+		if (j->kind == JOB_INSERT)
+			rc = run_insert(s, &j->ins, &j->accepted);
+		else
+			rc = run_query(s, j->q, emit_chunk, j);
+		pthread_mutex_lock(&s->mu);
+		if (j->kind == JOB_QUERY && (j->stop || s->quit) &&
+		    rc == STORE_OK)
+			rc = j->stop ? STORE_OK : STORE_UNAVAILABLE;
+		j->rc = rc;
+		j->finished = 1;
+		if (!j->posted)		/* still there after a stop */
+			post_locked(s, j);
+	}
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+/* On the loop: the job's callback, once. */
+static void
+job_finish(struct sq_job *j, enum store_rc rc)
+{
+	if (j->kind == JOB_INSERT) {
+		if (rc == STORE_OK)
+			j->ins.cb(STORE_OK, j->accepted, j->ins.n - j->accepted,
+			    j->ins.arg);
+		else
+			j->ins.cb(rc, 0, 0, j->ins.arg);
+	} else
+		j->q->done(rc, j->q->arg);
+	job_free(j);
+}
+
+/* On the loop: hand a chunk's rows to the caller's row callback. */
+static void
+job_rows(struct sq_job *j)
+{
+	struct store_col	 c[STORE_MAX_COLS];
+	size_t			 ncol = strlen(j->q->coltypes), i, r, len;
+	const char		*p = j->chunk;
+
+	for (r = 0; r < j->chunk_rows && !j->stop; r++) {
+		for (i = 0; i < ncol; i++) {
+			memcpy(&len, p, sizeof len);
+			p += sizeof len;
+			if (len == SIZE_MAX) {
+				c[i].ptr = NULL;
+				c[i].len = 0;
+				p++;
+			} else {
+				c[i].ptr = p;
+				c[i].len = len;
+				p += len + 1;
+			}
+		}
+		if (j->q->row(j->q, c) != 0)
+			j->stop = 1;
+	}
+	j->chunk_len = 0;
+	j->chunk_rows = 0;
+}
+
+static void
+sq_wake(evutil_socket_t fd, short what, void *arg)
+{
+	struct sq	*s = arg;
+	struct sq_job	*list, *j;
+	char		 buf[64];
+
+	(void)what;
+	while (read(fd, buf, sizeof buf) > 0)
+		;
+	pthread_mutex_lock(&s->mu);
+	list = s->done;
+	s->done = NULL;
+	s->done_tail = &s->done;
+	for (j = list; j != NULL; j = j->next)
+		j->posted = 0;
+	pthread_mutex_unlock(&s->mu);
+	/* The worker does not touch a job of this list until taken is set. */
+	while ((j = list) != NULL) {
+		list = j->next;
+		if (j->kind == JOB_QUERY && j->chunk_rows > 0)
+			job_rows(j);
+		if (j->finished) {
+			job_finish(j, j->rc);
+			continue;
+		}
+		pthread_mutex_lock(&s->mu);
+		j->taken = 1;
+		pthread_cond_broadcast(&s->cv);
+		pthread_mutex_unlock(&s->mu);
+	}
+}
+
+static void
+submit(struct sq *s, struct sq_job *j)
+{
+	pthread_mutex_lock(&s->mu);
+	*s->todo_tail = j;
+	s->todo_tail = &j->next;
+	pthread_cond_broadcast(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+}
+
+/* --- the backend ------------------------------------------------------------ */
+
+static size_t
+len_or0(const char *p, size_t len)
+{
+	return p != NULL ? len + 1 : 0;
+}
+
+static const char *
+arena_put(char **a, const char *p, size_t len)
+{
+	char	*d = *a;
+
+	if (p == NULL)
+		return NULL;
+	memcpy(d, p, len);
+	d[len] = '\0';
+	*a += len + 1;
+	return d;
+}
+
+static void
+sq_insert(void *p, const struct store_ins *ins)
+{
+	struct sq		*s = p;
+	struct sq_job		*j;
+	struct store_row	*r;
+	char			*a;
+	size_t			 i, total = 0, acc;
+	enum store_rc		 rc;
+
+	if (!s->threaded) {
+		rc = run_insert(s, ins, &acc);
+		if (rc == STORE_OK)
+			ins->cb(STORE_OK, acc, ins->n - acc, ins->arg);
+		else
+			ins->cb(rc, 0, 0, ins->arg);
+		return;
+	}
+	/* The batch is the caller's: copy it, in one piece. */
+	j = xcalloc(1, sizeof *j);
+	j->kind = JOB_INSERT;
+	j->ins = *ins;
+	j->ins.rows = xcalloc(ins->n > 0 ? ins->n : 1, sizeof *ins->rows);
+	for (i = 0; i < ins->n; i++) {
+		r = &ins->rows[i];
+		total += len_or0(r->id, r->id_len) +
+		    len_or0(r->probe_id, r->probe_id_len) +
+		    len_or0(r->start_time, r->start_time_len) +
+		    len_or0(r->host, r->host_len) +
+		    len_or0(r->status, r->status_len) +
+		    len_or0(r->method, r->method_len) + r->rawlen + 1;
+	}
+	total += len_or0(ins->asn, ins->asn ? strlen(ins->asn) : 0) +
+	    len_or0(ins->network, ins->network ? strlen(ins->network) : 0) +
+	    len_or0(ins->cc, ins->cc ? strlen(ins->cc) : 0);
+	a = j->arena = xmalloc(total > 0 ? total : 1);
+	for (i = 0; i < ins->n; i++) {
+		r = &j->ins.rows[i];
+		*r = ins->rows[i];
+		r->id = arena_put(&a, r->id, r->id_len);
+		r->probe_id = arena_put(&a, r->probe_id, r->probe_id_len);
+		r->start_time = arena_put(&a, r->start_time,
+		    r->start_time_len);
+		r->host = arena_put(&a, r->host, r->host_len);
+		r->status = arena_put(&a, r->status, r->status_len);
+		r->method = arena_put(&a, r->method, r->method_len);
+		r->raw = (const unsigned char *)arena_put(&a,
+		    (const char *)ins->rows[i].raw, r->rawlen);
+	}
+	if (ins->asn != NULL)
+		j->ins.asn = arena_put(&a, ins->asn, strlen(ins->asn));
+	if (ins->network != NULL)
+		j->ins.network = arena_put(&a, ins->network,
+		    strlen(ins->network));
+	if (ins->cc != NULL)
+		j->ins.cc = arena_put(&a, ins->cc, strlen(ins->cc));
+	submit(s, j);
+}
+
+static void
+sq_query(void *p, struct store_q *q)
+{
+	struct sq	*s = p;
+	struct sq_job	*j;
+	size_t		 i, total = 0;
+	char		*a;
+	enum store_rc	 rc;
+
+	if (!s->threaded) {
+		rc = run_query(s, q, emit_direct, q);
+		q->done(rc, q->arg);
+		free(q);
+		return;
+	}
+	/* The filter's strings are the caller's: copy them. */
+	j = xcalloc(1, sizeof *j);
+	j->kind = JOB_QUERY;
+	j->q = q;
+	for (i = 0; i < (size_t)q->np; i++)
+		if (!q->p[i].null && !q->p[i].is_int)
+			total += strlen(q->p[i].s) + 1;
+	a = j->arena = xmalloc(total > 0 ? total : 1);
+	for (i = 0; i < (size_t)q->np; i++)
+		if (!q->p[i].null && !q->p[i].is_int)
+			q->p[i].s = arena_put(&a, q->p[i].s,
+			    strlen(q->p[i].s));
+	submit(s, j);
 }
 
 const struct store_backend store_sqlite_backend = {

@@ -11,12 +11,14 @@
  * SQLite files get the new columns added.
  *
  * Every operation is asynchronous: it takes a callback that receives the
- * outcome.  Opened with an event_base, a PostgreSQL store drives libpq's
- * asynchronous API from that loop and never waits on the database; opened
- * without one (command-line tools), every operation completes before the
- * call returns.  With either backend the callbacks MAY run before the call
- * returns (SQLite always completes at once), so do not touch state the
- * callback frees after the call.
+ * outcome.  Opened with an event_base, neither backend ever waits on the
+ * database on that loop: PostgreSQL through libpq's asynchronous API
+ * driven from the loop, SQLite on one worker thread of the store's own
+ * (callbacks still run on the loop).  Opened without one (command-line
+ * tools), every operation completes before the call returns.  Callbacks
+ * MAY run before the call returns, so do not touch state the callback
+ * frees after the call.  store_free runs every callback still owed
+ * (STORE_UNAVAILABLE for work not done).
  */
 #ifndef NJ_STORE_H
 #define NJ_STORE_H

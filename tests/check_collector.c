@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <event2/event.h>
 #include <msgpack.h>
 #include <sqlite3.h>
 
@@ -474,6 +475,106 @@ START_TEST(store_exactly_once)
 }
 END_TEST
 
+/* Rows of a query through the worker, counted on the loop. */
+struct rows_seen {
+	size_t		 n, stop_at;
+	int		 done;
+	enum store_rc	 rc;
+	char		 last[64];
+	int		 order_ok;
+};
+
+static int
+rows_row(const struct store_record *r, void *arg)
+{
+	struct rows_seen	*s = arg;
+
+	ck_assert_int_eq(s->done, 0);
+	ck_assert_ptr_nonnull(r->id);
+	ck_assert_ptr_nonnull(r->raw);
+	ck_assert_ptr_null(r->probe_asn);
+	s->n++;
+	return s->stop_at != 0 && s->n >= s->stop_at ? -1 : 0;
+}
+
+static void
+rows_done(enum store_rc rc, void *arg)
+{
+	struct rows_seen	*s = arg;
+
+	s->rc = rc;
+	s->done++;
+}
+
+/*
+ * With an event_base, SQLite runs on the store's worker: callbacks never
+ * run inside the call, only from the loop; rows come in chunks (more
+ * rows than one chunk holds here) and a row callback can stop them;
+ * store_free fails the jobs not started yet with STORE_UNAVAILABLE.
+ */
+START_TEST(store_worker)
+{
+	struct event_base	*base;
+	msgpack_sbuffer		 sb;
+	struct batch		*b;
+	struct store		*st;
+	struct ins_result	 r1 = { STORE_ERROR, 0, 0, 0 },
+				 r2 = { STORE_ERROR, 0, 0, 0 },
+				 r3 = { STORE_OK, 0, 0, 0 };
+	struct rows_seen	 all = { 0 }, some = { 0 }, late = { 0 };
+	char			*dir, *path, err[256];
+
+	dir = tmpdir();
+	xasprintf(&path, "%s/db", dir);
+	ck_assert_ptr_nonnull(base = event_base_new());
+	ck_assert_ptr_nonnull(st = store_open(path, base, 0));
+	make_batch(&sb, 1300, NULL);
+	ck_assert_int_eq(parse(sb.data, sb.size, &b, err, sizeof err), 0);
+	store_insert(st, b, NULL, ins_done, &r1);
+	store_insert(st, b, NULL, ins_done, &r2);
+	batch_free(b);		/* the store keeps its own copy */
+	ck_assert_int_eq(r1.calls + r2.calls, 0);
+	store_records(st, NULL, rows_row, rows_done, &all);
+	some.stop_at = 10;
+	store_records(st, NULL, rows_row, rows_done, &some);
+	ck_assert_int_eq(all.done + some.done, 0);
+	while (some.done == 0)
+		ck_assert_int_ne(event_base_loop(base, EVLOOP_ONCE), -1);
+	ck_assert_int_eq(r1.calls, 1);
+	ck_assert_int_eq(r1.rc, STORE_OK);
+	ck_assert_uint_eq(r1.acc, 1300);
+	ck_assert_uint_eq(r1.dup, 0);
+	ck_assert_int_eq(r2.calls, 1);
+	ck_assert_int_eq(r2.rc, STORE_OK);
+	ck_assert_uint_eq(r2.acc, 0);
+	ck_assert_uint_eq(r2.dup, 1300);
+	ck_assert_int_eq(all.done, 1);
+	ck_assert_int_eq(all.rc, STORE_OK);
+	ck_assert_uint_eq(all.n, 1300);
+	ck_assert_int_eq(some.done, 1);
+	ck_assert_int_eq(some.rc, STORE_OK);
+	ck_assert_uint_eq(some.n, 10);
+
+	/* Freed with jobs queued: each callback runs once, and honestly. */
+	msgpack_sbuffer_destroy(&sb);
+	make_batch(&sb, 3, NULL);
+	ck_assert_int_eq(parse(sb.data, sb.size, &b, err, sizeof err), 0);
+	store_records(st, NULL, rows_row, rows_done, &late);
+	store_insert(st, b, NULL, ins_done, &r3);
+	batch_free(b);
+	msgpack_sbuffer_destroy(&sb);
+	store_free(st);
+	ck_assert_int_eq(late.done, 1);
+	ck_assert_int_eq(r3.calls, 1);
+	ck_assert(r3.rc == STORE_OK || r3.rc == STORE_UNAVAILABLE);
+	ck_assert_int_eq(count_rows(path, ""), r3.rc == STORE_OK ? 1303 : 1300);
+	event_base_free(base);
+	rm_rf(dir);
+	free(path);
+	free(dir);
+}
+END_TEST
+
 static void
 write_file(const char *path, const char *text, mode_t mode)
 {
@@ -643,6 +744,7 @@ main(void)
 	tcase_add_test(tc, random_bytes);
 	tcase_add_test(tc, bit_flips);
 	tcase_add_test(tc, store_exactly_once);
+	tcase_add_test(tc, store_worker);
 	tcase_add_test(tc, tokens);
 	tcase_add_test(tc, daemon_backoff);
 	tcase_add_test(tc, upload_answers);
