@@ -569,7 +569,7 @@ records_row(const struct store_record *r, void *arg)
 	    r->rawlen, &used) != 0 || used != r->rawlen)
 		rs->damaged++;
 	else {
-		mp_to_json(&u.data, &rs->out);
+		store_record_json(r, &u.data, &rs->out);
 		buf_add(&rs->out, "\n", 1);
 		rs->n++;
 	}

@@ -1,6 +1,7 @@
 /*
  * nightjar-collector export: the stored records as JSON Lines, read
- * through the store (SQLite or PostgreSQL).  Each stored record is
+ * through the store (SQLite or PostgreSQL), each with the network the
+ * collector found for its upload (probe_asn, probe_network, probe_cc).  Each stored record is
  * hostile input too: it is bounded like a request before it is decoded.
  */
 #include <stdio.h>
@@ -40,7 +41,7 @@ export_row(const struct store_record *r, void *arg)
 		return 0;
 	}
 	ex->line.len = 0;
-	mp_to_json(&ex->u.data, &ex->line);
+	store_record_json(r, &ex->u.data, &ex->line);
 	buf_add(&ex->line, "\n", 1);
 	if (fwrite(ex->line.data, 1, ex->line.len, ex->out) != ex->line.len) {
 		log_error("write: output error");

@@ -481,3 +481,66 @@ store_cells(struct store *st, const struct store_filter *f,
 	    q->where);
 	st->be->query(st->impl, q);
 }
+
+/* --- records as JSON ------------------------------------------------------ */
+
+static msgpack_object
+json_str_or_nil(const char *s)
+{
+	msgpack_object	o;
+
+	memset(&o, 0, sizeof o);
+	if (s == NULL)
+		o.type = MSGPACK_OBJECT_NIL;
+	else {
+		o.type = MSGPACK_OBJECT_STR;
+		o.via.str.ptr = s;
+		o.via.str.size = (uint32_t)strlen(s);
+	}
+	return o;
+}
+
+void
+store_record_json(const struct store_record *r, const msgpack_object *rec,
+    struct buf *out)
+{
+	static const char *const keys[] = {
+		"probe_asn", "probe_network", "probe_cc"
+	};
+	const char		*vals[3];
+	msgpack_object		 map;
+	msgpack_object_kv	*kv;
+	const msgpack_object_kv	*in;
+	uint32_t		 i, n = 0;
+	size_t			 k;
+
+	if (rec->type != MSGPACK_OBJECT_MAP) {
+		mp_to_json(rec, out);
+		return;
+	}
+	vals[0] = r->probe_asn;
+	vals[1] = r->probe_network;
+	vals[2] = r->probe_cc;
+	kv = xcalloc((size_t)rec->via.map.size + 3, sizeof *kv);
+	for (i = 0; i < rec->via.map.size; i++) {
+		in = &rec->via.map.ptr[i];
+		for (k = 0; k < 3; k++)
+			if (in->key.type == MSGPACK_OBJECT_STR &&
+			    in->key.via.str.size == strlen(keys[k]) &&
+			    memcmp(in->key.via.str.ptr, keys[k],
+			    in->key.via.str.size) == 0)
+				break;
+		if (k == 3)	/* the collector's own values win */
+			kv[n++] = *in;
+	}
+	for (k = 0; k < 3; k++) {
+		kv[n].key = json_str_or_nil(keys[k]);
+		kv[n++].val = json_str_or_nil(vals[k]);
+	}
+	memset(&map, 0, sizeof map);
+	map.type = MSGPACK_OBJECT_MAP;
+	map.via.map.size = n;
+	map.via.map.ptr = kv;
+	mp_to_json(&map, out);
+	free(kv);
+}

@@ -111,6 +111,16 @@ typedef int (*store_record_cb)(const struct store_record *, void *arg);
 /* Records matching f, ordered by received_at (then insertion). */
 void	store_records(struct store *, const struct store_filter *f,
 	    store_record_cb row, store_done_cb done, void *arg);
+/*
+ * A stored record as one JSON object (export, GET /v1/measurements): rec
+ * (r's msgpack, already unpacked and bounded by the caller) with the
+ * collector's "probe_asn", "probe_network" and "probe_cc" (null when
+ * unknown) in place of any the record carries.
+ */
+struct buf;
+struct msgpack_object;
+void	store_record_json(const struct store_record *r,
+	    const struct msgpack_object *rec, struct buf *out);
 
 /* Per probe: records, last upload and the network of its last record. */
 struct store_probe {

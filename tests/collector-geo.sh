@@ -53,7 +53,7 @@ stop_collector $CPID
 # Loopback is a trusted proxy: the last hop counts, not the first.
 start_collector --listen 127.0.0.1:0 --db "$work/b.db" -vv \
     --asn-db "$work/asn.mmdb" --country-db "$work/country.mmdb" \
-    --trusted-proxy 10.0.0.0/8 --trusted-proxy 127.0.0.0/8
+    --trusted-proxy 10.0.0.0/8 --trusted-proxy 127.0.0.0/8 --dashboard-public
 r=$(post $CPORT "$b1" "127.0.0.9, 198.51.100.7")
 case $r in 200\ *) ;; *) fail "upload: $r" ;; esac
 [ "$(net "$work/b.db" "$b1")" = "AS64501|Forwarded Net|DE" ] ||
@@ -65,6 +65,43 @@ post $CPORT "$b2" "not-an-address" >/dev/null
 post $CPORT "$b3" "203.0.113.77" >/dev/null
 [ "$(net "$work/b.db" "$b3")" = "-|-|-" ] ||
 	fail "unknown network: $(net "$work/b.db" "$b3")"
+
+# Every exported record (export, GET /v1/measurements) carries the network
+# stored with it, null when unknown, and nothing else changes.
+# same_net JSONL: each line's three keys equal the row's columns.
+same_net() {
+	sqlite3 -separator '|' "$work/b.db" "SELECT id, ifnull(probe_asn, '-'),
+	    ifnull(probe_network, '-'), ifnull(probe_cc, '-')
+	    FROM measurements" >"$work/cols"
+	python3 - "$1" "$work/cols" "$2" <<'PY'
+import json, sys
+cols = {}
+for l in open(sys.argv[2]):
+    i, a, n, c = l.rstrip("\n").split("|")
+    cols[i] = [None if v == "-" else v for v in (a, n, c)]
+lines = [json.loads(l) for l in open(sys.argv[1])]
+assert len(lines) == int(sys.argv[3]), len(lines)
+seen = set()
+for r in lines:
+    got = [r["probe_asn"], r["probe_network"], r["probe_cc"]]
+    assert got == cols[r["id"]], (r["id"], got, cols[r["id"]])
+    assert "target" in r and "verdict" in r, r
+    seen.add(tuple(got))
+assert ("AS64501", "Forwarded Net", "DE") in seen, seen
+assert (None, None, None) in seen, seen
+PY
+}
+njc export --db "$work/b.db" >"$work/export.jsonl" || fail "export"
+same_net "$work/export.jsonl" 120 || fail "export: network fields"
+python3 - "$CPORT" >"$work/get.jsonl" <<'PY' || fail "GET /v1/measurements"
+import http.client, sys
+c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=60)
+c.request("GET", "/v1/measurements")
+r = c.getresponse()
+assert r.status == 200, r.status
+sys.stdout.write(r.read().decode())
+PY
+same_net "$work/get.jsonl" 120 || fail "GET /v1/measurements: network fields"
 stop_collector $CPID
 
 # Only one of the files.
