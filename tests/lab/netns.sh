@@ -40,15 +40,28 @@
 #   netns_vantage ARGS  nightjar-collector --control in the vantage's ns
 #                       (resolver: the "control" DNS server, reference
 #                       store: the lab root, port $LAB_PORT allowed); sets
-#                       NETNS_CONTROL=http://10.61.3.2:PORT
+#                       NETNS_CONTROL=http://10.61.3.2:PORT, or https://
+#                       when NETNS_HTTPS=1 (a lab-root certificate for
+#                       10.61.3.2, which netns_start then makes)
 #   netns_probe ARGS    nightjar run --once in the probe's ns, with the lab's
 #                       options (see lab_run) and --control $NETNS_CONTROL
+#                       (--collector-ca: the lab root); each run is killed
+#                       after NETNS_RUN_MAX seconds (default 120, 900
+#                       under $NJ_WRAP)
 #   netns_exec NS CMD   run CMD in namespace NS (p, c, w or v)
 # Variables: NETNS_P NETNS_C NETNS_W NETNS_V (namespace names).
+# The probe refuses a plain-http --control off loopback, so a test that
+# runs the probe against the vantage sets NETNS_HTTPS=1 before netns_start.
 
 . "$(dirname "${BASH_SOURCE[0]}")/lab.sh"
 
 NETNS_P= NETNS_C= NETNS_W= NETNS_V= NETNS_CONTROL=
+: "${NETNS_HTTPS:=0}"
+if [ -n "${NJ_WRAP:-}" ]; then
+	: "${NETNS_RUN_MAX:=900}"
+else
+	: "${NETNS_RUN_MAX:=120}"
+fi
 
 netns_exec() {
 	local ns
@@ -63,6 +76,11 @@ netns_exec() {
 netns_stop() {
 	local rc=$? ns
 	lab_stop || true
+	# Whatever still runs inside the namespaces would outlive them.
+	for ns in $NETNS_P $NETNS_C $NETNS_W $NETNS_V; do
+		# shellcheck disable=SC2046
+		kill -9 $(ip netns pids "$ns" 2>/dev/null) 2>/dev/null || true
+	done
 	for ns in $NETNS_P $NETNS_C $NETNS_W $NETNS_V; do
 		ip netns del "$ns" 2>/dev/null || true
 	done
@@ -115,6 +133,10 @@ netns_pub() {
 
 netns_start() {
 	LAB_EXEC="ip netns exec $NETNS_W"
+	if [ "$NETNS_HTTPS" = 1 ]; then
+		LAB_NAMES="${LAB_NAMES:-www.facebook.com www.youtube.com www.wordpress.com example.org lab.test}"
+		LAB_NAMES="$LAB_NAMES${LAB_NAMES:+ }10.61.3.2"
+	fi
 	lab_start
 }
 
@@ -137,7 +159,8 @@ netns_dpi() {
 	done
 	netns_exec c nft add rule inet censor pre ip saddr 10.61.1.0/24 \
 	    ip daddr "{ $addrs }" tcp dport "$LAB_PORT" redirect to :$port
-	netns_exec c python3 "$LAB_LIB/dpi.py" --listen $port \
+	# Not through netns_exec: $! must be the server itself.
+	ip netns exec "$NETNS_C" python3 "$LAB_LIB/dpi.py" --listen $port \
 	    --blocked "$blocked" --residual "$residual" \
 	    --state "$LAB_DIR/dpi.state" --log "$LAB_DIR/dpi.log" \
 	    2> "$LAB_DIR/dpi.err" &
@@ -146,8 +169,13 @@ netns_dpi() {
 }
 
 netns_vantage() {
-	local i out="$LAB_DIR/vantage.out"
-	netns_exec v ${NJ_WRAP:-} "$top_builddir/collector/nightjar-collector" \
+	local i out="$LAB_DIR/vantage.out" tls=()
+	[ "$NETNS_HTTPS" = 1 ] && tls=(--tls-cert
+	    "$LAB_CERTS/genuine/10.61.3.2.chain"
+	    --tls-key "$LAB_CERTS/genuine/10.61.3.2.key")
+	ip netns exec "$NETNS_V" ${NJ_WRAP:-} \
+	    "$top_builddir/collector/nightjar-collector" \
+	    "${tls[@]}" \
 	    --listen 10.61.3.2:0 --db "$LAB_DIR/vantage.db" --control \
 	    --control-resolver "$LAB_CONTROL_RESOLVER" \
 	    --control-ports "443,80,$LAB_PORT" \
@@ -168,7 +196,9 @@ netns_vantage() {
 
 netns_probe() {
 	local rc=0
-	netns_exec p ${NJ_WRAP:-} "$NIGHTJAR" run --once \
+	netns_exec p timeout -k 5 "$NETNS_RUN_MAX" \
+	    ${NJ_WRAP:-} "$NIGHTJAR" run --once \
+	    --collector-ca "$LAB_CERTS/lab-root.pem" \
 	    --results "$LAB_RESULTS" --targets "$LAB_TARGETS" \
 	    --resolver "$LAB_RESOLVER" \
 	    ${LAB_CONTROL_PROBE:+--control-resolver "$LAB_CONTROL_PROBE"} \
