@@ -314,12 +314,7 @@ main(int argc, char **argv)
 	}
 	if (control)
 		cfg.control = &ctl;
-	if (quiet)
-		log_set_level(LOG_ERROR);
-	else if (verbose > 1)
-		log_set_level(LOG_DEBUG);
-	else if (verbose)
-		log_set_level(LOG_INFO);
+	log_set_verbosity(verbose, quiet);
 	ch = server_run(&cfg);
 	free(proxies);
 	return ch;

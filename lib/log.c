@@ -18,6 +18,19 @@ log_set_level(enum log_level level)
 	log_level = level;
 }
 
+void
+log_set_verbosity(int verbose, int quiet)
+{
+	if (quiet)
+		log_level = LOG_ERROR;
+	else if (verbose >= 2)
+		log_level = LOG_DEBUG;
+	else if (verbose == 1)
+		log_level = LOG_INFO;
+	else
+		log_level = LOG_WARN;
+}
+
 enum log_level
 log_get_level(void)
 {

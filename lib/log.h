@@ -5,6 +5,8 @@
 enum log_level { LOG_ERROR = 0, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
 void	log_set_level(enum log_level);
+/* -q: errors only; -v: also info; -vv: also debug; neither: warnings. */
+void	log_set_verbosity(int verbose, int quiet);
 enum log_level log_get_level(void);
 void	log_set_prog(const char *);
 /*

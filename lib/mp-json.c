@@ -7,49 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "mp-json.h"
+#include "util.h"
 
 #define MP_MAX_DEPTH	32	/* as msgpack-c's unpacker stack */
 #define MP_MAX_KEY	1024	/* JSON of a non-string key, before quoting */
-
-/*
- * Length of the valid UTF-8 sequence at p (at most n bytes), or 0 when
- * it is not one (overlong forms, surrogates and values over U+10FFFF are
- * invalid).
- */
-static size_t
-utf8_seq(const unsigned char *p, size_t n)
-{
-	unsigned char	c = p[0];
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf) {
-		if (n >= 2 && (p[1] & 0xc0) == 0x80)
-			return 2;
-		return 0;
-	}
-	if (c >= 0xe0 && c <= 0xef) {
-		if (n < 3 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80)
-			return 0;
-		if (c == 0xe0 && p[1] < 0xa0)
-			return 0;	/* overlong */
-		if (c == 0xed && p[1] >= 0xa0)
-			return 0;	/* surrogate */
-		return 3;
-	}
-	if (c >= 0xf0 && c <= 0xf4) {
-		if (n < 4 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 ||
-		    (p[3] & 0xc0) != 0x80)
-			return 0;
-		if (c == 0xf0 && p[1] < 0x90)
-			return 0;	/* overlong */
-		if (c == 0xf4 && p[1] >= 0x90)
-			return 0;	/* over U+10FFFF */
-		return 4;
-	}
-	return 0;
-}
 
 void
 json_quote(struct buf *b, const char *s, size_t len)
@@ -103,7 +67,7 @@ json_quote(struct buf *b, const char *s, size_t len)
 			i++;
 			continue;
 		}
-		n = utf8_seq(p + i, len - i);
+		n = util_utf8_seq(p + i, len - i, NULL);
 		if (n == 0) {
 			buf_add(b, "\xef\xbf\xbd", 3);	/* U+FFFD */
 			i++;
@@ -118,35 +82,16 @@ json_quote(struct buf *b, const char *s, size_t len)
 static void
 base64(struct buf *b, const unsigned char *p, size_t len)
 {
-	static const char	tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "abcdefghijklmnopqrstuvwxyz0123456789+/";
-	char			q[4];
-	size_t			i;
-	unsigned int		v;
+	size_t	i, n;
 
-	buf_reserve(b, (len + 2) / 3 * 4 + 2);
+	buf_reserve(b, (len + 2) / 3 * 4 + 3);
 	buf_add(b, "\"", 1);
-	for (i = 0; i + 2 < len; i += 3) {
-		v = (unsigned)p[i] << 16 | (unsigned)p[i + 1] << 8 | p[i + 2];
-		q[0] = tab[v >> 18];
-		q[1] = tab[(v >> 12) & 63];
-		q[2] = tab[(v >> 6) & 63];
-		q[3] = tab[v & 63];
-		buf_add(b, q, 4);
-	}
-	if (len - i == 1) {
-		v = (unsigned)p[i] << 16;
-		q[0] = tab[v >> 18];
-		q[1] = tab[(v >> 12) & 63];
-		q[2] = q[3] = '=';
-		buf_add(b, q, 4);
-	} else if (len - i == 2) {
-		v = (unsigned)p[i] << 16 | (unsigned)p[i + 1] << 8;
-		q[0] = tab[v >> 18];
-		q[1] = tab[(v >> 12) & 63];
-		q[2] = tab[(v >> 6) & 63];
-		q[3] = '=';
-		buf_add(b, q, 4);
+	/* In pieces a multiple of 3 long: one padding at the very end. */
+	for (i = 0; i < len; i += n) {
+		n = len - i < 3 * 16384 ? len - i : 3 * 16384;
+		buf_reserve(b, (n + 2) / 3 * 4 + 1);
+		b->len += (size_t)EVP_EncodeBlock((unsigned char *)b->data +
+		    b->len, p + i, (int)n);
 	}
 	buf_add(b, "\"", 1);
 }

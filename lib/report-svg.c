@@ -20,6 +20,7 @@
 
 #include "mp.h"
 #include "report-svg.h"
+#include "util.h"
 #include "xmalloc.h"
 
 #define CELL_W		28
@@ -444,40 +445,13 @@ report_svg(struct buf *b, const struct report_row *rows, size_t n,
 void
 report_sanitize(char *s)
 {
-	unsigned char	*p = (unsigned char *)s;
-	size_t		 len, i;
+	unsigned char	*p = (unsigned char *)s, *end = p + strlen(s);
+	size_t		 len;
 	uint32_t	 cp;
 
-	while (*p != '\0') {
-		if (*p < 0x20 || *p == 0x7f) {
-			*p++ = '?';
-			continue;
-		}
-		if (*p < 0x80) {
-			p++;
-			continue;
-		}
-		if ((*p & 0xe0) == 0xc0) {
-			len = 2;
-			cp = *p & 0x1f;
-		} else if ((*p & 0xf0) == 0xe0) {
-			len = 3;
-			cp = *p & 0x0f;
-		} else if ((*p & 0xf8) == 0xf0) {
-			len = 4;
-			cp = *p & 0x07;
-		} else {
-			*p++ = '?';
-			continue;
-		}
-		for (i = 1; i < len; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				break;
-			cp = (cp << 6) | (p[i] & 0x3f);
-		}
-		if (i < len || (len == 2 && cp < 0x80) ||
-		    (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
+	while (p < end) {
+		len = util_utf8_seq(p, (size_t)(end - p), &cp);
+		if (len == 0 || cp < 0x20 || cp == 0x7f ||
 		    (cp >= 0x80 && cp < 0xa0) || cp == 0xfffe ||
 		    cp == 0xffff) {
 			*p++ = '?';

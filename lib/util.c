@@ -1,13 +1,18 @@
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/rand.h>
 
 #include "util.h"
+#include "xmalloc.h"
 
 int64_t
 util_now_ms(void)
@@ -192,4 +197,120 @@ util_parse_long(const char *s, long min, long max, long *out)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+size_t
+util_utf8_seq(const void *p, size_t n, uint32_t *cp)
+{
+	const unsigned char	*s = p;
+	uint32_t		 c;
+	size_t			 len, i;
+
+	if (s[0] < 0x80) {
+		len = 1;
+		c = s[0];
+	} else if ((s[0] & 0xe0) == 0xc0) {
+		len = 2;
+		c = s[0] & 0x1f;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		len = 3;
+		c = s[0] & 0x0f;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		len = 4;
+		c = s[0] & 0x07;
+	} else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	if ((len == 2 && c < 0x80) || (len == 3 && c < 0x800) ||
+	    (len == 4 && c < 0x10000) || c > 0x10ffff ||
+	    (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	if (cp != NULL)
+		*cp = c;
+	return len;
+}
+
+int
+util_fsync_dir(const char *dir)
+{
+	int	fd, saved;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	if (fsync(fd) != 0 && errno != EINVAL) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+int
+util_read_file(const char *path, size_t max, char **datap, size_t *lenp,
+    char *why, size_t whylen)
+{
+	struct stat	 st;
+	char		*data = NULL;
+	size_t		 len = 0, cap;
+	ssize_t		 n;
+	int		 fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		snprintf(why, whylen, "%s", strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) != 0) {
+		snprintf(why, whylen, "%s", strerror(errno));
+		goto fail;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		snprintf(why, whylen, "is a directory");
+		goto fail;
+	}
+	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > max)
+		goto big;
+	/* One byte more than promised tells a file that grew. */
+	cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 4096;
+	if (cap > max + 1)
+		cap = max + 1;
+	data = xmalloc(cap + 1);
+	for (;;) {
+		if (len == cap) {
+			if (cap > max)
+				break;
+			cap = cap > (max + 1) / 2 ? max + 1 : cap * 2;
+			data = xrealloc(data, cap + 1);
+		}
+		n = read(fd, data + len, cap - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			snprintf(why, whylen, "%s", strerror(errno));
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len > max)
+		goto big;
+	close(fd);
+	data[len] = '\0';
+	*datap = data;
+	*lenp = len;
+	return 0;
+big:
+	snprintf(why, whylen, "larger than %zu bytes", max);
+fail:
+	close(fd);
+	free(data);
+	return -1;
 }

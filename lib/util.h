@@ -33,4 +33,23 @@ long	 util_tz_offset(time_t t);
 /* Parse a whole decimal integer in [min, max]; 0 or -1. */
 int	 util_parse_long(const char *s, long min, long max, long *out);
 
+/*
+ * Length of the valid UTF-8 sequence at p (at most n bytes, n > 0), its
+ * code point into *cp when cp is not NULL; 0 when it is not one (overlong
+ * forms, surrogates and values over U+10FFFF are not).
+ */
+size_t	 util_utf8_seq(const void *p, size_t n, uint32_t *cp);
+
+/* fsync a directory, so that a rename or create in it is durable.  0 or -1
+ * (errno set; a filesystem that cannot sync directories is fine). */
+int	 util_fsync_dir(const char *dir);
+
+/*
+ * The whole file at path (not a directory), at most max bytes, into
+ * *data (heap, NUL-terminated) and *len.  0, or -1 with the reason in
+ * why ("larger than N bytes", "is a directory", strerror).
+ */
+int	 util_read_file(const char *path, size_t max, char **data,
+	    size_t *len, char *why, size_t whylen);
+
 #endif

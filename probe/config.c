@@ -135,6 +135,37 @@ config_default_ca_file(void)
 	return path;
 }
 
+/* --- token files ------------------------------------------------------- */
+
+char *
+config_read_token(const char *path)
+{
+	FILE	*f;
+	char	 line[CONFIG_TOKEN_MAX + 2], *p, *tok = NULL;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		log_error("--token-file %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	while (fgets(line, sizeof line, f) != NULL) {
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			log_error("--token-file %s: line too long", path);
+			goto out;
+		}
+		p = line + strspn(line, " \t\r\n");
+		if (*p == '#' || *p == '\0')
+			continue;
+		p[strcspn(p, " \t\r\n")] = '\0';
+		tok = xstrdup(p);
+		break;
+	}
+	if (tok == NULL)
+		log_error("--token-file %s: no token in it", path);
+out:
+	fclose(f);
+	return tok;
+}
+
 /* --- addresses ------------------------------------------------------------ */
 
 /* https://host[:port][/] or http:// to loopback. */
@@ -525,7 +556,6 @@ config_value(char *v, const char **why)
 int
 config_load_file(struct config *c, const char *path)
 {
-	FILE			*f;
 	const struct opt_def	*d;
 	const char		*why = "";
 	char			 err[512], *data = NULL, *line, *next;
@@ -534,22 +564,11 @@ config_load_file(struct config *c, const char *path)
 	size_t			 lineno = 0, len = 0, n, i;
 	int			 rc = -1;
 
-	if ((f = fopen(path, "r")) == NULL) {
-		log_error("%s: %s", path, strerror(errno));
+	if (util_read_file(path, CONFIG_MAX_SIZE, &data, &len, err,
+	    sizeof err) != 0) {
+		log_error("%s: %s", path, err);
 		return -1;
 	}
-	data = xmalloc(CONFIG_MAX_SIZE + 2);
-	while ((n = fread(data + len, 1, CONFIG_MAX_SIZE + 1 - len, f)) > 0)
-		len += n;
-	if (ferror(f)) {
-		log_error("%s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (len > CONFIG_MAX_SIZE) {
-		log_error("%s: larger than %d bytes", path, CONFIG_MAX_SIZE);
-		goto out;
-	}
-	data[len] = '\0';
 	/* A NUL byte: not a text file (or a damaged one). */
 	for (i = 0, n = 1; i < len; i++) {
 		if (data[i] == '\0') {
@@ -614,7 +633,6 @@ config_load_file(struct config *c, const char *path)
 	}
 	rc = 0;
 out:
-	fclose(f);
 	free(data);
 	free(dir);
 	free(full);
@@ -777,12 +795,8 @@ config_parse_args(struct config *c, int argc, char **argv, int upload_only)
 		log_error("unexpected argument '%s'", argv[optind]);
 		goto usage;
 	}
-	if (c->quiet)
-		log_set_level(LOG_ERROR);
-	else if (c->verbose >= 2)
-		log_set_level(LOG_DEBUG);
-	else if (c->verbose == 1)
-		log_set_level(LOG_INFO);
+	if (c->quiet || c->verbose > 0)
+		log_set_verbosity(c->verbose, c->quiet);
 	rc = 0;
 	goto out;
 usage:

@@ -81,4 +81,11 @@ int		 config_in_build_tree(const char *exe, const char *builddir);
  */
 char		*config_default_ca_file(void);
 
+/*
+ * The bearer token of --token-file: its first line that is not blank or
+ * a # comment, without spaces (heap), or NULL (logged).
+ */
+#define CONFIG_TOKEN_MAX	512
+char		*config_read_token(const char *path);
+
 #endif

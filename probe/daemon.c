@@ -82,19 +82,6 @@ struct daemon {
 	unsigned long		 rounds;
 };
 
-static void
-apply_log_level(const struct config *cfg)
-{
-	if (cfg->quiet)
-		log_set_level(LOG_ERROR);
-	else if (cfg->verbose >= 2)
-		log_set_level(LOG_DEBUG);
-	else if (cfg->verbose == 1)
-		log_set_level(LOG_INFO);
-	else
-		log_set_level(LOG_WARN);
-}
-
 static int
 load_targets(const struct config *cfg, struct targets *t)
 {
@@ -257,7 +244,7 @@ reload(struct daemon *d)
 	engine_flush_held(d->gen.engine);
 	gen_free(&d->gen);
 	d->gen = g;
-	apply_log_level(cfg);
+	log_set_verbosity(cfg->verbose, cfg->quiet);
 	log_info("SIGHUP: %zu targets, schedule %s", g.targets.n,
 	    schedule_describe(g.sched));
 }
@@ -551,7 +538,7 @@ daemon_run(struct config *cfg, int argc, char **argv)
 	d.argc = argc;
 	d.argv = argv;
 	d.once = cfg->once;
-	apply_log_level(cfg);
+	log_set_verbosity(cfg->verbose, cfg->quiet);
 	if (geteuid() == 0)
 		log_warn("running as root: nightjar needs no privileges; run "
 		    "it as an ordinary user (contrib/nightjar.service does)");

@@ -30,6 +30,7 @@
 #include "csv.h"
 #include "fingerprint.h"
 #include "log.h"
+#include "util.h"
 #include "xmalloc.h"
 
 #define FP_MAX_FILE	(16 * 1024 * 1024)
@@ -301,36 +302,15 @@ fp_load_buffer(struct fingerprint_set *fs, const char *path, const char *buf,
 static int
 fp_load_file(struct fingerprint_set *fs, const char *path)
 {
-	struct stat	 sb;
-	FILE		*f;
-	char		*buf;
-	size_t		 len;
-	int		 n;
+	char	*buf, why[128];
+	size_t	 len;
+	int	 n;
 
-	if ((f = fopen(path, "rb")) == NULL) {
-		log_error("%s: %s", path, strerror(errno));
+	if (util_read_file(path, FP_MAX_FILE, &buf, &len, why,
+	    sizeof why) != 0) {
+		log_error("%s: %s", path, why);
 		return -1;
 	}
-	if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		log_error("%s: not a regular file", path);
-		fclose(f);
-		return -1;
-	}
-	if (sb.st_size > FP_MAX_FILE) {
-		log_error("%s: larger than %d bytes", path, FP_MAX_FILE);
-		fclose(f);
-		return -1;
-	}
-	buf = xmalloc((size_t)sb.st_size + 1);
-	len = fread(buf, 1, (size_t)sb.st_size, f);
-	if (ferror(f)) {
-		log_error("%s: read error", path);
-		fclose(f);
-		free(buf);
-		return -1;
-	}
-	fclose(f);
-	buf[len] = '\0';
 	n = fp_load_buffer(fs, path, buf, len);
 	free(buf);
 	return n;

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "http-parse.h"
+#include "util.h"
 #include "xmalloc.h"
 
 #define HTTP_MAX_TITLE	256
@@ -460,40 +461,6 @@ ci_find(const unsigned char *s, size_t len, const char *needle)
 	return NULL;
 }
 
-/* Length of the valid UTF-8 sequence at s (at most len), 0 if none. */
-static size_t
-utf8_len(const unsigned char *s, size_t len)
-{
-	size_t	n, i;
-	unsigned int	cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xe0) == 0xc0) {
-		n = 2;
-		cp = s[0] & 0x1f;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		n = 3;
-		cp = s[0] & 0x0f;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		n = 4;
-		cp = s[0] & 0x07;
-	} else
-		return 0;
-	if (n > len)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) ||
-	    (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
 char *
 http_title(const unsigned char *body, size_t len)
 {
@@ -521,7 +488,7 @@ http_title(const unsigned char *body, size_t len)
 			s++;
 			continue;
 		}
-		n = utf8_len(s, (size_t)(e - s));
+		n = util_utf8_seq(s, (size_t)(e - s), NULL);
 		if (o + (space ? 1 : 0) + (n > 0 ? n : 1) > HTTP_MAX_TITLE)
 			break;
 		if (space)

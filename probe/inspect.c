@@ -15,6 +15,7 @@
 
 #include "inspect.h"
 #include "log.h"
+#include "util.h"
 #include "xmalloc.h"
 
 #define INSPECT_MAX_FILE	(256 * 1024)
@@ -122,26 +123,18 @@ bad:
 struct inspect_list *
 inspect_load(const char *path)
 {
-	struct inspect_list	*l = NULL;
-	FILE			*f;
+	struct inspect_list	*l;
 	char			*data, err[256];
 	size_t			 len;
 
-	if ((f = fopen(path, "r")) == NULL) {
+	if (util_read_file(path, INSPECT_MAX_FILE, &data, &len, err,
+	    sizeof err) != 0) {
 		log_warn("%s: %s; local TLS inspection is recognised only by "
-		    "its effects", path, strerror(errno));
+		    "its effects", path, err);
 		return NULL;
 	}
-	data = xmalloc(INSPECT_MAX_FILE + 1);
-	len = fread(data, 1, INSPECT_MAX_FILE + 1, f);
-	if (ferror(f))
-		log_warn("%s: %s", path, strerror(errno));
-	else if (len > INSPECT_MAX_FILE)
-		log_warn("%s: larger than %d bytes; not used", path,
-		    INSPECT_MAX_FILE);
-	else if ((l = inspect_parse(data, len, err, sizeof err)) == NULL)
+	if ((l = inspect_parse(data, len, err, sizeof err)) == NULL)
 		log_warn("%s: %s; not used", path, err);
-	fclose(f);
 	free(data);
 	return l;
 }

@@ -97,21 +97,6 @@ spool_valid_probe_id(const char *s)
 }
 
 static int
-fsync_dir(const char *dir)
-{
-	int	fd;
-
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY)) == -1)
-		return -1;
-	if (fsync(fd) != 0 && errno != EINVAL) {
-		close(fd);
-		return -1;
-	}
-	close(fd);
-	return 0;
-}
-
-static int
 write_all(int fd, const char *data, size_t len)
 {
 	ssize_t	n;
@@ -214,7 +199,7 @@ spool_write(const char *dir, const char *name, const char *data, size_t len)
 		unlink(tmp);
 		goto out;
 	}
-	if (fsync_dir(dir) != 0) {
+	if (util_fsync_dir(dir) != 0) {
 		log_error("%s: fsync: %s", dir, strerror(errno));
 		goto out;
 	}
@@ -298,7 +283,7 @@ spool_probe_id(const char *dir)
 		unlink(tmp);
 		free(tmp);
 		tmp = NULL;
-		fsync_dir(dir);
+		util_fsync_dir(dir);
 	}
 	log_error("%s: cannot create", path);
 out:
@@ -541,8 +526,8 @@ spool_set_aside(const char *dir, const char *path, const char *damdir)
 		}
 		goto out;
 	}
-	fsync_dir(damdir);
-	fsync_dir(dir);
+	util_fsync_dir(damdir);
+	util_fsync_dir(dir);
 	if (kept > 0)
 		log_warn("%s: damaged; moved to %s, its %ld intact records "
 		    "kept in %s", path, damdir, kept, name);

@@ -21,6 +21,7 @@
 #include "log.h"
 #include "targets.h"
 #include "url.h"
+#include "util.h"
 #include "xmalloc.h"
 
 #define TARGETS_MAX_FILE	(64 * 1024 * 1024)
@@ -724,42 +725,13 @@ targets_load_buffer(struct targets *t, const char *path, const char *buf,
 int
 targets_load_file(struct targets *t, const char *path)
 {
-	struct stat	 st;
-	char		*buf;
-	size_t		 len = 0;
-	ssize_t		 n;
-	int		 fd, rc;
+	char	*buf, why[128];
+	size_t	 len;
+	int	 rc;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		log_error("%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
-		log_error("%s: %s", path, S_ISDIR(st.st_mode) ?
-		    "is a directory" : strerror(errno));
-		close(fd);
-		return -1;
-	}
-	if (st.st_size > TARGETS_MAX_FILE) {
-		log_error("%s: larger than %d bytes", path, TARGETS_MAX_FILE);
-		close(fd);
-		return -1;
-	}
-	/* Read what fstat promised (a growing file is cut there). */
-	buf = xmalloc((size_t)st.st_size + 1);
-	n = 0;
-	while (len < (size_t)st.st_size) {
-		n = read(fd, buf + len, (size_t)st.st_size - len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	if (n == -1) {
-		log_error("%s: %s", path, strerror(errno));
-		free(buf);
+	if (util_read_file(path, TARGETS_MAX_FILE, &buf, &len, why,
+	    sizeof why) != 0) {
+		log_error("%s: %s", path, why);
 		return -1;
 	}
 	rc = targets_load_buffer(t, path, buf, len);

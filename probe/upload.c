@@ -65,7 +65,6 @@
 #define BACKOFF_MIN_S		1
 #define BACKOFF_MAX_S		600
 #define STATE_FILE		"upload-state"
-#define TOKEN_MAX		512
 
 
 
@@ -123,18 +122,10 @@ struct post {
 static int
 fsync_dir(const char *dir)
 {
-	int	fd, rv = 0;
-
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY)) == -1) {
-		log_error("%s: %s", dir, strerror(errno));
-		return -1;
-	}
-	if (fsync(fd) == -1 && errno != EINVAL) {
-		log_error("%s: fsync: %s", dir, strerror(errno));
-		rv = -1;
-	}
-	close(fd);
-	return rv;
+	if (util_fsync_dir(dir) == 0)
+		return 0;
+	log_error("%s: fsync: %s", dir, strerror(errno));
+	return -1;
 }
 
 static const char *
@@ -391,35 +382,6 @@ collector_parse(const char *url, struct url_server *c)
 		return -1;
 	}
 	return 0;
-}
-
-static char *
-read_token(const char *path)
-{
-	FILE	*f;
-	char	 line[TOKEN_MAX + 2], *p, *tok = NULL;
-
-	if ((f = fopen(path, "r")) == NULL) {
-		log_error("--token-file %s: %s", path, strerror(errno));
-		return NULL;
-	}
-	while (fgets(line, sizeof line, f) != NULL) {
-		if (strchr(line, '\n') == NULL && !feof(f)) {
-			log_error("--token-file %s: line too long", path);
-			goto out;
-		}
-		p = line + strspn(line, " \t\r\n");
-		if (*p == '#' || *p == '\0')
-			continue;
-		p[strcspn(p, " \t\r\n")] = '\0';
-		tok = xstrdup(p);
-		break;
-	}
-	if (tok == NULL)
-		log_error("--token-file %s: no token in it", path);
-out:
-	fclose(f);
-	return tok;
 }
 
 /* --- HTTP --------------------------------------------------------------- */
@@ -920,7 +882,7 @@ upload_setup(struct upload *u, const struct config *cfg,
 		any_tls |= u->coll[i].tls;
 	}
 	if (cfg->token_file != NULL &&
-	    (u->token = read_token(cfg->token_file)) == NULL)
+	    (u->token = config_read_token(cfg->token_file)) == NULL)
 		return -1;
 	if (any_tls && (u->ssl_ctx = collector_ssl_ctx(cfg)) == NULL)
 		return -1;
@@ -1164,12 +1126,7 @@ cmd_upload(int argc, char **argv)
 		rv = r == 1 ? 0 : 2;
 		goto out;
 	}
-	if (cfg.quiet)
-		log_set_level(LOG_ERROR);
-	else if (cfg.verbose > 1)
-		log_set_level(LOG_DEBUG);
-	else if (cfg.verbose > 0)
-		log_set_level(LOG_INFO);
+	log_set_verbosity(cfg.verbose, cfg.quiet);
 	if (cfg.collectors.n == 0 && !cfg.requeue_rejected) {
 		log_error("no --collector given");
 		rv = 2;

@@ -75,30 +75,6 @@ static void	batch_try(struct batch *);
 
 /* --- configuration ---------------------------------------------------------- */
 
-static char *
-token_read(const char *path)
-{
-	FILE	*f;
-	char	 line[1024], *p, *tok = NULL;
-
-	if ((f = fopen(path, "r")) == NULL) {
-		log_error("--token-file %s: %s", path, strerror(errno));
-		return NULL;
-	}
-	while (fgets(line, sizeof line, f) != NULL) {
-		p = line + strspn(line, " \t\r\n");
-		if (*p == '#' || *p == '\0')
-			continue;
-		p[strcspn(p, " \t\r\n")] = '\0';
-		tok = xstrdup(p);
-		break;
-	}
-	fclose(f);
-	if (tok == NULL)
-		log_error("--token-file %s: no token in it", path);
-	return tok;
-}
-
 struct vantage *
 vantage_new(struct event_base *base, const struct config *cfg, int *bad)
 {
@@ -127,7 +103,7 @@ vantage_new(struct event_base *base, const struct config *cfg, int *bad)
 		v->n_urls++;
 	}
 	if (cfg->token_file != NULL &&
-	    (v->token = token_read(cfg->token_file)) == NULL)
+	    (v->token = config_read_token(cfg->token_file)) == NULL)
 		goto fail;
 	if ((v->ssl_ctx = SSL_CTX_new(TLS_client_method())) == NULL)
 		goto fail;

@@ -6,6 +6,7 @@
 
 #include <check.h>
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include <msgpack.h>
+#include <openssl/evp.h>
 
 #include "config.h"
 #include "log.h"
@@ -368,6 +370,145 @@ START_TEST(json_types)
 	free(json);
 	msgpack_unpacked_destroy(&u);
 	msgpack_sbuffer_destroy(&sb);
+}
+END_TEST
+
+/* A bin longer than one encoding piece: the same text as in one go. */
+START_TEST(json_base64_long)
+{
+	msgpack_sbuffer		 sb;
+	msgpack_packer		 pk;
+	msgpack_unpacked	 u;
+	size_t			 used, n = 3 * 16384 * 2 + 2, i;
+	unsigned char		*bin, *want;
+	char			*json;
+
+	bin = xmalloc(n);
+	for (i = 0; i < n; i++)
+		bin[i] = (unsigned char)(i * 7 + i / 251);
+	want = xmalloc((n + 2) / 3 * 4 + 1);
+	EVP_EncodeBlock(want, bin, (int)n);
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_pack_bin(&pk, n);
+	msgpack_pack_bin_body(&pk, bin, n);
+	msgpack_unpacked_init(&u);
+	ck_assert_int_eq(mp_unpack_one(&u, sb.data, sb.size, &used), 0);
+	json = to_json(&u.data);
+	ck_assert_uint_eq(strlen(json), (n + 2) / 3 * 4 + 2);
+	ck_assert(json[0] == '"' && json[strlen(json) - 1] == '"');
+	ck_assert(memcmp(json + 1, want, (n + 2) / 3 * 4) == 0);
+	ck_assert(memcmp(json + strlen(json) - 2, "=\"", 2) == 0);
+	free(json);
+	free(want);
+	free(bin);
+	msgpack_unpacked_destroy(&u);
+	msgpack_sbuffer_destroy(&sb);
+}
+END_TEST
+
+START_TEST(util_utf8)
+{
+	static const struct {
+		const char	*s;
+		size_t		 n, len;
+		uint32_t	 cp;
+	} cases[] = {
+		{ "a", 1, 1, 'a' }, { "\x7f", 1, 1, 0x7f },
+		{ "\xc3\xa9", 2, 2, 0xe9 }, { "\xc2\x80", 2, 2, 0x80 },
+		{ "\xe2\x82\xac", 3, 3, 0x20ac }, { "\xef\xbf\xbf", 3, 3, 0xffff },
+		{ "\xf0\x9f\x98\x80", 4, 4, 0x1f600 },
+		{ "\xf4\x8f\xbf\xbf", 4, 4, 0x10ffff },
+		{ "\xc3\xa9x", 3, 2, 0xe9 },
+		/* not UTF-8 */
+		{ "\x80", 1, 0, 0 }, { "\xbf", 1, 0, 0 },
+		{ "\xc0\x80", 2, 0, 0 }, { "\xc1\xbf", 2, 0, 0 },
+		{ "\xe0\x80\x80", 3, 0, 0 }, { "\xf0\x80\x80\x80", 4, 0, 0 },
+		{ "\xed\xa0\x80", 3, 0, 0 }, { "\xed\xbf\xbf", 3, 0, 0 },
+		{ "\xf4\x90\x80\x80", 4, 0, 0 }, { "\xf5\x80\x80\x80", 4, 0, 0 },
+		{ "\xf8\x88\x80\x80\x80", 5, 0, 0 }, { "\xff", 1, 0, 0 },
+		{ "\xc3", 1, 0, 0 }, { "\xc3x", 2, 0, 0 },
+		{ "\xe2\x82", 2, 0, 0 }, { "\xe2\x82\xac", 2, 0, 0 },
+		{ "\xf0\x9f\x98", 3, 0, 0 },
+	};
+	uint32_t	cp;
+	size_t		i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		cp = 0xdeadbeef;
+		ck_assert_msg(util_utf8_seq(cases[i].s, cases[i].n, &cp) ==
+		    cases[i].len, "case %zu", i);
+		if (cases[i].len > 0)
+			ck_assert_uint_eq(cp, cases[i].cp);
+		ck_assert_uint_eq(util_utf8_seq(cases[i].s, cases[i].n, NULL),
+		    cases[i].len);
+	}
+}
+END_TEST
+
+START_TEST(util_files)
+{
+	char	 dir[] = "/tmp/nj-util.XXXXXX", path[64], why[128], *data;
+	size_t	 len;
+	FILE	*f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/f", dir);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fputs("hello\nworld\n", f);
+	fclose(f);
+	ck_assert_int_eq(util_read_file(path, 12, &data, &len, why,
+	    sizeof why), 0);
+	ck_assert_uint_eq(len, 12);
+	ck_assert_str_eq(data, "hello\nworld\n");
+	free(data);
+	/* One byte over the limit: refused, with the limit named. */
+	ck_assert_int_eq(util_read_file(path, 11, &data, &len, why,
+	    sizeof why), -1);
+	ck_assert_str_eq(why, "larger than 11 bytes");
+	ck_assert_int_eq(util_read_file(dir, 100, &data, &len, why,
+	    sizeof why), -1);
+	ck_assert_str_eq(why, "is a directory");
+	snprintf(path, sizeof path, "%s/missing", dir);
+	ck_assert_int_eq(util_read_file(path, 100, &data, &len, why,
+	    sizeof why), -1);
+	ck_assert_str_eq(why, strerror(ENOENT));
+	/* Not a regular file: read to its end, within the limit. */
+	ck_assert_int_eq(util_read_file("/dev/null", 100, &data, &len, why,
+	    sizeof why), 0);
+	ck_assert_uint_eq(len, 0);
+	ck_assert_str_eq(data, "");
+	free(data);
+	ck_assert_int_eq(util_read_file("/dev/zero", 10000, &data, &len, why,
+	    sizeof why), -1);
+	ck_assert_str_eq(why, "larger than 10000 bytes");
+	ck_assert_int_eq(util_fsync_dir(dir), 0);
+	ck_assert_int_eq(util_fsync_dir(path), -1);
+	ck_assert_int_eq(errno, ENOENT);
+	snprintf(path, sizeof path, "%s/f", dir);
+	ck_assert_int_eq(util_fsync_dir(path), -1);	/* not a directory */
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
+START_TEST(log_verbosity)
+{
+	static const struct {
+		int		verbose, quiet;
+		enum log_level	level;
+	} cases[] = {
+		{ 0, 0, LOG_WARN }, { 1, 0, LOG_INFO }, { 2, 0, LOG_DEBUG },
+		{ 5, 0, LOG_DEBUG }, { 0, 1, LOG_ERROR }, { 2, 1, LOG_ERROR },
+	};
+	enum log_level	saved = log_get_level();
+	size_t		i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		log_set_verbosity(cases[i].verbose, cases[i].quiet);
+		ck_assert_int_eq(log_get_level(), cases[i].level);
+	}
+	log_set_level(saved);
 }
 END_TEST
 
@@ -1625,6 +1766,10 @@ core_suite(void)
 	tc = tcase_create("mp");
 	tcase_add_test(tc, json_quoting);
 	tcase_add_test(tc, json_types);
+	tcase_add_test(tc, json_base64_long);
+	tcase_add_test(tc, util_utf8);
+	tcase_add_test(tc, util_files);
+	tcase_add_test(tc, log_verbosity);
 	tcase_add_test(tc, json_nested_keys);
 	tcase_add_test(tc, scan_bounds);
 	tcase_add_test(tc, validate_rejects);
