@@ -44,7 +44,7 @@
 #define MAX_PARAM	1024	/* bytes of one query parameter */
 #define LIMIT_DEFAULT	1000	/* records answered without ?limit= */
 #define LIMIT_MAX	100000
-#define TLS_CAP		4096	/* handshake times kept per host and hour, as report */
+#define SAMPLE_CAP	4096	/* times kept per host and hour, as report */
 
 /*
  * A request waiting for the store.  With PostgreSQL the answer comes
@@ -94,6 +94,14 @@ struct dprobe {
 	int64_t		 records;
 };
 
+/* Times of one hour, kept as report keeps them. */
+struct samples {
+	float		*v;
+	size_t		 n;
+	size_t		 cap;
+	uint64_t	 seen;
+};
+
 /* One heatmap row being filled from cells: report's bins. */
 struct dgroup {
 	char		*host;
@@ -102,9 +110,8 @@ struct dgroup {
 	struct rw_hour	 h[RW_HOURS];
 	struct rw_day	*days[RW_HOURS];
 	size_t		 daycap[RW_HOURS];
-	float		*tls[RW_HOURS];		/* handshake ms of ok records */
-	size_t		 tlscap[RW_HOURS];
-	uint64_t	 tlsseen[RW_HOURS];
+	struct samples	 tls[RW_HOURS];		/* handshake ms of ok records */
+	struct samples	 dl[RW_HOURS];		/* their download ms per kB */
 };
 
 struct page {
@@ -645,7 +652,8 @@ page_free(struct page *p)
 		free(p->groups[i].host);
 		for (h = 0; h < RW_HOURS; h++) {
 			free(p->groups[i].days[h]);
-			free(p->groups[i].tls[h]);
+			free(p->groups[i].tls[h].v);
+			free(p->groups[i].dl[h].v);
 		}
 	}
 	free(p->groups);
@@ -710,31 +718,29 @@ host_row(const struct store_host *sh, void *arg)
 }
 
 /*
- * One handshake time of an hour, kept as report keeps them: every one up
- * to TLS_CAP, then a reservoir sample with a fixed-seed generator.
+ * One time of an hour, kept as report keeps them: every one up to
+ * SAMPLE_CAP, then a reservoir sample with a fixed-seed generator.
  */
 static void
-add_tls(struct page *p, struct dgroup *g, int h, double ms)
+samples_add(struct page *p, struct samples *s, double v)
 {
-	struct rw_hour	*hr = &g->h[h];
 	uint64_t	 j;
 
-	g->tlsseen[h]++;
-	if (hr->ntls < TLS_CAP) {
-		if (hr->ntls == g->tlscap[h]) {
-			g->tlscap[h] = g->tlscap[h] ? g->tlscap[h] * 2 : 16;
-			if (g->tlscap[h] > TLS_CAP)
-				g->tlscap[h] = TLS_CAP;
-			g->tls[h] = xreallocarray(g->tls[h], g->tlscap[h],
-			    sizeof *g->tls[h]);
+	s->seen++;
+	if (s->n < SAMPLE_CAP) {
+		if (s->n == s->cap) {
+			s->cap = s->cap ? s->cap * 2 : 16;
+			if (s->cap > SAMPLE_CAP)
+				s->cap = SAMPLE_CAP;
+			s->v = xreallocarray(s->v, s->cap, sizeof *s->v);
 		}
-		g->tls[h][hr->ntls++] = (float)ms;
+		s->v[s->n++] = (float)v;
 		return;
 	}
 	p->rng = p->rng * 6364136223846793005ULL + 1442695040888963407ULL;
-	j = (p->rng >> 11) % g->tlsseen[h];
-	if (j < TLS_CAP)
-		g->tls[h][j] = (float)ms;
+	j = (p->rng >> 11) % s->seen;
+	if (j < SAMPLE_CAP)
+		s->v[j] = (float)v;
 }
 
 /* Fold one cell (host, local day, hour, status, method: n) into a row. */
@@ -802,9 +808,14 @@ cell_row(const struct store_cell *c, void *arg)
 		return 0;
 	}
 	for (i = 0; i < c->ntls; i++) {
-		add_tls(p, g, c->hour, c->tls[i]);
+		samples_add(p, &g->tls[c->hour], c->tls[i]);
 		dy->nt++;
 		dy->sumlog += log(c->tls[i] > 0.001 ? c->tls[i] : 0.001);
+	}
+	for (i = 0; i < c->ndl; i++) {
+		samples_add(p, &g->dl[c->hour], c->dl[i]);
+		dy->nd++;
+		dy->dsumlog += log(c->dl[i] > 0.001 ? c->dl[i] : 0.001);
 	}
 	return 0;
 }
@@ -1066,18 +1077,23 @@ render_window_row(struct buf *b, const struct page *p,
 		put_status(b, rw_status_name(w->status));
 	buf_addstr(b, "</td><td>");
 	if (w->kind == RW_SLOW)
-		buf_addstr(b, "tls handshake");
+		buf_addstr(b, w->step == RW_STEP_DOWNLOAD ? "download" :
+		    "tls handshake");
 	else
 		dashboard_escape(b, m != NULL ? m : "");
 	buf_addstr(b, "</td><td>");
 	window_hours(b, w, all_day);
 	buf_addstr(b, " local</td><td class=\"num\">");
-	if (w->kind == RW_SLOW)
+	if (w->kind == RW_SLOW && w->step == RW_STEP_DOWNLOAD)
+		buf_printf(b, "median %.1f kbit/s", w->median_kbps);
+	else if (w->kind == RW_SLOW)
 		buf_printf(b, "median %.1f ms", w->median_ms);
 	else
 		buf_printf(b, "%.0f%%", 100 * w->rate);
 	buf_addstr(b, "</td><td class=\"num\">");
-	if (w->kind == RW_SLOW)
+	if (w->kind == RW_SLOW && w->step == RW_STEP_DOWNLOAD)
+		buf_printf(b, "median %.1f kbit/s", w->baseline_kbps);
+	else if (w->kind == RW_SLOW)
 		buf_printf(b, "median %.1f ms", w->baseline_ms);
 	else if (!all_day)
 		buf_printf(b, "%.0f%%", 100 * w->baseline);
@@ -1100,6 +1116,7 @@ render_heatmap_and_windows(struct buf *b, struct page *p)
 	struct rank		*rank;
 	struct buf		 cap = { NULL, 0, 0 };
 	char			 a[32], z[32];
+	struct rw_hour		*hr;
 	size_t			 i, k, nshown, nwin = 0;
 	int			 h;
 
@@ -1112,12 +1129,21 @@ render_heatmap_and_windows(struct buf *b, struct page *p)
 		for (h = 0; h < RW_HOURS; h++) {
 			rows[i].hours[h] = p->groups[i].h[h];
 			rows[i].hours[h].days = p->groups[i].days[h];
-			rows[i].hours[h].tls = p->groups[i].tls[h];
-			rows[i].median_tcp[h] = rows[i].median_tls[h] = -1;
-			if (rows[i].hours[h].ntls > 0)
+			hr = &rows[i].hours[h];
+			hr->tls = p->groups[i].tls[h].v;
+			hr->ntls = p->groups[i].tls[h].n;
+			hr->dl = p->groups[i].dl[h].v;
+			hr->ndl = p->groups[i].dl[h].n;
+			rows[i].median_tcp[h] = rows[i].median_tls[h] =
+			    rows[i].median_dl[h] = -1;
+			if (hr->ntls > 0)
 				rows[i].median_tls[h] = rw_median(
-				    p->groups[i].tls[h],
-				    rows[i].hours[h].ntls);
+				    p->groups[i].tls[h].v, hr->ntls);
+			if (hr->ndl > 0) {
+				rows[i].median_dl[h] = rw_median(
+				    p->groups[i].dl[h].v, hr->ndl);
+				rows[i].has_dl = 1;
+			}
 		}
 		rw_find(rows[i].hours, &prm, &rows[i].res);
 		rank[i].row = &rows[i];
@@ -1165,8 +1191,8 @@ render_heatmap_and_windows(struct buf *b, struct page *p)
 	/* Every window found, over every host. */
 	buf_addstr(b, "<section id=\"windows\">\n<h2>Windows</h2>\n"
 	    "<p class=\"note\">Runs of local hours where failures "
-	    "concentrate, or where handshakes that succeed are several times "
-	    "slower, holding on several days (as <code>nightjar "
+	    "concentrate, or where handshakes or downloads that succeed are "
+	    "several times slower, holding on several days (as <code>nightjar "
 	    "report</code> finds them).</p>\n<table>\n<thead><tr>"
 	    "<th>host</th><th>status</th><th>method</th><th>hours</th>"
 	    "<th>inside</th><th>at other hours</th>"

@@ -21,8 +21,10 @@ struct store_row {
 	int64_t		 start_ms;
 	int		 local_hour;
 	char		 local_day[40];
-	int		 has_tls;	/* tls_us set: an ok record's handshake */
-	int64_t		 tls_us;		/* in microseconds */
+	int		 has_tls;	/* tls_ns set: an ok record's handshake */
+	int64_t		 tls_ns;		/* in nanoseconds */
+	int		 has_dl;		/* dl_ns set: an ok record's download */
+	int64_t		 dl_ns;		/* nanoseconds per 1000 bytes */
 };
 
 /* A whole batch as the backend inserts it in one transaction. */
@@ -92,6 +94,6 @@ extern const struct store_backend store_pg_backend;
 #define STORE_COLUMNS \
 	"id, probe_id, received_at, start_time, host, status, method, " \
 	"record, probe_asn, probe_network, probe_cc, start_ms, local_hour, " \
-	"local_day, tls_us"
+	"local_day, tls_ns, dl_ns"
 
 #endif

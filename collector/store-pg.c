@@ -122,7 +122,8 @@ static const char schema[] =
     "ALTER TABLE measurements ADD COLUMN IF NOT EXISTS start_ms BIGINT;"
     "ALTER TABLE measurements ADD COLUMN IF NOT EXISTS local_hour INTEGER;"
     "ALTER TABLE measurements ADD COLUMN IF NOT EXISTS local_day TEXT;"
-    "ALTER TABLE measurements ADD COLUMN IF NOT EXISTS tls_us BIGINT;"
+    "ALTER TABLE measurements ADD COLUMN IF NOT EXISTS tls_ns BIGINT;"
+    "ALTER TABLE measurements ADD COLUMN IF NOT EXISTS dl_ns BIGINT;"
     "CREATE INDEX IF NOT EXISTS measurements_received_at "
     "ON measurements(received_at);"
     "CREATE INDEX IF NOT EXISTS measurements_host_start "
@@ -130,9 +131,10 @@ static const char schema[] =
     "CREATE INDEX IF NOT EXISTS measurements_probe "
     "ON measurements(probe_id, received_at);"
     "DROP INDEX IF EXISTS measurements_cells;"
-    "CREATE INDEX IF NOT EXISTS measurements_cells_t ON measurements(host, "
+    "DROP INDEX IF EXISTS measurements_cells_t;"
+    "CREATE INDEX IF NOT EXISTS measurements_cells_td ON measurements(host, "
     "local_day, local_hour, status, method, start_ms, probe_id, probe_asn, "
-    "probe_network, probe_cc, tls_us);"
+    "probe_network, probe_cc, tls_ns, dl_ns);"
     "COMMIT;"
     "SET synchronous_commit = on;";
 
@@ -140,9 +142,9 @@ static const char insert_sql[] =
     "INSERT INTO measurements (" STORE_COLUMNS ") "
     "SELECT u.id, u.probe_id, $11, u.start_time, u.host, u.status, "
     "u.method, u.record, $12, $13, $14, u.start_ms, u.local_hour, "
-    "u.local_day, u.tls_us FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, "
-    "$10, $15) AS u(id, probe_id, start_time, host, status, method, "
-    "record, start_ms, local_hour, local_day, tls_us) "
+    "u.local_day, u.tls_ns, u.dl_ns FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+    "$10, $15, $16) AS u(id, probe_id, start_time, host, status, method, "
+    "record, start_ms, local_hour, local_day, tls_ns, dl_ns) "
     "ON CONFLICT (id) DO NOTHING";
 
 /* --- operations --------------------------------------------------------- */
@@ -246,17 +248,17 @@ arr_bytes(struct arr *a, const void *p, size_t len)
 static struct op *
 op_insert_new(const struct store_ins *ins)
 {
-	/* Arrays $1-$10 and $15, scalars $11-$14. */
-	static const Oid	 types[11] = { OID_TEXT, OID_TEXT, OID_TEXT,
+	/* Arrays $1-$10, $15 and $16, scalars $11-$14. */
+	static const Oid	 types[12] = { OID_TEXT, OID_TEXT, OID_TEXT,
 	    OID_TEXT, OID_TEXT, OID_TEXT, OID_BYTEA, OID_INT8, OID_INT4,
-	    OID_TEXT, OID_INT8 };
-	static const Oid	 arrtypes[11] = { OID_TEXT_ARR, OID_TEXT_ARR,
+	    OID_TEXT, OID_INT8, OID_INT8 };
+	static const Oid	 arrtypes[12] = { OID_TEXT_ARR, OID_TEXT_ARR,
 	    OID_TEXT_ARR, OID_TEXT_ARR, OID_TEXT_ARR, OID_TEXT_ARR,
 	    OID_BYTEA_ARR, OID_INT8_ARR, OID_INT4_ARR, OID_TEXT_ARR,
-	    OID_INT8_ARR };
+	    OID_INT8_ARR, OID_INT8_ARR };
 	struct op		*o;
 	struct arr		 a = { NULL, 0, 0 };
-	size_t			 start[11], end[11], i, k, at;
+	size_t			 start[12], end[12], i, k, at;
 	const struct store_row	*r;
 	unsigned char		 num[8];
 	const char		*scal[4];
@@ -267,7 +269,7 @@ op_insert_new(const struct store_ins *ins)
 	o->n = ins->n;
 	o->icb = ins->cb;
 	o->arg = ins->arg;
-	for (k = 0; k < 11; k++) {
+	for (k = 0; k < 12; k++) {
 		start[k] = a.len;
 		arr_start(&a, types[k], ins->n);
 		for (i = 0; i < ins->n; i++) {
@@ -296,8 +298,12 @@ op_insert_new(const struct store_ins *ins)
 				    NULL, strlen(r->local_day));
 				break;
 			case 10:
-				be64(num, (uint64_t)r->tls_us);
+				be64(num, (uint64_t)r->tls_ns);
 				arr_bytes(&a, r->has_tls ? num : NULL, 8);
+				break;
+			case 11:
+				be64(num, (uint64_t)r->dl_ns);
+				arr_bytes(&a, r->has_dl ? num : NULL, 8);
 				break;
 			}
 		}
@@ -308,9 +314,9 @@ op_insert_new(const struct store_ins *ins)
 	scal[2] = ins->network;
 	scal[3] = ins->cc;
 	o->bufs = (char *)a.p;
-	o->nparams = 15;
-	for (k = 0; k < 11; k++) {
-		at = k < 10 ? k : 14;
+	o->nparams = 16;
+	for (k = 0; k < 12; k++) {
+		at = k < 10 ? k : k + 4;
 		o->types[at] = arrtypes[k];
 		o->values[at] = o->bufs + start[k];
 		o->lengths[at] = (int)(end[k] - start[k]);

@@ -98,7 +98,8 @@ static const char *const added[][2] = {
 	{ "start_ms", "INTEGER" },
 	{ "local_hour", "INTEGER" },
 	{ "local_day", "TEXT" },
-	{ "tls_us", "INTEGER" },
+	{ "tls_ns", "INTEGER" },
+	{ "dl_ns", "INTEGER" },
 };
 
 static const char indexes[] =
@@ -107,9 +108,10 @@ static const char indexes[] =
     "CREATE INDEX IF NOT EXISTS measurements_probe "
     "ON measurements(probe_id, received_at);"
     "DROP INDEX IF EXISTS measurements_cells;"
-    "CREATE INDEX IF NOT EXISTS measurements_cells_t ON measurements(host, "
+    "DROP INDEX IF EXISTS measurements_cells_t;"
+    "CREATE INDEX IF NOT EXISTS measurements_cells_td ON measurements(host, "
     "local_day, local_hour, status, method, start_ms, probe_id, probe_asn, "
-    "probe_network, probe_cc, tls_us);";
+    "probe_network, probe_cc, tls_ns, dl_ns);";
 
 static int
 exec(struct sq *s, const char *sql)
@@ -370,7 +372,7 @@ store_sqlite_open(const char *path, struct event_base *base, int readonly)
 	sqlite3_busy_timeout(s->db, base != NULL ? BUSY_MS_WORKER :
 	    BUSY_MS_TOOL);
 	if (sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO measurements ("
-	    STORE_COLUMNS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    STORE_COLUMNS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	    -1, &s->insert, NULL) != SQLITE_OK) {
 		log_error("%s: %s", path, sqlite3_errmsg(s->db));
 		goto bad;
@@ -456,7 +458,9 @@ run_insert(struct sq *s, const struct store_ins *ins, size_t *accepted)
 			    SQLITE_STATIC);
 		}
 		if (r->has_tls)
-			sqlite3_bind_int64(st, 15, r->tls_us);
+			sqlite3_bind_int64(st, 15, r->tls_ns);
+		if (r->has_dl)
+			sqlite3_bind_int64(st, 16, r->dl_ns);
 		if ((e = sqlite3_step(st)) != SQLITE_DONE) {
 			rc = rc_of(s, e);
 			sqlite3_reset(st);

@@ -136,17 +136,18 @@ out:
 }
 
 /*
- * The handshake time report's slow windows use (report_fields_tls_ms), in
- * microseconds: only for ok records, as report counts them.
+ * What report's slow windows use, in nanoseconds: the handshake time
+ * (report_fields_tls_ms) and the download cost per 1000 bytes
+ * (report_fields_dl_cost); only for ok records, as report counts them.
  */
 static void
-derive_tls(struct store_row *row)
+derive_slow(struct store_row *row)
 {
 	struct report_fields	 f;
 	size_t			 used;
 	double			 ms;
 
-	row->has_tls = 0;
+	row->has_tls = row->has_dl = 0;
 	if (row->status == NULL || row->status_len != 2 ||
 	    memcmp(row->status, "ok", 2) != 0 ||
 	    report_fields_read((const char *)row->raw, row->rawlen, &used,
@@ -154,8 +155,13 @@ derive_tls(struct store_row *row)
 		return;
 	ms = report_fields_tls_ms(&f);
 	if (ms >= 0 && ms < 1e9) {
-		row->tls_us = llround(ms * 1000);
+		row->tls_ns = llround(ms * 1e6);
 		row->has_tls = 1;
+	}
+	ms = report_fields_dl_cost(&f);
+	if (ms >= 0 && ms < 1e9) {
+		row->dl_ns = llround(ms * 1e6);
+		row->has_dl = 1;
 	}
 }
 
@@ -197,7 +203,7 @@ store_insert(struct store *st, const struct batch *b,
 		row->raw = (const unsigned char *)r->raw;
 		row->rawlen = r->rawlen;
 		(void)derive_local(row);
-		derive_tls(row);
+		derive_slow(row);
 	}
 	st->be->insert(st->impl, &ins);
 	free(ins.rows);
@@ -414,7 +420,7 @@ store_hosts(struct store *st, const struct store_filter *f,
 	st->be->query(st->impl, q);
 }
 
-/* "85200,90000" (the cell's handshake times in microseconds) as ms. */
+/* "85200000,90000000" (nanoseconds, from the cells query) as ms. */
 static double *
 parse_list(const char *s, size_t *n)
 {
@@ -432,7 +438,7 @@ parse_list(const char *s, size_t *n)
 	    strchr(p, ',') + 1 : NULL) {
 		x = strtod(p, &end);
 		if (end != p && x >= 0 && *n < cap)
-			v[(*n)++] = x / 1000;
+			v[(*n)++] = x / 1e6;
 	}
 	return v;
 }
@@ -442,7 +448,7 @@ cell_row(struct store_q *q, const struct store_col *c)
 {
 	struct store_cell	 cell;
 	int64_t			 h = col_int(&c[2]);
-	double			*tls;
+	double			*tls, *dl;
 	int			 rv;
 
 	if (c[0].ptr == NULL || c[1].ptr == NULL || h < 0 || h > 23 ||
@@ -454,13 +460,17 @@ cell_row(struct store_q *q, const struct store_col *c)
 	cell.status = c[3].ptr;
 	cell.method = c[4].ptr;
 	cell.n = col_int(&c[5]);
-	cell.tls = NULL;
-	cell.ntls = 0;
-	if (c[6].ptr == NULL)
-		return ((store_cell_cb)q->cb)(&cell, q->arg);
-	cell.tls = tls = parse_list(c[6].ptr, &cell.ntls);
+	cell.tls = tls = c[6].ptr != NULL ? parse_list(c[6].ptr, &cell.ntls) :
+	    NULL;
+	cell.dl = dl = c[7].ptr != NULL ? parse_list(c[7].ptr, &cell.ndl) :
+	    NULL;
+	if (tls == NULL)
+		cell.ntls = 0;
+	if (dl == NULL)
+		cell.ndl = 0;
 	rv = ((store_cell_cb)q->cb)(&cell, q->arg);
 	free(tls);
+	free(dl);
 	return rv;
 }
 
@@ -470,14 +480,15 @@ store_cells(struct store *st, const struct store_filter *f,
 {
 	struct store_q	*q;
 
-	q = q_new(f, "ttittit", cell_row, (void *)row, done, arg);
+	q = q_new(f, "ttittitt", cell_row, (void *)row, done, arg);
 	q_filter(q, 1);
 	snprintf(q->sql, sizeof q->sql, "SELECT host, local_day, local_hour, "
-	    "status, method, COUNT(*), %s FROM measurements%s "
+	    "status, method, COUNT(*), %s, %s FROM measurements%s "
 	    "AND local_hour IS NOT NULL "
 	    "GROUP BY host, local_day, local_hour, status, method "
 	    "ORDER BY host, local_day, local_hour, status, method",
-	    st->pg ? "string_agg(tls_us::text, ',')" : "group_concat(tls_us)",
+	    st->pg ? "string_agg(tls_ns::text, ',')" : "group_concat(tls_ns)",
+	    st->pg ? "string_agg(dl_ns::text, ',')" : "group_concat(dl_ns)",
 	    q->where);
 	st->be->query(st->impl, q);
 }

@@ -162,8 +162,11 @@ struct store_cell {
 	const char	*status;
 	const char	*method;	/* NULL for none */
 	int64_t		 n;
-	const double	*tls;		/* handshake ms of the ok records */
-	size_t		 ntls;		/* that have one (report's slow data) */
+	/* report's slow data of the ok records that have it: */
+	const double	*tls;		/* handshake ms */
+	size_t		 ntls;
+	const double	*dl;		/* download ms per 1000 bytes */
+	size_t		 ndl;
 };
 typedef int (*store_cell_cb)(const struct store_cell *, void *arg);
 /* Ordered by host, day, hour. */

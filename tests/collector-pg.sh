@@ -113,7 +113,8 @@ grep -qx 'probe-1|-|-|-|133' "$work/q" || fail "probes: $(cat "$work/q")"
 "$SQ" "$PGURI" cells | awk -F'|' '/^done/ { next }
 	$4 == "ok" { n = split($7, v, ","); if (n != $6) bad++
 		for (i = 1; i <= n; i++) if (v[i] != 40) bad++ }
-	$4 != "ok" && $7 != "" { bad++ } END { exit bad > 0 }' ||
+	$4 != "ok" && $7 != "" { bad++ } $8 != "" { bad++ }
+	END { exit bad > 0 }' ||
 	fail "cells' handshake times: $("$SQ" "$PGURI" cells | head -5)"
 
 # The database goes away: 503 with Retry-After, health says so.

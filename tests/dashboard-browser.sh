@@ -31,6 +31,9 @@ chmod 600 "$work/token"
 SCRIPT_HOST='<script>alert(1)</script>.example'
 IMG_PROBE='<img/src=x/onerror=alert(2)>'
 python3 "$top_srcdir/tests/report-gen.py" spec --days 4 > "$work/spec.txt"
+# a host whose downloads are slow 20:00-22:00 local
+python3 "$top_srcdir/tests/report-gen.py" download --days 4 |
+    grep ' dl-evening.example ' >> "$work/spec.txt"
 cat >> "$work/spec.txt" <<EOF
 2026-11-10T10:00:03.000Z 18000 $SCRIPT_HOST blocked tcp_reset 1.0 - $IMG_PROBE
 2026-11-10T10:15:03.000Z 18000 $SCRIPT_HOST blocked tcp_reset 1.0 - $IMG_PROBE
@@ -94,13 +97,13 @@ probes = {r[0]: int(r[3]) for r in d["probes"]}
 want = {l.split()[0]: int(l.split()[1]) for l in open(sys.argv[4])}
 assert probes == want and len(want) == 4, (probes, want)
 hosts = {r[2]: (r[0], r[1]) for r in d["hosts"]}
-assert len(hosts) == 9, hosts
+assert len(hosts) == 10, hosts
 assert hosts["mitm.example"] == ("intercepted", "tls_mitm"), hosts
 assert hosts["ok.example"] == ("ok", ""), hosts
 assert hosts[hostile] == ("blocked", "tcp_reset"), hosts
 # every host with data has a linked cell per hour with data
-assert d["cells"] == 9 * 24, d["cells"]
-assert d["links"] >= 8 * 24, d["links"]
+assert d["cells"] == 10 * 24, d["cells"]
+assert d["links"] >= 9 * 24, d["links"]
 assert hostile in d["hostnames"], d["hostnames"]
 # the windows are report's windows
 want = set()
@@ -113,11 +116,14 @@ for t in rep["targets"]:
                   "%02d:00\u2013%02d:00 local" % (w["start_hour"],
                                                  w["end_hour"])))
     for w in t["slow_windows"]:
-        want.add((t["host"], "slow", "tls handshake",
+        want.add((t["host"], "slow", "download" if w.get("step") ==
+                  "download" else "tls handshake",
                   "%02d:00\u2013%02d:00 local" % (w["start_hour"],
                                                  w["end_hour"])))
 got = {(r[0], r[1], r[2], r[3]) for r in d["windows"]}
-assert got == want and len(want) == 6, (got, want)
+assert got == want and len(want) == 7, (got, want)
+assert ("dl-evening.example", "slow", "download",
+        "20:00\u201322:00 local") in got, got
 assert ("slow.example", "slow", "tls handshake",
         "20:00\u201322:00 local") in got, got
 # and the medians are report's
@@ -126,8 +132,13 @@ for t in rep["targets"]:
     for w in t["slow_windows"]:
         k = (t["host"], "%02d:00\u2013%02d:00 local" % (w["start_hour"],
                                                        w["end_hour"]))
-        assert slow[k] == ("median %.1f ms" % w["median_tls_ms"],
-                           "median %.1f ms" % w["baseline_tls_ms"]), (slow, w)
+        if w.get("step") == "download":
+            assert slow[k] == (
+                "median %.1f kbit/s" % w["median_download_kbps"],
+                "median %.1f kbit/s" % w["baseline_download_kbps"]), (slow, w)
+        else:
+            assert slow[k] == ("median %.1f ms" % w["median_tls_ms"],
+                               "median %.1f ms" % w["baseline_tls_ms"]), (slow, w)
 assert "blocked: tcp_reset" in d["labels"], d["labels"]
 PY
 	fail "$dom: content"

@@ -2,7 +2,8 @@
  * store-query: the store's queries from the command line, for tests and
  * benches.  Prints one line per row, fields separated by '|', NULL as
  * "-", then "done OK|UNAVAILABLE|ERROR".  A cell ends with its
- * handshake times, sorted, separated by ','.
+ * handshake times and its download costs, each sorted and separated by
+ * ','.
  *
  * usage: store-query URI records|probes|hosts|cells [--host H]
  *        [--probe ID] [--network N] [--status S] [--since MS]
@@ -53,25 +54,32 @@ dbl_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static int
-cell_row(const struct store_cell *c, void *arg)
+/* Sorted: the backends list them in any order. */
+static void
+print_list(const double *list, size_t n)
 {
 	double	*v;
 	size_t	 i;
 
+	if ((v = malloc((n ? n : 1) * sizeof *v)) == NULL)
+		return;
+	memcpy(v, list, n * sizeof *v);
+	qsort(v, n, sizeof *v, dbl_cmp);
+	for (i = 0; i < n; i++)
+		printf("%s%g", i ? "," : "", v[i]);
+	free(v);
+}
+
+static int
+cell_row(const struct store_cell *c, void *arg)
+{
 	(void)arg;
 	printf("%s|%s|%d|%s|%s|%lld|", S(c->host), S(c->day), c->hour,
 	    S(c->status), S(c->method), (long long)c->n);
-	/* the handshake times, sorted (the backends list them in any order) */
-	v = malloc((c->ntls ? c->ntls : 1) * sizeof *v);
-	if (v == NULL)
-		return -1;
-	memcpy(v, c->tls, c->ntls * sizeof *v);
-	qsort(v, c->ntls, sizeof *v, dbl_cmp);
-	for (i = 0; i < c->ntls; i++)
-		printf("%s%g", i ? "," : "", v[i]);
+	print_list(c->tls, c->ntls);
+	printf("|");
+	print_list(c->dl, c->ndl);
 	printf("\n");
-	free(v);
 	return 0;
 }
 
