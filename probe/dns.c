@@ -68,7 +68,8 @@ enum dns_q_state {
 
 struct dns_q {
 	struct dns_resolver	*r;
-	struct dns_q		*next;		/* wait queue or lingering */
+	struct dns_q		*next;		/* wait queue or linger bucket */
+	struct dns_q		**lprev;	/* lingering: link to q */
 	enum dns_q_state	 state;
 	int			 cancelled;
 	char			*name;
@@ -93,6 +94,8 @@ struct dns_q {
 
 enum dns_boot { BOOT_NONE = 0, BOOT_RUNNING, BOOT_DONE };
 
+#define DNS_LINGER_BUCKETS	1024	/* by the low bits of the DNS id */
+
 struct dns_resolver {
 	struct event_base	*base;
 	enum dns_kind		 kind;
@@ -106,7 +109,13 @@ struct dns_resolver {
 	size_t			 active;	/* held by a transport */
 	struct dns_q		*wait_head;	/* not sent yet */
 	struct dns_q		*wait_tail;
-	struct dns_q		*lingering;
+	/*
+	 * Lingering queries by the DNS id of their first reply: a datagram
+	 * finds its query, and a query leaves, without a walk over all of
+	 * them (a campaign has thousands lingering at once).
+	 */
+	struct dns_q		*linger[DNS_LINGER_BUCKETS];
+	size_t			 n_lingering;
 	int			 freeing;
 
 	/* What the sockets saw during the current call into c-ares. */
@@ -356,7 +365,7 @@ dns_arecvfrom(ares_socket_t fd, void *buf, size_t len, int flags,
 		r->rx_fd = fd;
 		r->rx_type = s->type;
 		memcpy(r->rx_peer, s->peer, sizeof r->rx_peer);
-		if (s->type == SOCK_DGRAM && r->lingering != NULL)
+		if (s->type == SOCK_DGRAM && r->n_lingering > 0)
 			dns_linger_feed(r, fd, buf, (int)n);
 	}
 	errno = err;
@@ -651,11 +660,30 @@ dns_resolver_new(struct event_base *base, const char *spec,
 
 static void	dns_q_deliver(struct dns_q *);
 
+static size_t
+dns_linger_bucket(const unsigned char *msg)
+{
+	return (((size_t)msg[0] << 8) | msg[1]) % DNS_LINGER_BUCKETS;
+}
+
+static void
+dns_linger_unlink(struct dns_q *q)
+{
+	if (q->lprev == NULL)
+		return;
+	if ((*q->lprev = q->next) != NULL)
+		q->next->lprev = q->lprev;
+	q->next = NULL;
+	q->lprev = NULL;
+	q->r->n_lingering--;
+}
+
 void
 dns_resolver_free(struct dns_resolver *r)
 {
 	struct dns_sock	*s;
 	struct dns_q	*q;
+	size_t		 i;
 
 	if (r == NULL)
 		return;
@@ -669,10 +697,11 @@ dns_resolver_free(struct dns_resolver *r)
 	}
 	r->wait_tail = NULL;
 	/* Lingering ones have their answer: it is given now. */
-	while ((q = r->lingering) != NULL) {
-		r->lingering = q->next;
-		q->next = NULL;
-		dns_q_deliver(q);
+	for (i = 0; i < DNS_LINGER_BUCKETS; i++) {
+		while ((q = r->linger[i]) != NULL) {
+			dns_linger_unlink(q);
+			dns_q_deliver(q);
+		}
 	}
 	/* The others are called back ("interrupted"), sockets closed. */
 	dns_dot_free(r->dot);
@@ -785,7 +814,6 @@ dns_q_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct dns_q		*q = arg;
 	struct dns_resolver	*r = q->r;
-	struct dns_q		**qp;
 
 	(void)fd;
 	(void)what;
@@ -804,15 +832,8 @@ dns_q_timer_cb(evutil_socket_t fd, short what, void *arg)
 		dns_q_call(q, 1);
 		return;
 	}
-	if (q->state == Q_LINGER) {
-		for (qp = &r->lingering; *qp != NULL; qp = &(*qp)->next) {
-			if (*qp == q) {
-				*qp = q->next;
-				break;
-			}
-		}
-		q->next = NULL;
-	}
+	if (q->state == Q_LINGER)
+		dns_linger_unlink(q);
 	dns_q_deliver(q);
 	dns_pump(r);
 }
@@ -879,7 +900,7 @@ dns_linger_feed(struct dns_resolver *r, ares_socket_t fd,
 
 	if (len < 12 || !(buf[2] & 0x80))
 		return;
-	for (q = r->lingering; q != NULL; q = q->next) {
+	for (q = r->linger[dns_linger_bucket(buf)]; q != NULL; q = q->next) {
 		if (q->fd != fd || q->replies[0].buf[0] != buf[0] ||
 		    q->replies[0].buf[1] != buf[1])
 			continue;
@@ -900,11 +921,16 @@ dns_linger_start(struct dns_q *q)
 {
 	struct dns_resolver	*r = q->r;
 	struct timeval		 tv = { 0, 0 };
+	struct dns_q		**head;
 
 	q->state = Q_LINGER;
 	q->fd = r->rx_fd;
-	q->next = r->lingering;
-	r->lingering = q;
+	head = &r->linger[dns_linger_bucket(q->replies[0].buf)];
+	if ((q->next = *head) != NULL)
+		q->next->lprev = &q->next;
+	*head = q;
+	q->lprev = head;
+	r->n_lingering++;
 	q->first_due = 1;
 	evtimer_add(q->timer, &tv);
 }
@@ -1184,12 +1210,7 @@ dns_cancel(struct dns_q *q)
 		dns_q_free(q);
 		break;
 	case Q_LINGER:
-		for (qp = &r->lingering; *qp != NULL; qp = &(*qp)->next) {
-			if (*qp == q) {
-				*qp = q->next;
-				break;
-			}
-		}
+		dns_linger_unlink(q);
 		dns_q_free(q);
 		break;
 	case Q_DEFER:
@@ -1199,6 +1220,17 @@ dns_cancel(struct dns_q *q)
 		/* The transport calls back; q is freed then, silently. */
 		break;
 	}
+}
+
+int
+dns_linger_end(struct dns_q *q)
+{
+	if (q == NULL || q->cancelled || q->state != Q_LINGER ||
+	    !q->first_done)
+		return -1;
+	dns_linger_unlink(q);
+	dns_q_deliver(q);
+	return 0;
 }
 
 /* --- replies ----------------------------------------------------------- */

@@ -102,6 +102,12 @@ struct dns_q	*dns_query(struct dns_resolver *, const char *name, int qtype,
 		    dns_cb, void *arg);
 /* No callback for q after this; q is not to be used again. */
 void		 dns_cancel(struct dns_q *q);
+/*
+ * A lingering query whose first call was made: stop listening now and
+ * make its last call (with the replies so far) before returning; 0.  -1
+ * (nothing done) for any other query.
+ */
+int		 dns_linger_end(struct dns_q *q);
 
 /*
  * Parse a resolver spec; 0 or -1.  "system" gives family AF_UNSPEC; a

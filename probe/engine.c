@@ -70,6 +70,7 @@ struct packed {
 struct rmeasure {
 	struct round		*r;
 	struct measure		*m;
+	int			 idle;		/* only DNS listens on */
 	LIST_ENTRY(rmeasure)	 entry;
 };
 
@@ -81,7 +82,8 @@ struct round {
 	void			*arg;
 	char			 run_id[UUID_STRLEN + 1];
 	size_t			 next;		/* next target to start */
-	size_t			 in_flight;
+	size_t			 in_flight;	/* hold a --concurrency slot */
+	size_t			 lingering;	/* DNS listens on, no slot */
 	size_t			 asking;	/* records at the vantage */
 	int			 stopping;
 	int			 finished;
@@ -368,7 +370,7 @@ round_done_ev_cb(evutil_socket_t fd, short what, void *arg)
 static void
 round_check_end(struct round *r)
 {
-	if (r->finished || r->in_flight > 0)
+	if (r->finished || r->in_flight > 0 || r->lingering > 0)
 		return;
 	if (!r->stopping && r->next < r->targets->n)
 		return;
@@ -499,6 +501,29 @@ round_vantage_cb(struct record *rec, void *arg)
 	round_keep(r, rec);
 }
 
+/*
+ * Connections done, only the DNS linger (--dns-linger) listens on: the
+ * target gives its --concurrency slot to the next one.  What waits is
+ * small (the record and the queries' state, no socket of its own), and
+ * bounded: past ROUND_MAX_LINGER per slot a target keeps its slot.
+ */
+#define ROUND_MAX_LINGER	4
+
+static void
+round_measure_idle_cb(struct measure *m, void *arg)
+{
+	struct rmeasure	*rm = arg;
+	struct round	*r = rm->r;
+
+	(void)m;
+	if (r->lingering >= ROUND_MAX_LINGER * r->e->concurrency)
+		return;
+	rm->idle = 1;
+	r->in_flight--;
+	r->lingering++;
+	round_fill(r);
+}
+
 static void
 round_measure_cb(struct measure *m, struct record *rec, void *arg)
 {
@@ -506,6 +531,10 @@ round_measure_cb(struct measure *m, struct record *rec, void *arg)
 	struct round	*r = rm->r;
 	struct engine	*e = r->e;
 
+	if (rm->idle)
+		r->lingering--;
+	else
+		r->in_flight--;
 	LIST_REMOVE(rm, entry);
 	free(rm);
 	measure_free(m);
@@ -514,7 +543,6 @@ round_measure_cb(struct measure *m, struct record *rec, void *arg)
 	rec->campaign = e->cfg->campaign != NULL ?
 	    xstrdup(e->cfg->campaign) : NULL;
 	verdict_decide(rec, &e->vctx, &rec->verdict);
-	r->in_flight--;
 	if (e->vantage != NULL && vantage_wants(rec)) {
 		/* Held until the vantage answers (or cannot). */
 		r->asking++;
@@ -573,6 +601,7 @@ round_fill(struct round *r)
 		rm->r = r;
 		LIST_INSERT_HEAD(&r->measures, rm, entry);
 		rm->m = measure_start(&r->e->env, t, round_measure_cb, rm);
+		measure_on_idle(rm->m, round_measure_idle_cb);
 	}
 }
 
@@ -619,17 +648,23 @@ round_stop(struct round *r)
 void
 round_cancel(struct round *r)
 {
-	struct rmeasure	*rm;
+	struct rmeasure	*rm, *next;
 
 	r->stopping = 1;
 	evtimer_del(r->rate_ev);
-	while ((rm = LIST_FIRST(&r->measures)) != NULL) {
+	for (rm = LIST_FIRST(&r->measures); rm != NULL; rm = next) {
+		next = LIST_NEXT(rm, entry);
+		if (rm->idle)
+			continue;
 		LIST_REMOVE(rm, entry);
 		measure_cancel(rm->m);
 		free(rm);
 		r->in_flight--;
 		r->stats.n_cancelled++;
 	}
+	/* Measured, only listening for late DNS replies: kept as it is. */
+	while ((rm = LIST_FIRST(&r->measures)) != NULL)
+		measure_end_linger(rm->m);	/* round_measure_cb frees rm */
 	/* What was measured is kept, without the vantage's answer. */
 	if (r->asking > 0)
 		vantage_cancel(r->e->vantage);
@@ -647,10 +682,10 @@ round_free(struct round *r)
 {
 	if (r == NULL)
 		return;
-	if (r->in_flight > 0) {
+	if (r->in_flight > 0 || r->lingering > 0) {
 		/* Measurements hold the round: a caller bug. */
 		log_error("round freed with %zu targets in flight",
-		    r->in_flight);
+		    r->in_flight + r->lingering);
 		abort();
 	}
 	if (r->e->env.baseline == r->baseline)

@@ -103,6 +103,8 @@ struct measure {
 	char			(*given)[46];	/* measure_start_addrs */
 	size_t			 n_given;
 	measure_cb		 cb;
+	measure_idle_cb		 idle_cb;	/* NULL: none */
+	int			 idle;		/* idle_cb called */
 	void			*arg;
 };
 
@@ -128,8 +130,15 @@ measure_finish(struct measure *m)
 static void
 measure_step_done(struct measure *m)
 {
-	if (--m->pending == 0 && m->lingering == 0)
+	if (--m->pending > 0)
+		return;
+	if (m->lingering == 0)
 		measure_finish(m);
+	else if (m->idle_cb != NULL && !m->idle) {
+		/* Only UDP queries listen on: the rest of m is done. */
+		m->idle = 1;
+		m->idle_cb(m, m->arg);
+	}
 }
 
 static int
@@ -875,6 +884,39 @@ measure_free(struct measure *m)
 	record_free(m->rec);
 	free(m->given);
 	free(m);
+}
+
+void
+measure_on_idle(struct measure *m, measure_idle_cb cb)
+{
+	m->idle_cb = cb;
+}
+
+void
+measure_end_linger(struct measure *m)
+{
+	struct mquery	*q;
+	size_t		 n;
+
+	if (m->pending > 0)
+		return;
+	/*
+	 * Every query left is lingering (the others are gone): each one's
+	 * last call, and the last of them finishes (and frees) m.
+	 */
+	n = m->lingering;
+	while (n-- > 0 && (q = m->queries) != NULL) {
+		if (dns_linger_end(q->dq) == 0)
+			continue;
+		/* Not lingering after all: dropped, its answer kept. */
+		m->queries = q->next;
+		dns_cancel(q->dq);
+		free(q);
+		if (--m->lingering == 0) {
+			measure_finish(m);
+			return;
+		}
+	}
 }
 
 void

@@ -57,6 +57,21 @@ struct measure;
  */
 typedef void	(*measure_cb)(struct measure *, struct record *, void *);
 
+/*
+ * Optional: called once when every connection of a measure is done and
+ * only UDP queries still listen for later replies (--dns-linger); the
+ * measure's callback follows when they stop.  The caller may start other
+ * work meanwhile: what waits is the record and the listening queries.
+ */
+typedef void	(*measure_idle_cb)(struct measure *, void *);
+void		 measure_on_idle(struct measure *, measure_idle_cb);
+/*
+ * A measure that is idle (see measure_idle_cb): stop listening at once;
+ * the callback is called (with the replies so far) before this returns.
+ * Nothing happens to a measure that is not idle.
+ */
+void		 measure_end_linger(struct measure *);
+
 /* Start measuring t (borrowed until the callback). */
 struct measure	*measure_start(const struct measure_env *,
 		    const struct target *, measure_cb, void *);
