@@ -25,6 +25,7 @@ Each EXPR is a Python expression that must be true.  Names available:
                   LAB_RESOLVER, LAB_CONTROL_RESOLVER)
   P               int($LAB_PORT) when set
   C(path)         os.path.join($LAB_CERTS, path)
+  ms(rec)         a record's start_time in ms since the epoch
   json, re, os    modules
 A failing or raising EXPR prints the expression, its value and the
 record(s), and the exit status is 1.  Exit 2 on usage or input errors.
@@ -93,6 +94,13 @@ def dates(path):
     return got["notBefore"], got["notAfter"]
 
 
+def start_ms(rec):
+    import datetime
+    t = datetime.datetime.fromisoformat(
+        rec["start_time"].replace("Z", "+00:00"))
+    return t.timestamp() * 1000
+
+
 def main(argv):
     if len(argv) < 2:
         print(__doc__, file=sys.stderr)
@@ -121,6 +129,7 @@ def main(argv):
         print("assert_records.py: %s" % e, file=sys.stderr)
         return 2
     env = {"rs": rs, "json": json, "re": re, "os": os, "fp": fp,
+           "ms": start_ms,
            "spki": spki, "sans": sans, "subject": subject,
            "dates": dates,
            "E": os.environ,
