@@ -56,12 +56,22 @@ struct rs_key {
 	size_t			 max;	/* RS_ARRAY: most entries */
 };
 
+/*
+ * Where a value is ("tls[2].certs[0].subject"): a chain of keys and
+ * indexes, written out only when there is an error to report.
+ */
+struct rs_where {
+	const struct rs_where	*up;
+	const char		*key;	/* NULL: idx is an array index */
+	uint32_t		 idx;
+};
+
 struct rs_map {
 	const char		*name;
 	const struct rs_key	*keys;
 	/* Checks that span keys; 0 or -1 with err set. */
 	int			(*check)(const msgpack_object *,
-				    const char *where, char *, size_t);
+				    const struct rs_where *, char *, size_t);
 };
 
 #define REQ(k, t)		{ k, t, 1, NULL, NULL, 0, 0 }
@@ -74,9 +84,12 @@ struct rs_map {
 #define OPT_LIST(k, m, n)	{ k, RS_ARRAY, 0, NULL, m, RS_MAP, n }
 #define END			{ NULL, 0, 0, NULL, NULL, 0, 0 }
 
-static int check_record(const msgpack_object *, const char *, char *, size_t);
-static int check_answer(const msgpack_object *, const char *, char *, size_t);
-static int check_sample(const msgpack_object *, const char *, char *, size_t);
+static int check_record(const msgpack_object *, const struct rs_where *, char *,
+	    size_t);
+static int check_answer(const msgpack_object *, const struct rs_where *, char *,
+	    size_t);
+static int check_sample(const msgpack_object *, const struct rs_where *, char *,
+	    size_t);
 
 static const struct rs_key k_software[] = {
 	REQ("name", RS_STR),
@@ -243,9 +256,40 @@ static const struct rs_map m_record = { "", k_record, check_record };
 
 /* --- checking ------------------------------------------------------------- */
 
+/* Write w into out[n]; "" for the record itself. */
+static void
+where_fmt(const struct rs_where *w, char *out, size_t n)
+{
+	size_t	len;
+
+	if (n == 0)
+		return;
+	out[0] = '\0';
+	if (w == NULL)
+		return;
+	where_fmt(w->up, out, n);
+	len = strlen(out);
+	if (w->key != NULL)
+		snprintf(out + len, n - len, "%s%s", len > 0 ? "." : "",
+		    w->key);
+	else
+		snprintf(out + len, n - len, "[%u]", (unsigned)w->idx);
+}
+
 static int
 verr(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* verr() with "WHERE: " before the message. */
+static int
+werr(char *err, size_t errlen, const struct rs_where *w, const char *what)
+{
+	char	path[128];
+
+	where_fmt(w, path, sizeof path);
+	return verr(err, errlen, "%s: %s", path[0] != '\0' ? path : "record",
+	    what);
+}
 
 static int
 verr(char *err, size_t errlen, const char *fmt, ...)
@@ -407,13 +451,14 @@ scalar_ok(const msgpack_object *o, enum rs_type t, const char *const *names)
 }
 
 static int	check_map(const msgpack_object *, const struct rs_map *,
-		    const char *, char *, size_t);
+		    const struct rs_where *, char *, size_t);
 
 static int
 check_value(const msgpack_object *o, const struct rs_key *k,
-    const char *where, char *err, size_t errlen)
+    const struct rs_where *where, char *err, size_t errlen)
 {
-	char		sub[128];
+	struct rs_where	sub = { where, NULL, 0 };
+	char		what[64];
 	uint32_t	i;
 
 	switch (k->type) {
@@ -425,29 +470,30 @@ check_value(const msgpack_object *o, const struct rs_key *k,
 		return check_map(o, k->sub, where, err, errlen);
 	case RS_ARRAY:
 		if (o->type != MSGPACK_OBJECT_ARRAY)
-			return verr(err, errlen, "%s: bad value", where);
-		if (o->via.array.size > k->max)
-			return verr(err, errlen, "%s: more than %zu entries",
-			    where, k->max);
+			return werr(err, errlen, where, "bad value");
+		if (o->via.array.size > k->max) {
+			snprintf(what, sizeof what, "more than %zu entries",
+			    k->max);
+			return werr(err, errlen, where, what);
+		}
 		for (i = 0; i < o->via.array.size; i++) {
 			const msgpack_object	*e = &o->via.array.ptr[i];
 
-			if (snprintf(sub, sizeof sub, "%s[%u]", where,
-			    (unsigned)i) >= (int)sizeof sub)
-				sub[sizeof sub - 1] = '\0';
+			sub.idx = i;
 			if (k->elem == RS_MAP) {
-				if (check_map(e, k->sub, sub, err, errlen) != 0)
+				if (check_map(e, k->sub, &sub, err,
+				    errlen) != 0)
 					return -1;
 			} else if (k->elem == RS_ARRAY) {
-				if (check_sample(e, sub, err, errlen) != 0)
+				if (check_sample(e, &sub, err, errlen) != 0)
 					return -1;
 			} else if (!scalar_ok(e, k->elem, NULL))
-				return verr(err, errlen, "%s: bad value", sub);
+				return werr(err, errlen, &sub, "bad value");
 		}
 		return 0;
 	default:
 		if (!scalar_ok(o, k->type, k->names))
-			return verr(err, errlen, "%s: bad value", where);
+			return werr(err, errlen, where, "bad value");
 		return 0;
 	}
 }
@@ -463,18 +509,18 @@ is_flag(const char *key, size_t len)
 }
 
 static int
-check_map(const msgpack_object *o, const struct rs_map *m, const char *where,
-    char *err, size_t errlen)
+check_map(const msgpack_object *o, const struct rs_map *m,
+    const struct rs_where *where, char *err, size_t errlen)
 {
 	const struct rs_key	*k;
 	const msgpack_object	*val;
-	char			 path[128];
+	struct rs_where		 here = { where, NULL, 0 };
+	char			 what[96];
 	uint32_t		 i;
 	size_t			 n, count;
 
 	if (o->type != MSGPACK_OBJECT_MAP)
-		return verr(err, errlen, "%s: not a map",
-		    *where != '\0' ? where : "record");
+		return werr(err, errlen, where, "not a map");
 	for (k = m->keys; k->key != NULL; k++) {
 		n = strlen(k->key);
 		count = 0;
@@ -489,17 +535,15 @@ check_map(const msgpack_object *o, const struct rs_map *m, const char *where,
 					val = &o->via.map.ptr[i].val;
 			}
 		}
-		if (snprintf(path, sizeof path, "%s%s%s", where,
-		    *where != '\0' ? "." : "", k->key) >= (int)sizeof path)
-			path[sizeof path - 1] = '\0';
+		here.key = k->key;
 		if (count == 0) {
 			if (k->required)
-				return verr(err, errlen, "%s: missing", path);
+				return werr(err, errlen, &here, "missing");
 			continue;
 		}
 		if (count > 1)
-			return verr(err, errlen, "%s: duplicate key", path);
-		if (check_value(val, k, path, err, errlen) != 0)
+			return werr(err, errlen, &here, "duplicate key");
+		if (check_value(val, k, &here, err, errlen) != 0)
 			return -1;
 	}
 	for (i = 0; i < o->via.map.size; i++) {
@@ -507,11 +551,13 @@ check_map(const msgpack_object *o, const struct rs_map *m, const char *where,
 
 		if (kv->key.type == MSGPACK_OBJECT_STR &&
 		    is_flag(kv->key.via.str.ptr, kv->key.via.str.size) &&
-		    kv->val.type != MSGPACK_OBJECT_BOOLEAN)
-			return verr(err, errlen, "%s%s%.*s: bad value", where,
-			    *where != '\0' ? "." : "",
+		    kv->val.type != MSGPACK_OBJECT_BOOLEAN) {
+			snprintf(what, sizeof what, "%.*s",
 			    (int)(kv->key.via.str.size > 64 ? 64 :
 			    kv->key.via.str.size), kv->key.via.str.ptr);
+			here.key = what;
+			return werr(err, errlen, &here, "bad value");
+		}
 	}
 	if (m->check != NULL)
 		return m->check(o, where, err, errlen);
@@ -519,7 +565,7 @@ check_map(const msgpack_object *o, const struct rs_map *m, const char *where,
 }
 
 static int
-check_record(const msgpack_object *o, const char *where, char *err,
+check_record(const msgpack_object *o, const struct rs_where *where, char *err,
     size_t errlen)
 {
 	int64_t	v;
@@ -538,7 +584,8 @@ check_record(const msgpack_object *o, const char *where, char *err,
  * "."); other types are free-form.
  */
 static int
-check_answer(const msgpack_object *o, const char *where, char *err,
+check_answer(const msgpack_object *o, const struct rs_where *where,
+    char *err,
     size_t errlen)
 {
 	const msgpack_object	*t = mp_get(o, "type"), *x;
@@ -551,19 +598,20 @@ check_answer(const msgpack_object *o, const char *where, char *err,
 		return 0;
 	if (x == NULL || !str_ok(x) || (x->via.str.size == 0 &&
 	    mp_str_eq(t, "CNAME")))
-		return verr(err, errlen, "%s: missing ip or hostname", where);
+		return werr(err, errlen, where, "missing ip or hostname");
 	return 0;
 }
 
 /* [t_ms, bytes_so_far] */
 static int
-check_sample(const msgpack_object *o, const char *where, char *err,
+check_sample(const msgpack_object *o, const struct rs_where *where,
+    char *err,
     size_t errlen)
 {
 	if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size != 2 ||
 	    !scalar_ok(&o->via.array.ptr[0], RS_MS, NULL) ||
 	    o->via.array.ptr[1].type != MSGPACK_OBJECT_POSITIVE_INTEGER)
-		return verr(err, errlen, "%s: bad value", where);
+		return werr(err, errlen, where, "bad value");
 	return 0;
 }
 
@@ -572,5 +620,5 @@ record_validate(const msgpack_object *o, char *err, size_t errlen)
 {
 	if (o == NULL || o->type != MSGPACK_OBJECT_MAP)
 		return verr(err, errlen, "record is not a map");
-	return check_map(o, &m_record, "", err, errlen);
+	return check_map(o, &m_record, NULL, err, errlen);
 }
