@@ -17,6 +17,7 @@
 
 #include "log.h"
 #include "mp.h"
+#include "record.h"
 #include "spool.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -424,41 +425,126 @@ int
 spool_read_file(const char *path, spool_record_cb cb, void *arg)
 {
 	msgpack_unpacked	 u;
+	struct mp_cursor	 c;
 	char			*data = NULL;
 	const char		*why = NULL;
-	size_t			 len = 0, off, used;
-	int			 pass, rc = -1;
+	size_t			 len = 0, start;
+	int			 rc = -1;
 
 	msgpack_unpacked_init(&u);
 	if (spool_slurp(path, &data, &len) != 0)
 		goto out;
 
-	/* Pass 0 checks the whole file; pass 1 hands out its records. */
-	for (pass = 0; pass < 2; pass++) {
-		for (off = 0; off < len; off += used) {
-			if (!is_map_header((unsigned char)data[off])) {
-				why = "not a msgpack map";
-				break;
-			}
-			if (mp_unpack_one(&u, data + off, len - off,
-			    &used) != 0) {
-				why = "truncated or malformed msgpack";
-				break;
-			}
-			if (pass == 1 && cb(&u.data, data + off, used, arg) != 0)
-				break;
+	/* First the whole file's structure, so a damaged one yields nothing. */
+	mp_cursor_init(&c, data, len, NULL);
+	while (!mp_cursor_end(&c)) {
+		if (!is_map_header(c.p[c.pos])) {
+			why = "not a msgpack map";
+			break;
 		}
-		if (why != NULL) {
-			log_warn("%s: damaged (%s at byte %zu); skipped", path,
-			    why, off);
+		if (mp_cursor_skip(&c) != 0) {
+			why = c.err;
+			break;
+		}
+	}
+	if (why != NULL) {
+		log_warn("%s: damaged (%s at byte %zu); skipped", path, why,
+		    c.pos);
+		goto out;
+	}
+	/* Then each record decoded once. */
+	mp_cursor_init(&c, data, len, NULL);
+	while (!mp_cursor_end(&c)) {
+		start = c.pos;
+		if (mp_cursor_unpack(&c, &u) != 0) {
+			log_warn("%s: damaged (%s); skipped the rest", path,
+			    c.err);
 			goto out;
 		}
+		if (cb(&u.data, data + start, c.pos - start, arg) != 0)
+			break;
 	}
 	rc = 0;
 out:
 	msgpack_unpacked_destroy(&u);
 	free(data);
 	return rc;
+}
+
+int
+spool_records_read(const char *path, struct spool_records *r)
+{
+	msgpack_unpacked	 u;
+	struct mp_cursor	 c;
+	char			 why[128];
+	size_t			 start;
+	int			 rc = -1;
+
+	memset(r, 0, sizeof *r);
+	msgpack_unpacked_init(&u);
+	if (spool_slurp(path, &r->data, &r->len) != 0)
+		goto out;
+	mp_cursor_init(&c, r->data, r->len, NULL);
+	while (!mp_cursor_end(&c)) {
+		start = c.pos;
+		/* As spool_read_file: a value that is not a map is damage. */
+		if (!is_map_header(c.p[c.pos])) {
+			log_warn("%s: damaged (not a msgpack map at byte %zu); "
+			    "skipped", path, c.pos);
+			goto out;
+		}
+		if (mp_cursor_unpack(&c, &u) != 0) {
+			log_warn("%s: damaged (%s); skipped", path, c.err);
+			goto out;
+		}
+		r->off = xreallocarray(r->off, r->n + 2, sizeof *r->off);
+		r->bad = xreallocarray(r->bad, r->n + 1, sizeof *r->bad);
+		r->off[r->n] = start;
+		r->off[r->n + 1] = c.pos;
+		why[0] = '\0';
+		r->bad[r->n] = record_validate(&u.data, why, sizeof why) != 0;
+		if (r->bad[r->n] && r->nbad++ == 0)
+			snprintf(r->why, sizeof r->why, "record %zu: %s",
+			    r->n + 1, why[0] != '\0' ? why : "invalid");
+		r->n++;
+	}
+	rc = 0;
+out:
+	msgpack_unpacked_destroy(&u);
+	if (rc != 0)
+		spool_records_free(r);
+	return rc;
+}
+
+void
+spool_records_free(struct spool_records *r)
+{
+	free(r->data);
+	free(r->off);
+	free(r->bad);
+	memset(r, 0, sizeof *r);
+}
+
+long
+spool_count(const char *path)
+{
+	struct mp_cursor	 c;
+	char			*data = NULL;
+	size_t			 len = 0;
+	long			 n = 0;
+
+	if (spool_slurp(path, &data, &len) != 0)
+		return -1;
+	mp_cursor_init(&c, data, len, NULL);
+	while (!mp_cursor_end(&c)) {
+		if (mp_cursor_skip(&c) != 0) {
+			n = -1;
+			break;
+		}
+		n++;
+	}
+	free(data);
+	return n;
 }
 
 long

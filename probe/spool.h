@@ -39,14 +39,6 @@ int	spool_list(const char *dir, int sent, struct spool_files *);
 void	spool_files_free(struct spool_files *);
 
 /*
- * Read a file of concatenated msgpack maps, calling cb for each map with
- * its raw bytes.  A damaged file (truncated, garbage, not maps) is warned
- * about by name and -1 returned; cb is not called for anything in it, so a
- * half-read file never yields partial output.  cb returning non-zero stops.
- * An empty file is also warned about and -1.  raw points into the file's
- * bytes (valid during cb only).
- */
-/*
  * Read a whole record file into a heap buffer: a regular,
  * non-empty file of at most 256 MiB that did not change while read.
  * Otherwise warns by name ("...; skipped") and returns -1.
@@ -62,8 +54,42 @@ int	spool_slurp(const char *path, char **data, size_t *len);
  */
 long	spool_set_aside(const char *dir, const char *path, const char *damdir);
 
+/*
+ * Read a file of concatenated msgpack maps, calling cb for each map with
+ * its raw bytes.  A damaged file (truncated, garbage, not maps) is warned
+ * about by name and -1 returned; cb is not called for anything in it, so a
+ * half-read file never yields partial output.  cb returning non-zero stops.
+ * An empty file is also warned about and -1.  raw points into the file's
+ * bytes (valid during cb only).
+ */
 typedef int (*spool_record_cb)(const msgpack_object *, const char *raw,
     size_t rawlen, void *arg);
 int	spool_read_file(const char *path, spool_record_cb, void *arg);
+
+/*
+ * A record file read once for upload: its bytes, where each record
+ * starts, and which records fail record_validate().
+ */
+struct spool_records {
+	char		*data;		/* the file's bytes */
+	size_t		 len;
+	size_t		*off;		/* record i is data[off[i]..off[i+1]) */
+	unsigned char	*bad;		/* 1: record i fails validation */
+	size_t		 n;
+	size_t		 nbad;
+	char		 why[192];	/* "record N: why" of the first bad */
+};
+
+/*
+ * Read path once: walk each record with the bounded cursor, decode it
+ * once and validate it once.  0, or -1 when the file is unreadable or
+ * damaged (malformed, or a value that is not a map, as
+ * spool_read_file(); warned about by name; nothing kept).
+ */
+int	spool_records_read(const char *path, struct spool_records *);
+void	spool_records_free(struct spool_records *);
+
+/* Records in path (walked, not decoded), or -1 when damaged/unreadable. */
+long	spool_count(const char *path);
 
 #endif

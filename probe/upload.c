@@ -13,7 +13,10 @@
  * daemon resumes it after a restart.  A 4xx answer moves the batch to
  * DIR/rejected/ with the answer beside it (a batch of several files is
  * first retried file by file, so one bad file does not take the others
- * with it).
+ * with it).  Each pass reads each pending file once, validates each
+ * record once and builds the batches from those bytes; records that fail
+ * validation are split off into NAME.invalid.msgpack and sent on their
+ * own, so a bad record costs only itself (docs/upload.md).
  */
 #include <sys/stat.h>
 
@@ -90,19 +93,29 @@ upload_stopped(const struct upload *u)
 	return u->stop != NULL && *u->stop;
 }
 
+/* A file of a batch: its records are body[off, off + len). */
+struct upfile {
+	char	*path;
+	size_t	 off;
+	size_t	 len;
+	size_t	 nrec;
+};
+
 /* One batch being built: records from one or more whole files. */
 struct upbatch {
 	struct buf	 body;		/* records, without the array header */
 	size_t		 nrec;
-	char		**files;	/* paths */
+	struct upfile	*files;
 	size_t		 nfiles;
 };
 
-/* One file read: its records' raw bytes, concatenated, and offsets. */
-struct fileread {
-	struct buf	 data;
-	size_t		*off;		/* start of each record; n + 1 entries */
-	size_t		 n;
+/* One pass over the pending files: each is read once. */
+struct upass {
+	struct upload	*u;
+	struct upbatch	 b;
+	int		 send;		/* 0: only split, set aside, count */
+	int		 stopped;	/* a retry or a stop: send no more */
+	size_t		 pending;	/* records left pending */
 };
 
 /* One request in flight. */
@@ -136,139 +149,19 @@ base_name(const char *path)
 	return p != NULL ? p + 1 : path;
 }
 
-static int
-fileread_cb(const msgpack_object *o, const char *raw, size_t rawlen,
-    void *arg)
-{
-	struct fileread	*fr = arg;
-
-	(void)o;
-	if (fr->n == 0) {
-		fr->off = xreallocarray(fr->off, 2, sizeof *fr->off);
-		fr->off[0] = 0;
-	} else
-		fr->off = xreallocarray(fr->off, fr->n + 2, sizeof *fr->off);
-	buf_add(&fr->data, raw, rawlen);
-	fr->n++;
-	fr->off[fr->n] = fr->data.len;
-	return 0;
-}
-
-static void
-fileread_free(struct fileread *fr)
-{
-	buf_free(&fr->data);
-	free(fr->off);
-	memset(fr, 0, sizeof *fr);
-}
-
-/* Read a pending file; -1 when it is damaged (warned about by name). */
-static int
-fileread(const char *path, struct fileread *fr)
-{
-	memset(fr, 0, sizeof *fr);
-	if (spool_read_file(path, fileread_cb, fr) != 0) {
-		fileread_free(fr);
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * Split pending files holding more than one batch into batch-sized files
- * NAME.NNNN.msgpack, then remove the original.  Parts are written
- * atomically and are the same every time, so a split interrupted by a
- * crash is redone harmlessly.
- */
-static int
-split_file(const char *dir, const char *path, const struct fileread *fr)
-{
-	char	*stem, *name;
-	size_t	 i, first, part = 0, bytes;
-	int	 rv = -1;
-
-	stem = xstrdup(base_name(path));
-	stem[strlen(stem) - strlen(".msgpack")] = '\0';
-	for (first = 0; first < fr->n; first = i) {
-		bytes = 0;
-		for (i = first; i < fr->n; i++) {
-			size_t len = fr->off[i + 1] - fr->off[i];
-
-			if (i > first && (i - first >= UPLOAD_MAX_RECORDS ||
-			    bytes + len > UPLOAD_MAX_BYTES))
-				break;
-			bytes += len;
-		}
-		xasprintf(&name, "%s.%04zu.msgpack", stem, ++part);
-		if (spool_write(dir, name, fr->data.data + fr->off[first],
-		    bytes) != 0) {
-			free(name);
-			goto out;
-		}
-		free(name);
-	}
-	if (unlink(path) == -1) {
-		log_error("%s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (fsync_dir(dir) == -1)
-		goto out;
-	log_info("%s: split into %zu files of at most %d records", path,
-	    part, UPLOAD_MAX_RECORDS);
-	rv = 0;
-out:
-	free(stem);
-	return rv;
-}
-
-/*
- * Before a pass: damaged files go to damaged/ (their intact records to a
- * new pending file), large files are split into batch-sized ones.
- */
-static int
-split_pending(struct upload *u)
-{
-	const char		*dir = u->cfg->results;
-	struct spool_files	 files;
-	struct fileread		 fr;
-	size_t			 i;
-	int			 rv = 0;
-
-	if (spool_list(dir, 0, &files) != 0)
-		return -1;
-	for (i = 0; i < files.n; i++) {
-		if (fileread(files.path[i], &fr) == -1) {
-			if (spool_set_aside(dir, files.path[i],
-			    u->damdir) >= 0)
-				u->res->damaged++;
-			continue;
-		}
-		if (fr.n > UPLOAD_MAX_RECORDS ||
-		    (fr.n > 1 && fr.data.len > UPLOAD_MAX_BYTES)) {
-			if (split_file(dir, files.path[i], &fr) == -1)
-				rv = -1;
-		}
-		fileread_free(&fr);
-	}
-	spool_files_free(&files);
-	return rv;
-}
-
 /* Records in pending files (damaged files are not records). */
 static size_t
 count_pending(const char *dir)
 {
 	struct spool_files	 files;
-	struct fileread		 fr;
 	size_t			 i, n = 0;
+	long			 k;
 
 	if (spool_list(dir, 0, &files) != 0)
 		return 0;
 	for (i = 0; i < files.n; i++) {
-		if (fileread(files.path[i], &fr) == -1)
-			continue;
-		n += fr.n;
-		fileread_free(&fr);
+		if ((k = spool_count(files.path[i])) > 0)
+			n += (size_t)k;
 	}
 	spool_files_free(&files);
 	return n;
@@ -631,18 +524,26 @@ upbatch_clear(struct upbatch *b)
 
 	buf_free(&b->body);
 	for (i = 0; i < b->nfiles; i++)
-		free(b->files[i]);
+		free(b->files[i].path);
 	free(b->files);
 	memset(b, 0, sizeof *b);
 }
 
+/* Add the records of path, already read (data, len), to b. */
 static void
-upbatch_add(struct upbatch *b, const char *path, const struct fileread *fr)
+upbatch_add(struct upbatch *b, const char *path, const char *data,
+    size_t len, size_t nrec)
 {
+	struct upfile	*f;
+
 	b->files = xreallocarray(b->files, b->nfiles + 1, sizeof *b->files);
-	b->files[b->nfiles++] = xstrdup(path);
-	buf_add(&b->body, fr->data.data, fr->data.len);
-	b->nrec += fr->n;
+	f = &b->files[b->nfiles++];
+	f->path = xstrdup(path);
+	f->off = b->body.len;
+	f->len = len;
+	f->nrec = nrec;
+	buf_add(&b->body, data, len);
+	b->nrec += nrec;
 }
 
 /* The request body: an array header and the records. */
@@ -707,36 +608,35 @@ upbatch_sent(struct upload *u, const struct upbatch *b)
 	size_t	i;
 
 	for (i = 0; i < b->nfiles; i++)
-		move_file(b->files[i], u->sentdir, u->cfg->results);
+		move_file(b->files[i].path, u->sentdir, u->cfg->results);
 	u->res->uploaded += b->nrec;
 	log_info("uploaded %zu records (%zu files)", b->nrec, b->nfiles);
 }
 
-/* Send one file on its own; POST_RETRY stops the pass. */
+/*
+ * Send one file of b on its own, from the bytes already read; POST_RETRY
+ * stops the pass.
+ */
 static enum post_outcome
-send_single(struct upload *u, const char *path)
+send_single(struct upload *u, const struct upfile *f, const char *data)
 {
-	struct fileread		 fr;
 	struct upbatch		 b;
 	struct buf		 answer = { NULL, 0, 0 };
 	enum post_outcome	 rv;
 	int			 code;
 
-	if (fileread(path, &fr) == -1)
-		return POST_OK;		/* damaged: skipped, warned */
 	memset(&b, 0, sizeof b);
-	upbatch_add(&b, path, &fr);
-	fileread_free(&fr);
+	upbatch_add(&b, f->path, data, f->len, f->nrec);
 	rv = upbatch_send(u, &b, &answer, &code);
 	if (rv == POST_OK)
 		upbatch_sent(u, &b);
 	else if (rv == POST_REJECTED) {
-		log_error("collector refused %s (HTTP %d): %.*s", path, code,
+		log_error("collector refused %s (HTTP %d): %.*s", f->path, code,
 		    (int)(answer.len > 200 ? 200 : answer.len),
 		    answer.data != NULL ? answer.data : "");
 		/* The answer only beside a file that really moved. */
-		if (move_file(path, u->rejdir, u->cfg->results) == 0) {
-			save_answer(u, path, code, &answer);
+		if (move_file(f->path, u->rejdir, u->cfg->results) == 0) {
+			save_answer(u, f->path, code, &answer);
 			u->res->rejected += b.nrec;
 		}
 	}
@@ -745,73 +645,250 @@ send_single(struct upload *u, const char *path)
 	return rv;
 }
 
-/*
- * One pass over the pending files.  0 when every file was dealt with,
- * 1 when a network error or 5xx stopped it.
- */
-static int
-upload_pass(struct upload *u)
+/* Send the batch being built (if any), then empty it. */
+static void
+pass_flush(struct upass *p)
 {
-	struct spool_files	 files;
-	struct fileread		 fr;
-	struct upbatch		 b;
+	struct upload		*u = p->u;
+	struct upbatch		*b = &p->b;
 	struct buf		 answer = { NULL, 0, 0 };
-	enum post_outcome	 out;
-	size_t			 i, j;
-	int			 code, rv = 0;
+	enum post_outcome	 out = POST_OK;
+	size_t			 j = 0;
+	int			 code;
 
-	if (spool_list(u->cfg->results, 0, &files) != 0)
-		return 1;
-	memset(&b, 0, sizeof b);
-	for (i = 0; i < files.n || b.nfiles > 0; ) {
-		/* Fill the batch with whole files while they fit. */
-		while (i < files.n) {
-			if (fileread(files.path[i], &fr) == -1) {
-				i++;
-				continue;
-			}
-			if (b.nfiles > 0 &&
-			    (b.nrec + fr.n > UPLOAD_MAX_RECORDS ||
-			    b.body.len + fr.data.len > UPLOAD_MAX_BYTES)) {
-				fileread_free(&fr);
+	if (b->nfiles == 0)
+		return;
+	if (p->stopped)
+		goto stopped;
+	out = upbatch_send(u, b, &answer, &code);
+	if (out == POST_OK)
+		upbatch_sent(u, b);
+	else if (out == POST_REJECTED) {
+		if (b->nfiles > 1)
+			log_warn("collector refused a batch of %zu files "
+			    "(HTTP %d): sending them one by one", b->nfiles,
+			    code);
+		for (j = 0; j < b->nfiles; j++) {
+			out = send_single(u, &b->files[j],
+			    b->body.data + b->files[j].off);
+			if (out == POST_RETRY || out == POST_STOPPED)
 				break;
-			}
-			if (fr.n > 0)
-				upbatch_add(&b, files.path[i], &fr);
-			fileread_free(&fr);
-			i++;
-		}
-		if (b.nfiles == 0)
-			break;
-		out = upbatch_send(u, &b, &answer, &code);
-		if (out == POST_OK)
-			upbatch_sent(u, &b);
-		else if (out == POST_REJECTED) {
-			if (b.nfiles == 1) {
-				/* Already alone: send_single moves it. */
-				out = send_single(u, b.files[0]);
-			} else {
-				log_warn("collector refused a batch of %zu "
-				    "files (HTTP %d): sending them one by one",
-				    b.nfiles, code);
-				for (j = 0; j < b.nfiles; j++) {
-					out = send_single(u, b.files[j]);
-					if (out == POST_RETRY ||
-					    out == POST_STOPPED)
-						break;
-				}
-			}
-		}
-		upbatch_clear(&b);
-		if (out == POST_RETRY || out == POST_STOPPED) {
-			rv = 1;
-			break;
 		}
 	}
-	upbatch_clear(&b);
+	if (out == POST_RETRY || out == POST_STOPPED) {
+		p->stopped = 1;
+stopped:
+		/* What was not sent stays pending. */
+		for (; j < b->nfiles; j++)
+			p->pending += b->files[j].nrec;
+	}
 	buf_free(&answer);
-	spool_files_free(&files);
+	upbatch_clear(b);
+}
+
+/*
+ * One part of a pending file, its records in data: join the batch, or,
+ * when they failed validation (alone), go on their own so the collector
+ * answers for them and they cost nothing to the others.
+ */
+static void
+pass_part(struct upass *p, const char *path, const char *data, size_t len,
+    size_t nrec, int bad)
+{
+	struct upfile		f = { (char *)path, 0, len, nrec };
+	enum post_outcome	out;
+
+	if (!p->send || p->stopped) {
+		p->pending += nrec;
+		return;
+	}
+	if (bad) {
+		out = send_single(p->u, &f, data);
+		if (out == POST_RETRY || out == POST_STOPPED) {
+			p->stopped = 1;
+			p->pending += nrec;
+		}
+		return;
+	}
+	if (p->b.nfiles > 0 && (p->b.nrec + nrec > UPLOAD_MAX_RECORDS ||
+	    p->b.body.len + len > UPLOAD_MAX_BYTES))
+		pass_flush(p);
+	if (p->stopped) {
+		p->pending += nrec;
+		return;
+	}
+	upbatch_add(&p->b, path, data, len, nrec);
+}
+
+/* Does a file of these records need splitting before it is sent? */
+static int
+too_big(const struct spool_records *r)
+{
+	return r->n > UPLOAD_MAX_RECORDS ||
+	    (r->n > 1 && r->len > UPLOAD_MAX_BYTES);
+}
+
+/*
+ * Split a pending file into batch-sized files NAME.NNNN.msgpack of its
+ * valid records and NAME.invalid.msgpack of the others, then remove it;
+ * each part then goes its way from the bytes already read.  Parts are
+ * written atomically and are the same every time, so a split interrupted
+ * by a crash is redone harmlessly.  -1 (logged) leaves the file as it is.
+ */
+static int
+pass_split(struct upass *p, const char *path, const struct spool_records *r)
+{
+	const char	*dir = p->u->cfg->results;
+	struct buf	*part = NULL, bad = { NULL, 0, 0 };
+	char		*stem, *name;
+	size_t		*nrec = NULL, npart = 0, i, len, k;
+	int		 rv = -1;
+
+	stem = xstrdup(base_name(path));
+	stem[strlen(stem) - strlen(".msgpack")] = '\0';
+	for (i = 0; i < r->n; i++) {
+		len = r->off[i + 1] - r->off[i];
+		if (r->bad[i]) {
+			buf_add(&bad, r->data + r->off[i], len);
+			continue;
+		}
+		if (npart == 0 || nrec[npart - 1] >= UPLOAD_MAX_RECORDS ||
+		    part[npart - 1].len + len > UPLOAD_MAX_BYTES) {
+			part = xreallocarray(part, npart + 1, sizeof *part);
+			nrec = xreallocarray(nrec, npart + 1, sizeof *nrec);
+			memset(&part[npart], 0, sizeof part[npart]);
+			nrec[npart++] = 0;
+		}
+		buf_add(&part[npart - 1], r->data + r->off[i], len);
+		nrec[npart - 1]++;
+	}
+	for (k = 0; k < npart; k++) {
+		xasprintf(&name, "%s.%04zu.msgpack", stem, k + 1);
+		if (spool_write(dir, name, part[k].data, part[k].len) != 0) {
+			free(name);
+			goto out;
+		}
+		free(name);
+	}
+	if (r->nbad > 0) {
+		xasprintf(&name, "%s.invalid.msgpack", stem);
+		if (spool_write(dir, name, bad.data, bad.len) != 0) {
+			free(name);
+			goto out;
+		}
+		free(name);
+	}
+	if (unlink(path) == -1) {
+		log_error("%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (fsync_dir(dir) == -1)
+		goto out;
+	if (r->nbad > 0)
+		log_warn("%s: %zu invalid records (%s) set apart in "
+		    "%s.invalid.msgpack; the %zu others go on", path, r->nbad,
+		    r->why, stem, r->n - r->nbad);
+	if (npart > 1)
+		log_info("%s: split into %zu files of at most %d records",
+		    path, npart, UPLOAD_MAX_RECORDS);
+	rv = 0;
+	for (k = 0; k < npart; k++) {
+		xasprintf(&name, "%s/%s.%04zu.msgpack", dir, stem, k + 1);
+		pass_part(p, name, part[k].data, part[k].len, nrec[k], 0);
+		free(name);
+	}
+	if (r->nbad > 0) {
+		xasprintf(&name, "%s/%s.invalid.msgpack", dir, stem);
+		pass_part(p, name, bad.data, bad.len, r->nbad, 1);
+		free(name);
+	}
+out:
+	for (k = 0; k < npart; k++)
+		buf_free(&part[k]);
+	free(part);
+	free(nrec);
+	buf_free(&bad);
+	free(stem);
 	return rv;
+}
+
+/*
+ * One pending file, read once: damaged files go to damaged/ (their
+ * intact records to a new pending file), files with invalid records or
+ * larger than a batch are split, the rest joins the batch.
+ */
+static void
+pass_file(struct upass *p, const char *path)
+{
+	struct spool_records	r;
+	char			*intact, *stem;
+	long			 kept;
+
+	if (spool_records_read(path, &r) != 0) {
+		kept = spool_set_aside(p->u->cfg->results, path, p->u->damdir);
+		if (kept < 0)
+			return;
+		p->u->res->damaged++;
+		if (kept == 0)
+			return;
+		/* Its intact records, in a new file, go in this pass. */
+		stem = xstrdup(path);
+		stem[strlen(stem) - strlen(".msgpack")] = '\0';
+		xasprintf(&intact, "%s.intact.msgpack", stem);
+		pass_file(p, intact);
+		free(intact);
+		free(stem);
+		return;
+	}
+	if (r.nbad == r.n) {
+		log_warn("%s: no valid record (%s); sent on its own", path,
+		    r.why);
+		pass_part(p, path, r.data, r.len, r.n, 1);
+	} else if (r.nbad > 0 || too_big(&r)) {
+		if (pass_split(p, path, &r) != 0)
+			p->pending += r.n;
+	} else
+		pass_part(p, path, r.data, r.len, r.n, 0);
+	spool_records_free(&r);
+}
+
+/*
+ * One pass over the pending files, each read once.  With send 0 the files
+ * are only prepared (split, damaged set aside) and counted.  0 when every
+ * file was dealt with, 1 when a network error or 5xx stopped it; the
+ * records left pending in res->pending.
+ */
+static int
+upload_pass(struct upload *u, int send)
+{
+	struct spool_files	 files;
+	struct upass		 p;
+	size_t			 i;
+	long			 n;
+
+	memset(&p, 0, sizeof p);
+	p.u = u;
+	p.send = send;
+	if (spool_list(u->cfg->results, 0, &files) != 0) {
+		u->res->pending = 0;
+		return 1;
+	}
+	for (i = 0; i < files.n; i++) {
+		if (!p.stopped && upload_stopped(u))
+			p.stopped = 1;
+		if (p.stopped) {
+			/* Not read for sending: only counted. */
+			if ((n = spool_count(files.path[i])) > 0)
+				p.pending += (size_t)n;
+			continue;
+		}
+		pass_file(&p, files.path[i]);
+	}
+	pass_flush(&p);
+	upbatch_clear(&p.b);
+	spool_files_free(&files);
+	u->res->pending = p.pending;
+	return p.stopped && send ? 1 : 0;
 }
 
 /* --- the whole upload --------------------------------------------------- */
@@ -983,7 +1060,7 @@ upload_run(struct event_base *base, const struct config *cfg, int attempts,
 	struct upload	 u;
 	struct backoff	 st;
 	double		 delay;
-	int		 attempt, failed = 1, rv = -1;
+	int		 attempt, passes = 0, failed = 1, rv = -1;
 
 	memset(res, 0, sizeof *res);
 	memset(&u, 0, sizeof u);
@@ -1000,16 +1077,15 @@ upload_run(struct event_base *base, const struct config *cfg, int attempts,
 	}
 	u.stop = stop;
 	state_load(cfg->results, &st);
-	split_pending(&u);
 	if (u.ncoll == 0) {
-		res->pending = count_pending(cfg->results);
+		upload_pass(&u, 0);	/* split, set aside, count */
 		rv = 0;
 		goto out;
 	}
 	if (honour_wait && util_now_ms() < st.next_ms) {
 		log_info("upload: backing off for %.0f s more",
 		    (double)(st.next_ms - util_now_ms()) / 1000);
-		res->pending = count_pending(cfg->results);
+		upload_pass(&u, 0);
 		rv = 0;
 		goto out;
 	}
@@ -1019,11 +1095,11 @@ upload_run(struct event_base *base, const struct config *cfg, int attempts,
 			delay = backoff_delay(attempt);
 			log_info("upload: retrying in %.1f s", delay);
 			upload_wait(&u, delay);
-			split_pending(&u);
 		}
 		if (upload_stopped(&u))
 			break;
-		failed = upload_pass(&u);
+		passes++;
+		failed = upload_pass(&u, 1);
 		if (!failed)
 			break;
 	}
@@ -1044,7 +1120,8 @@ upload_run(struct event_base *base, const struct config *cfg, int attempts,
 		st.next_ms = 0;
 		state_save(cfg->results, &st);
 	}
-	res->pending = count_pending(cfg->results);
+	if (passes == 0)
+		res->pending = count_pending(cfg->results);
 	rv = 0;
 out:
 	upload_clear(&u);
