@@ -21,7 +21,8 @@ page=${3:-20000}
 . "$(dirname "$0")/lib.sh"
 bench_init bench/http.sh nginx dnsmasq openssl python3
 bench_certs
-addrs="127.0.0.1 127.0.0.2 127.0.0.3 127.0.0.4"
+# Not 127.0.0.1-4: OONI's DNS fingerprints name 127.0.0.1 (a censor's answer).
+addrs="127.0.0.21 127.0.0.22 127.0.0.23 127.0.0.24"
 # shellcheck disable=SC2086
 bench_nginx $addrs
 # The page instead of nginx's "ok": rewrite and reload.
@@ -32,7 +33,7 @@ sed -i "s|return 200 \"ok\\\\n\";|root $tmp/www; index index.html;|" \
     "$tmp/nginx.conf"
 # shellcheck disable=SC2086
 bench_dnsmasq "$names" $addrs
-bench_wait 127.0.0.1
+bench_wait 127.0.0.21
 nginx -c "$tmp/nginx.conf" -p "$tmp/nginx" -s reload
 sleep 1
 

@@ -75,6 +75,7 @@ struct mconn {
 	int			 baselined;	/* control-SNI baseline asked */
 	int			 confirmed;	/* ... and it completed */
 	int			 confirm;	/* control SNI again, at once */
+	int			 recheck;	/* target SNI again, beside it */
 	struct baseline_wait	*bwait;
 	struct http_get		*get;
 	size_t			 http_idx;
@@ -294,9 +295,11 @@ conn_set_plain(struct mconn *c, int port)
 
 /*
  * Did the target's handshake (and download) just come out much slower
- * than the address's control-SNI baseline?  Then the control SNI is
- * measured once more at once, on the same address: a machine or link
- * busy at this moment slows that down too, SNI throttling does not.
+ * than the address's control-SNI baseline?  Then the control SNI and the
+ * target's SNI are measured once more, side by side, at once, on the same
+ * address: a machine or link busy at this moment slows both alike (the
+ * target's first handshake may have queued behind hundreds of others),
+ * SNI throttling only the target's.
  */
 static void
 conn_check_slow(struct mconn *c)
@@ -333,6 +336,12 @@ conn_check_slow(struct mconn *c)
 	r = conn_new(m, c->ip, c->source);
 	r->retry = r->confirm = 1;
 	r->sni = r->name = m->env->control_sni;
+	conn_add_tls(r);
+	conn_connect(r);
+	r = conn_new(m, c->ip, c->source);
+	r->retry = r->recheck = 1;
+	r->sni = c->sni;
+	r->name = c->name;
 	conn_add_tls(r);
 	conn_connect(r);
 }
@@ -502,8 +511,9 @@ conn_tls_event_cb(struct bufferevent *bev, short what, void *arg)
 		tls = &m->rec->tls[c->tls_idx];
 		tls->t_ms = util_mono_ms() - c->t0;
 		tls_fill(m->env->tls, bufferevent_openssl_get_ssl(bev), tls,
-		    c->name, m->target->is_ip, c->retry, m->env->keep_certs);
-		if (m->env->http && (!c->retry || c->confirm)) {
+		    c->name, m->target->is_ip, c->retry && !c->recheck,
+		    m->env->keep_certs);
+		if (m->env->http && (!c->retry || c->confirm || c->recheck)) {
 			/* --http: GET over the handshake, its own deadline. */
 			event_del(c->timer);
 			conn_http(c);

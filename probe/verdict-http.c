@@ -238,40 +238,92 @@ tls_baseline(const struct record *r, const struct rec_tls *c,
 	    tls_done(c) && c->port == t->port && ip_same(c->ip, t->ip);
 }
 
+/* A completed handshake with the target's own name (or none: an IP). */
+static int
+tls_target(const struct record *r, const struct rec_tls *t)
+{
+	return tls_done(t) && (t->sni == NULL ||
+	    same_host(t->sni, r->target.host));
+}
+
+/*
+ * Is t slower than every control-SNI baseline on its address?  *best gets
+ * the slowest of them (NULL: none, then not slower).
+ */
+static int
+tls_slower_all(const struct record *r, const struct rec_tls *t,
+    const struct rec_tls **best)
+{
+	const struct rec_tls	*c;
+	size_t			 j;
+
+	*best = NULL;
+	for (j = 0; j < r->n_tls; j++) {
+		c = &r->tls[j];
+		if (!tls_baseline(r, c, t))
+			continue;
+		if (!throttle_slower(t->t_ms, c->t_ms))
+			return 0;
+		if (*best == NULL || c->t_ms > (*best)->t_ms)
+			*best = c;
+	}
+	return *best != NULL;
+}
+
+/* The same for a download, against the control SNI's downloads there. */
+static int
+http_slower_all(const struct record *r, const struct rec_http *h,
+    const struct rec_http **best)
+{
+	const struct rec_http	*b;
+	double			 tms, bms;
+	size_t			 j;
+
+	*best = NULL;
+	for (j = 0; j < r->n_http; j++) {
+		b = &r->http[j];
+		if (http_is_target(r, b) || !ip_same(b->ip, h->ip) ||
+		    b->n_samples == 0)
+			continue;
+		if (!download_slower(h, b, &tms, &bms))
+			return 0;
+		*best = b;
+	}
+	return *best != NULL;
+}
+
 /*
  * Every baseline on the address is the comparison: one taken when the
  * round reached the address, and one taken again right after a target
  * looked slow (the probe's own machine or link being busy at that moment
- * slows that one down too).
+ * slows that one down too).  The target was measured again beside that
+ * second baseline, at the same moment: every one of its handshakes (and
+ * downloads) on the address must be slower than every baseline, so a
+ * target that only looked slow while the probe's machine was busy (its
+ * handshake queued behind hundreds of others) is not throttled.
  */
 int
 verdict_throttled(const struct record *r, const char *control_sni,
     struct rec_verdict *out)
 {
-	const struct rec_tls	*t, *c, *best;
-	const struct rec_http	*h, *b, *bestb;
+	const struct rec_tls	*t, *c, *best, *cb;
+	const struct rec_http	*h, *b, *bestb, *bb;
 	double			 tms, bms;
 	size_t			 i, j;
-	int			 slower;
 
 	(void)control_sni;
 	/* The handshake, against the control SNI's on the same address. */
 	for (i = 0; i < r->n_tls; i++) {
 		t = &r->tls[i];
-		if (!tls_done(t) || (t->sni != NULL &&
-		    !same_host(t->sni, r->target.host)))
+		if (!tls_target(r, t) || !tls_slower_all(r, t, &best))
 			continue;
-		best = NULL;
-		slower = 1;
-		for (j = 0; j < r->n_tls && slower; j++) {
+		for (j = 0; j < r->n_tls; j++) {
 			c = &r->tls[j];
-			if (!tls_baseline(r, c, t))
-				continue;
-			slower = throttle_slower(t->t_ms, c->t_ms);
-			if (best == NULL || c->t_ms > best->t_ms)
-				best = c;
+			if (c != t && tls_target(r, c) && c->port == t->port &&
+			    ip_same(c->ip, t->ip) && !tls_slower_all(r, c, &cb))
+				break;
 		}
-		if (best == NULL || !slower)
+		if (j < r->n_tls)
 			continue;
 		vh_set(out, STATUS_THROTTLED, METHOD_TLS_THROTTLED,
 		    "%s is throttled: at %s the TLS handshake took %.0f ms, "
@@ -285,18 +337,16 @@ verdict_throttled(const struct record *r, const char *control_sni,
 		h = &r->http[i];
 		if (!http_is_target(r, h) || h->n_samples == 0)
 			continue;
-		bestb = NULL;
-		slower = 1;
-		tms = bms = 0;
-		for (j = 0; j < r->n_http && slower; j++) {
-			b = &r->http[j];
-			if (http_is_target(r, b) || !ip_same(b->ip, h->ip) ||
-			    b->n_samples == 0)
+		if (http_slower_all(r, h, &bestb)) {
+			for (j = 0; j < r->n_http; j++) {
+				b = &r->http[j];
+				if (b != h && http_is_target(r, b) &&
+				    b->n_samples > 0 && ip_same(b->ip, h->ip) &&
+				    !http_slower_all(r, b, &bb))
+					break;
+			}
+			if (j < r->n_http)
 				continue;
-			slower = download_slower(h, b, &tms, &bms);
-			bestb = b;
-		}
-		if (bestb != NULL && slower) {
 			download_slower(h, bestb, &tms, &bms);
 			vh_set(out, STATUS_THROTTLED, METHOD_HTTP_THROTTLED,
 			    "%s is throttled: at %s its download took %.0f ms "

@@ -256,7 +256,7 @@ START_TEST(test_parse_limits)
 }
 END_TEST
 
-/* One target from a JSON-ish list of extra key/value pairs. */
+/* A request of one target with one more key: bool, int, nil or str. */
 static int
 parse_one(struct control_config *cfg, int port, const char *key,
     int kind, int64_t val, struct control_req *r)
@@ -278,8 +278,10 @@ parse_one(struct control_config *cfg, int port, const char *key,
 	msgpack_pack_int(&pk, port);
 	if (key != NULL) {
 		pk_str(&pk, key);
-		if (kind == 'b')
-			val ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk);
+		if (kind == 'b' && val)
+			msgpack_pack_true(&pk);
+		else if (kind == 'b')
+			msgpack_pack_false(&pk);
 		else if (kind == 'i')
 			msgpack_pack_int64(&pk, val);
 		else if (kind == 'n')

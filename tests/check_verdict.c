@@ -877,6 +877,40 @@ static const struct vcase cases[] = {
 	    "tls P 157.240.1.35 " FB " ok T ms=4200 fb digi;"
 	    "tls P 157.240.1.35 example.org ok ms=120 example",
 	    STATUS_THROTTLED, METHOD_TLS_THROTTLED, NULL, NULL },
+	{ "ok: the target measured again beside the control SNI was fast",
+	    FB, P_OK C_OK TCP_OK
+	    "tls P 157.240.1.35 example.org ok ms=90 example;"
+	    "tls P 157.240.1.35 " FB " ok T ms=4200 fb digi;"
+	    "tls P 157.240.1.35 example.org ok ms=120 example;"
+	    "tls P 157.240.1.35 " FB " ok T ms=130 fb digi",
+	    STATUS_OK, METHOD_NONE, NULL, NULL },
+	{ "throttled: the target measured again was slow again", FB,
+	    P_OK C_OK TCP_OK
+	    "tls P 157.240.1.35 example.org ok ms=90 example;"
+	    "tls P 157.240.1.35 " FB " ok T ms=4200 fb digi;"
+	    "tls P 157.240.1.35 example.org ok ms=120 example;"
+	    "tls P 157.240.1.35 " FB " ok T ms=3900 fb digi",
+	    STATUS_THROTTLED, METHOD_TLS_THROTTLED, NULL, "4200 ms" },
+	{ "throttled: a second target handshake elsewhere does not count",
+	    FB, "dns P system A ok 157.240.1.35 157.240.1.36;" C_OK TCP_OK
+	    "tls P 157.240.1.35 example.org ok ms=90 example;"
+	    "tls P 157.240.1.35 " FB " ok T ms=4200 fb digi;"
+	    "tls P 157.240.1.36 " FB " ok T ms=100 fb digi",
+	    STATUS_THROTTLED, METHOD_TLS_THROTTLED, NULL, NULL },
+	{ "ok: the download measured again beside the control SNI was fast",
+	    FB, P_OK C_OK TCP_OK TLS_OK
+	    "http P 157.240.1.35 example.org ok s=200 n=65536 dl=40;"
+	    "http P 157.240.1.35 " FB " ok s=200 n=65536 dl=4000;"
+	    "http P 157.240.1.35 example.org ok s=200 n=65536 dl=50;"
+	    "http P 157.240.1.35 " FB " ok s=200 n=65536 dl=60",
+	    STATUS_OK, METHOD_NONE, NULL, NULL },
+	{ "throttled: the download measured again was slow again", FB,
+	    P_OK C_OK TCP_OK TLS_OK
+	    "http P 157.240.1.35 example.org ok s=200 n=65536 dl=40;"
+	    "http P 157.240.1.35 " FB " ok s=200 n=65536 dl=4000;"
+	    "http P 157.240.1.35 example.org ok s=200 n=65536 dl=50;"
+	    "http P 157.240.1.35 " FB " ok s=200 n=65536 dl=3900",
+	    STATUS_THROTTLED, METHOD_HTTP_THROTTLED, NULL, NULL },
 	{ "ok: a download measured again at once was slow too", FB,
 	    P_OK C_OK TCP_OK TLS_OK
 	    "http P 157.240.1.35 example.org ok s=200 n=65536 dl=40;"
