@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "addrlimit.h"
+#include "hindex.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -44,13 +45,7 @@ struct addrlimit {
 static size_t
 addrlimit_hash(const char *s)
 {
-	uint32_t	h = 2166136261u;
-
-	for (; *s != '\0'; s++) {
-		h ^= (unsigned char)*s;
-		h *= 16777619u;
-	}
-	return h % ADDRLIMIT_BUCKETS;
+	return hindex_hash(HINDEX_SEED, s, strlen(s)) % ADDRLIMIT_BUCKETS;
 }
 
 static struct addrlimit_entry *

@@ -10,6 +10,7 @@
 #include <msgpack.h>
 
 #include "campaign.h"
+#include "hindex.h"
 #include "log.h"
 #include "mp.h"
 #include "spool.h"
@@ -60,12 +61,11 @@ campaign_rate_take(struct campaign_rate *b, double now_ms)
 
 /* --- resume ------------------------------------------------------------ */
 
-/* An index of the targets by host and port: open addressing. */
+/* An index of the targets by host and port. */
 struct resume {
 	const char	*campaign;
 	struct targets	*t;
-	size_t		*slot;		/* target index + 1, 0 = empty */
-	size_t		 mask;
+	struct hindex	 idx;
 	unsigned char	*done;
 	long		 n_done;
 };
@@ -73,36 +73,21 @@ struct resume {
 static uint64_t
 resume_hash(const char *host, size_t len, int port)
 {
-	uint64_t	h = 1469598103934665603ULL;	/* FNV-1a */
-	size_t		i;
-
-	for (i = 0; i < len; i++) {
-		h ^= (unsigned char)host[i];
-		h *= 1099511628211ULL;
-	}
-	h ^= (uint64_t)port;
-	h *= 1099511628211ULL;
-	return h;
+	return hindex_hash(hindex_hash(HINDEX_SEED, host, len), &port,
+	    sizeof port);
 }
 
 static void
 resume_index(struct resume *rs)
 {
-	size_t		cap = 16, i, j;
 	struct target	*tg;
+	size_t		 i;
 
-	while (cap < 2 * rs->t->n)
-		cap <<= 1;
-	rs->slot = xcalloc(cap, sizeof *rs->slot);
-	rs->mask = cap - 1;
 	rs->done = xcalloc(rs->t->n > 0 ? rs->t->n : 1, 1);
 	for (i = 0; i < rs->t->n; i++) {
 		tg = &rs->t->v[i];
-		j = resume_hash(tg->host, strlen(tg->host), tg->port) &
-		    rs->mask;
-		while (rs->slot[j] != 0)
-			j = (j + 1) & rs->mask;
-		rs->slot[j] = i + 1;
+		hindex_add(&rs->idx, resume_hash(tg->host, strlen(tg->host),
+		    tg->port), i);
 	}
 }
 
@@ -110,17 +95,15 @@ static void
 resume_mark(struct resume *rs, const char *host, size_t len, int port)
 {
 	struct target	*tg;
-	size_t		 j, i;
+	size_t		 it = 0, i;
 
-	j = resume_hash(host, len, port) & rs->mask;
-	while ((i = rs->slot[j]) != 0) {
-		tg = &rs->t->v[i - 1];
+	while (hindex_next(&rs->idx, resume_hash(host, len, port), &it, &i)) {
+		tg = &rs->t->v[i];
 		if (tg->port == port && strlen(tg->host) == len &&
-		    memcmp(tg->host, host, len) == 0 && !rs->done[i - 1]) {
-			rs->done[i - 1] = 1;
+		    memcmp(tg->host, host, len) == 0 && !rs->done[i]) {
+			rs->done[i] = 1;
 			rs->n_done++;
 		}
-		j = (j + 1) & rs->mask;
 	}
 }
 
@@ -180,7 +163,7 @@ campaign_resume(const char *dir, const char *campaign, struct targets *t)
 	t->n = k;
 	rc = rs.n_done;
 out:
-	free(rs.slot);
+	hindex_clear(&rs.idx);
 	free(rs.done);
 	return rc;
 }

@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 
 #include "commands.h"
+#include "hindex.h"
 #include "log.h"
 #include "mp.h"
 #include "report.h"
@@ -92,8 +93,7 @@ struct report {
 	struct group		**groups;
 	size_t			 ngroups;
 	size_t			 gcap;
-	size_t			*table;		/* open addressing: index + 1 */
-	size_t			 tsize;
+	struct hindex		 index;		/* of groups */
 
 	uint64_t		 records;	/* used */
 	uint64_t		 skipped;	/* lacking what report needs */
@@ -138,18 +138,6 @@ usage(FILE *f)
 "  -h, --help           this text\n");
 }
 
-static uint64_t
-hash_bytes(uint64_t h, const char *s, size_t len)
-{
-	size_t	i;
-
-	for (i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 /* A copy of len bytes with NUL bytes replaced, so it is a C string. */
 static char *
 copy_str(const char *s, size_t len)
@@ -175,43 +163,22 @@ key_eq(const char *a, const char *b, size_t blen)
 	    memchr(b, '\0', blen) == NULL;
 }
 
-static void
-table_grow(struct report *r)
-{
-	size_t	 i, j, tsize = r->tsize ? r->tsize * 2 : 64;
-	size_t	*t = xcalloc(tsize, sizeof *t);
-
-	for (i = 0; i < r->ngroups; i++) {
-		j = r->groups[i]->hash & (tsize - 1);
-		while (t[j] != 0)
-			j = (j + 1) & (tsize - 1);
-		t[j] = i + 1;
-	}
-	free(r->table);
-	r->table = t;
-	r->tsize = tsize;
-}
-
 static struct group *
 group_get(struct report *r, const char *host, size_t hlen,
     const char *probe, size_t plen)
 {
 	uint64_t	 h;
-	size_t		 j;
+	size_t		 it = 0, j;
 	struct group	*g;
 
-	h = hash_bytes(14695981039346656037ULL, host, hlen);
+	h = hindex_hash(HINDEX_SEED, host, hlen);
 	if (probe != NULL)
-		h = hash_bytes(h ^ 0xff, probe, plen);
-	if (r->tsize == 0 || (r->ngroups + 1) * 2 > r->tsize)
-		table_grow(r);
-	j = h & (r->tsize - 1);
-	while (r->table[j] != 0) {
-		g = r->groups[r->table[j] - 1];
+		h = hindex_hash(h ^ 0xff, probe, plen);
+	while (hindex_next(&r->index, h, &it, &j)) {
+		g = r->groups[j];
 		if (g->hash == h && key_eq(g->host, host, hlen) &&
 		    key_eq(g->probe_id, probe, plen))
 			return g;
-		j = (j + 1) & (r->tsize - 1);
 	}
 	g = xcalloc(1, sizeof *g);
 	g->host = copy_str(host, hlen);
@@ -222,8 +189,8 @@ group_get(struct report *r, const char *host, size_t hlen,
 		r->groups = xreallocarray(r->groups, r->gcap,
 		    sizeof *r->groups);
 	}
+	hindex_add(&r->index, h, r->ngroups);
 	r->groups[r->ngroups++] = g;
-	r->table[j] = r->ngroups;
 	return g;
 }
 
@@ -780,7 +747,7 @@ report_free(struct report *r)
 		free(r->groups[i]);
 	}
 	free(r->groups);
-	free(r->table);
+	hindex_clear(&r->index);
 	free(r->probe);
 }
 

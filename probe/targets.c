@@ -18,6 +18,7 @@
 
 #include <idn2.h>
 
+#include "hindex.h"
 #include "log.h"
 #include "targets.h"
 #include "url.h"
@@ -33,24 +34,13 @@
 
 /* --- the index of targets by scheme, host and port ---------------------- */
 
-struct targets_index {
-	size_t	*slot;		/* index into targets.v plus one; 0 empty */
-	size_t	 cap;		/* power of two */
-	size_t	 n;		/* targets indexed */
-};
-
 static uint64_t
 index_hash(enum target_scheme scheme, const char *host, int port)
 {
-	uint64_t	h = 1469598103934665603ULL;
+	uint64_t	h = hindex_hash(HINDEX_SEED, host, strlen(host));
 
-	for (; *host != '\0'; host++) {
-		h ^= (unsigned char)*host;
-		h *= 1099511628211ULL;
-	}
-	h ^= (uint64_t)port << 1 | (uint64_t)scheme;
-	h *= 1099511628211ULL;
-	return h;
+	return hindex_hash(h, &(uint64_t){ (uint64_t)port << 1 |
+	    (uint64_t)scheme }, sizeof(uint64_t));
 }
 
 /* The port that, with scheme and host, makes a target distinct. */
@@ -60,57 +50,33 @@ target_key_port(const struct target *t)
 	return t->scheme == TARGET_HTTP ? t->http_port : t->port;
 }
 
-static int
-target_same(const struct target *t, enum target_scheme scheme,
-    const char *host, int port)
-{
-	return t->scheme == scheme && target_key_port(t) == port &&
-	    strcmp(t->host, host) == 0;
-}
-
 static void
-index_put(struct targets_index *x, const struct targets *t, size_t i)
+index_put(struct hindex *x, const struct targets *t, size_t i)
 {
 	const struct target	*e = &t->v[i];
-	size_t			 j;
 
-	j = index_hash(e->scheme, e->host, target_key_port(e)) &
-	    (x->cap - 1);
-	while (x->slot[j] != 0)
-		j = (j + 1) & (x->cap - 1);
-	x->slot[j] = i + 1;
+	hindex_add(x, index_hash(e->scheme, e->host, target_key_port(e)), i);
 }
 
-/* The index x of t, grown to hold one more. */
-static void
-index_grow(struct targets_index *x, const struct targets *t)
-{
-	size_t	i;
-
-	if (x->n == t->n && 2 * (t->n + 1) <= x->cap)
-		return;
-	if (x->cap == 0)
-		x->cap = 64;
-	while (2 * (t->n + 1) > x->cap)
-		x->cap *= 2;
-	free(x->slot);
-	x->slot = xcalloc(x->cap, sizeof *x->slot);
-	for (i = 0; i < t->n; i++)
-		index_put(x, t, i);
-	x->n = t->n;
-}
-
+/* The target of t with this scheme, host and port, or NULL. */
 static struct target *
-index_find(struct targets_index *x, struct targets *t,
-    enum target_scheme scheme, const char *host, int port)
+index_find(struct hindex *x, struct targets *t, enum target_scheme scheme,
+    const char *host, int port)
 {
-	size_t	j;
+	struct target	*e;
+	uint64_t	 h = index_hash(scheme, host, port);
+	size_t		 it = 0, i;
 
-	index_grow(x, t);
-	j = index_hash(scheme, host, port) & (x->cap - 1);
-	for (; x->slot[j] != 0; j = (j + 1) & (x->cap - 1)) {
-		if (target_same(&t->v[x->slot[j] - 1], scheme, host, port))
-			return &t->v[x->slot[j] - 1];
+	if (x->n != t->n) {		/* targets came from elsewhere */
+		hindex_clear(x);
+		for (i = 0; i < t->n; i++)
+			index_put(x, t, i);
+	}
+	while (hindex_next(x, h, &it, &i)) {
+		e = &t->v[i];
+		if (e->scheme == scheme && target_key_port(e) == port &&
+		    strcmp(e->host, host) == 0)
+			return e;
 	}
 	return NULL;
 }
@@ -300,7 +266,7 @@ check_category(const char *s, size_t n)
 
 struct loader {
 	struct targets		*t;
-	struct targets_index	 idx;	/* of t, for this load */
+	struct hindex		 idx;	/* of t, for this load */
 	const char		*path;
 	int			 found;
 };
@@ -386,8 +352,7 @@ add_target(struct loader *l, size_t lineno, const char *input, size_t inlen,
 		t->path = xstrndup(p->path, p->pathlen);
 	t->category = catlen > 0 ? xstrndup(cat, catlen) : NULL;
 	t->is_ip = p->is_ip;
-	index_put(&l->idx, l->t, l->t->n);	/* room made by index_find */
-	l->idx.n = ++l->t->n;
+	index_put(&l->idx, l->t, l->t->n++);
 }
 
 /* --- plain lines ---------------------------------------------------------- */
@@ -718,7 +683,7 @@ targets_load_buffer(struct targets *t, const char *path, const char *buf,
 		load_csv(&l, buf, len, off, lineno);
 	else
 		load_plain(&l, buf, len);
-	free(l.idx.slot);
+	hindex_clear(&l.idx);
 	return l.found;
 }
 

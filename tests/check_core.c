@@ -18,6 +18,7 @@
 #include <openssl/evp.h>
 
 #include "config.h"
+#include "hindex.h"
 #include "log.h"
 #include "mp.h"
 #include "record.h"
@@ -404,6 +405,53 @@ START_TEST(json_base64_long)
 	free(bin);
 	msgpack_unpacked_destroy(&u);
 	msgpack_sbuffer_destroy(&sb);
+}
+END_TEST
+
+/* Every key found again, through growth and colliding hashes. */
+START_TEST(hindex_keys)
+{
+	struct hindex	 x;
+	char		 key[32];
+	size_t		 i, it, pos, found, n = 5000;
+
+	memset(&x, 0, sizeof x);
+	it = 0;
+	ck_assert_int_eq(hindex_next(&x, 1, &it, &pos), 0);
+	for (i = 0; i < n; i++) {
+		snprintf(key, sizeof key, "host-%zu.example", i);
+		hindex_add(&x, hindex_hash(HINDEX_SEED, key, strlen(key)), i);
+	}
+	/* Three positions under one hash: all three come back. */
+	for (i = n; i < n + 3; i++)
+		hindex_add(&x, 42, i);
+	ck_assert_uint_eq(x.n, n + 3);
+	ck_assert_uint_ge(x.cap, 2 * x.n);
+	for (i = 0; i < n; i++) {
+		snprintf(key, sizeof key, "host-%zu.example", i);
+		it = 0;
+		found = 0;
+		while (hindex_next(&x, hindex_hash(HINDEX_SEED, key,
+		    strlen(key)), &it, &pos))
+			found += pos == i;
+		ck_assert_uint_eq(found, 1);
+	}
+	it = 0;
+	found = 0;
+	while (hindex_next(&x, 42, &it, &pos)) {
+		ck_assert_uint_ge(pos, n);
+		found++;
+	}
+	ck_assert_uint_eq(found, 3);
+	/* FNV-1a, continued: hashing in pieces is hashing the whole. */
+	ck_assert_uint_eq(hindex_hash(HINDEX_SEED, "", 0), HINDEX_SEED);
+	ck_assert_uint_eq(hindex_hash(HINDEX_SEED, "a", 1),
+	    0xaf63dc4c8601ec8cULL);
+	ck_assert_uint_eq(hindex_hash(hindex_hash(HINDEX_SEED, "ab", 2), "c",
+	    1), hindex_hash(HINDEX_SEED, "abc", 3));
+	hindex_clear(&x);
+	ck_assert_uint_eq(x.n, 0);
+	ck_assert_ptr_null(x.slot);
 }
 END_TEST
 
@@ -1767,6 +1815,7 @@ core_suite(void)
 	tcase_add_test(tc, json_quoting);
 	tcase_add_test(tc, json_types);
 	tcase_add_test(tc, json_base64_long);
+	tcase_add_test(tc, hindex_keys);
 	tcase_add_test(tc, util_utf8);
 	tcase_add_test(tc, util_files);
 	tcase_add_test(tc, log_verbosity);
