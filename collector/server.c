@@ -47,6 +47,7 @@
 #include "log.h"
 #include "mp.h"
 #include "server.h"
+#include "server-head.h"
 #include "store.h"
 #include "url.h"
 #include "util.h"
@@ -72,6 +73,7 @@ struct conn {
 	struct bufferevent	*bev;
 	struct evhttp_connection *evcon;	/* NULL until attached */
 	struct event		*lifetime;
+	struct server_head_watch *head;		/* the early 413 */
 	struct conn		*next;		/* srv->fresh list */
 };
 
@@ -473,6 +475,13 @@ server_request(struct evhttp_request *req, void *arg)
 		path = evhttp_uri_get_path(uri);
 	if (path == NULL)
 		path = "";
+	/* Marked by the head watch: no byte of its body was read. */
+	if (server_head_marked(evhttp_find_header(
+	    evhttp_request_get_input_headers(req), SERVER_HEAD_MARK))) {
+		reply_error(req, 413, "Payload Too Large",
+		    "Content-Length larger than --max-body", 1);
+		return;
+	}
 	if (dashboard_request(srv->dash, req, path))
 		return;
 	if (strcmp(path, "/v1/health") == 0) {
@@ -532,6 +541,7 @@ conn_free(struct conn *c)
 	srv = c->srv;
 	if (c->lifetime != NULL)
 		event_free(c->lifetime);
+	server_head_unwatch(c->head, NULL);
 	free(c);
 	srv->nconns--;
 	server_pause(srv);
@@ -553,6 +563,8 @@ conn_closed(struct evhttp_connection *evcon, void *arg)
 		    evhttp_request_get_connection(p->req) == evcon)
 			p->req = NULL;
 	dashboard_conn_closed(c->srv->dash, evcon);
+	server_head_unwatch(c->head, evhttp_connection_get_bufferevent(evcon));
+	c->head = NULL;
 	log_debug("connection closed");
 	conn_free(c);
 }
@@ -622,6 +634,7 @@ server_newconn(struct event_base *base, void *arg)
 	c = xcalloc(1, sizeof *c);
 	c->srv = srv;
 	c->bev = bev;
+	c->head = server_head_watch(bev, srv->cfg->max_body);
 	c->next = srv->fresh;
 	srv->fresh = c;
 	srv->nconns++;
@@ -820,9 +833,11 @@ server_run(const struct server_config *cfg)
 	evhttp_set_max_headers_size(srv.http, 16384);
 	evhttp_set_timeout(srv.http, cfg->timeout_s);
 	/*
-	 * A Content-Length over max_body is answered 413 (and the connection
-	 * closed) as soon as the headers are in, without waiting for a body
-	 * that may never come: no EVHTTP_SERVER_LINGERING_CLOSE.
+	 * A Content-Length over max_body never reaches evhttp's own (HTML)
+	 * 413: the head watch (server-head.c) marks the request, which is
+	 * answered with JSON and the connection closed as soon as the head
+	 * is in.  evhttp's limit still refuses a chunked body growing past
+	 * it.
 	 */
 	evhttp_set_allowed_methods(srv.http, EVHTTP_REQ_GET |
 	    EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
@@ -872,6 +887,7 @@ out:
 		struct conn *c = srv.fresh;
 
 		srv.fresh = c->next;
+		server_head_unwatch(c->head, NULL);
 		free(c);
 	}
 	if (srv.attach != NULL)

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <event2/buffer.h>
 #include <event2/event.h>
 #include <msgpack.h>
 #include <sqlite3.h>
@@ -17,6 +18,7 @@
 #include "batch.h"
 #include "record.h"
 #include "server.h"
+#include "server-head.h"
 #include "config.h"
 #include "spool.h"
 #include "upload.h"
@@ -575,6 +577,76 @@ START_TEST(store_worker)
 }
 END_TEST
 
+/* What the early 413 reads from a request head. */
+START_TEST(head_parse)
+{
+	static const struct {
+		const char	*head;
+		int		 complete, chunked, bad, has;
+		uint64_t	 length;
+	} cases[] = {
+		{ "POST / HTTP/1.1\r\nHost: x\r\n", 0, 0, 0, 0, 0 },
+		{ "POST / HTTP/1.1\r\nContent-Length: 12\r\n\r\nbody", 1, 0, 0,
+		  1, 12 },
+		{ "POST / HTTP/1.1\nContent-Length: 12\n\n", 1, 0, 0, 1, 12 },
+		{ "POST / HTTP/1.1\r\ncontent-length:\t7 \r\n\r\n", 1, 0, 0,
+		  1, 7 },
+		{ "POST / HTTP/1.1\r\nContent-Length: 99999999999999999999"
+		  "\r\n\r\n", 1, 0, 1, 1, 0 },
+		{ "POST / HTTP/1.1\r\nContent-Length: 1e9\r\n\r\n", 1, 0, 1,
+		  1, 0 },
+		{ "POST / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 5"
+		  "\r\n\r\n", 1, 0, 1, 1, 5 },
+		{ "POST / HTTP/1.1\r\nContent-Length: 5\r\n 6\r\n\r\n", 1, 0,
+		  1, 1, 5 },
+		{ "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", 1,
+		  1, 0, 0, 0 },
+		{ "POST / HTTP/1.1\r\nX-Content-Length: 5\r\n\r\n", 1, 0, 0,
+		  0, 0 },
+		{ "\r\n", 1, 0, 0, 0, 0 },
+	};
+	struct server_head	 h;
+	struct evbuffer		*out;
+	size_t			 i, len;
+	char			*text;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		ck_assert_msg(server_head_parse(cases[i].head,
+		    strlen(cases[i].head), &h) == cases[i].complete,
+		    "case %zu", i);
+		if (!cases[i].complete)
+			continue;
+		ck_assert_msg(h.chunked == cases[i].chunked &&
+		    h.bad_length == cases[i].bad &&
+		    h.has_length == cases[i].has, "case %zu", i);
+		if (cases[i].has && !cases[i].bad)
+			ck_assert_uint_eq(h.length, cases[i].length);
+	}
+	/* The rewritten head: no body, no Content-Length of its own. */
+	text = "POST /v1/measurements HTTP/1.1\r\nHost: x\r\n"
+	    "Content-Length: 1000000000\r\nX-Nightjar-Declared-Length: 1\r\n"
+	    "Accept: */*\r\n\r\n";
+	ck_assert_int_eq(server_head_parse(text, strlen(text), &h), 1);
+	ck_assert_uint_eq(h.len, strlen(text));
+	ck_assert_ptr_nonnull(out = evbuffer_new());
+	server_head_rewrite(text, &h, out);
+	len = evbuffer_get_length(out);
+	text = xstrndup((const char *)evbuffer_pullup(out, -1), len);
+	ck_assert_ptr_nonnull(strstr(text, "POST /v1/measurements HTTP/1.1\r\n"
+	    "Host: x\r\nAccept: */*\r\nContent-Length: 0\r\n"
+	    "X-Nightjar-Declared-Length: "));
+	ck_assert_ptr_null(strstr(text, "1000000000"));
+	ck_assert_int_eq(server_head_parse(text, len, &h), 1);
+	ck_assert_uint_eq(h.len, len);
+	ck_assert_int_eq(h.has_length, 1);
+	ck_assert_uint_eq(h.length, 0);
+	ck_assert_int_eq(server_head_marked("1"), 0);
+	ck_assert_int_eq(server_head_marked(NULL), 0);
+	free(text);
+	evbuffer_free(out);
+}
+END_TEST
+
 static void
 write_file(const char *path, const char *text, mode_t mode)
 {
@@ -745,6 +817,7 @@ main(void)
 	tcase_add_test(tc, bit_flips);
 	tcase_add_test(tc, store_exactly_once);
 	tcase_add_test(tc, store_worker);
+	tcase_add_test(tc, head_parse);
 	tcase_add_test(tc, tokens);
 	tcase_add_test(tc, daemon_backoff);
 	tcase_add_test(tc, upload_answers);

@@ -90,4 +90,11 @@ if python3 -c 'import socket; s=socket.socket(socket.AF_INET6); s.bind(("::1", 0
 else
 	echo "no IPv6 loopback: [::1] part skipped"
 fi
+# The early 413 over TLS: JSON, at once, connection closed.
+start_collector --listen 127.0.0.1:0 --db "$work/c413.db" --tls-cert srv.pem \
+    --tls-key srv.key --max-body 100000
+r=$(python3 "$LAB/early413.py" "$CPORT" 100000 none --cafile ca.pem 2>&1) ||
+    fail "early 413 over TLS: $r"
+[ "$r" = ok ] || fail "early 413 over TLS: $r"
+stop_collector $CPID
 echo ok
