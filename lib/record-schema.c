@@ -176,6 +176,7 @@ static const struct rs_key k_tls[] = {
 	REQ("trusted", RS_BOOL),
 	REQ("trusted_by_system", RS_BOOL),
 	REQ("verify_error", RS_STR_NIL),
+	OPT("residual_of", RS_STR),
 	OPT("t0_ms", RS_MS),
 	REQ("t_ms", RS_MS),
 	END

@@ -228,6 +228,7 @@ tls_free(struct rec_tls *t, size_t n)
 		free(t[i].version);
 		free(t[i].cipher);
 		free(t[i].verify_error);
+		free(t[i].residual_of);
 		for (j = 0; j < t[i].n_chain; j++)
 			rec_cert_clear(&t[i].chain[j]);
 		free(t[i].chain);
@@ -708,7 +709,8 @@ pack_tls(msgpack_packer *pk, const struct rec_tls *t)
 
 	msgpack_pack_map(pk, 13 + (t->n_chain > REC_MAX_CHAIN) + over(t->ip) +
 	    over(t->sni) + over(t->failure) + over(t->version) +
-	    over(t->cipher) + over(t->verify_error));
+	    over(t->cipher) + over(t->verify_error) +
+	    (t->residual_of != NULL) + over(t->residual_of));
 	pack_kv_str(pk, "ip", t->ip != NULL ? t->ip : "");
 	pack_kv_int(pk, "port", port(t->port));
 	pack_kv_str(pk, "source", rec_role_name(t->source));
@@ -727,6 +729,8 @@ pack_tls(msgpack_packer *pk, const struct rec_tls *t)
 	pack_kv_bool(pk, "trusted", t->trusted);
 	pack_kv_bool(pk, "trusted_by_system", t->trusted_by_system);
 	pack_kv_str(pk, "verify_error", t->verify_error);
+	if (t->residual_of != NULL)
+		pack_kv_str(pk, "residual_of", t->residual_of);
 	pack_kv_ms(pk, "t0_ms", t->t0_ms);
 	pack_kv_ms(pk, "t_ms", t->t_ms);
 }

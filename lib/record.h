@@ -157,6 +157,13 @@ struct rec_tls {
 	int			 trusted;	/* reference store + hostname */
 	int			 trusted_by_system;
 	char			*verify_error;
+	/*
+	 * Another target whose handshake to this address and port had
+	 * failed earlier in the round, after the address's control-SNI
+	 * baseline worked: a residual block it set off may explain this
+	 * failure.  NULL (key absent): none.
+	 */
+	char			*residual_of;
 	double			 t0_ms;
 	double			 t_ms;
 };

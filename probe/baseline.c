@@ -65,6 +65,7 @@ struct bconn {
 	struct http_get		*get;
 	double			 t0;		/* connect started */
 	double			 t_tls;		/* handshake started */
+	char			*first_failed;	/* see baseline_failed() */
 };
 
 struct baseline {
@@ -161,6 +162,7 @@ baseline_free(struct baseline *b)
 		bconn_close(bc);
 		rec_tls_clear(&bc->tls);
 		rec_http_clear(&bc->http);
+		free(bc->first_failed);
 		free(bc);
 	}
 	free(b);
@@ -437,6 +439,25 @@ baseline_get(struct baseline *b, const char *ip, int port, baseline_cb cb,
 	if (bc->done)
 		wait_fire(w);
 	return w;
+}
+
+const char *
+baseline_failed(struct baseline *b, const char *ip, int port,
+    const char *host)
+{
+	struct bconn	*bc;
+
+	for (bc = b->conns; bc != NULL; bc = bc->next) {
+		if (bc->port == port && strcmp(bc->ip, ip) == 0)
+			break;
+	}
+	if (bc == NULL || host == NULL)
+		return NULL;
+	if (bc->first_failed == NULL) {
+		bc->first_failed = xstrdup(host);
+		return NULL;
+	}
+	return strcmp(bc->first_failed, host) != 0 ? bc->first_failed : NULL;
 }
 
 /* --- copies ------------------------------------------------------------ */

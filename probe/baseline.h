@@ -36,6 +36,15 @@ void			 baseline_free(struct baseline *);
 struct baseline_wait	*baseline_get(struct baseline *, const char *ip,
 			    int port, baseline_cb, void *);
 void			 baseline_cancel(struct baseline_wait *);
+/*
+ * A handshake with SNI host to ip:port failed (reset, timeout, EOF)
+ * after the address's baseline completed.  The first such host is
+ * remembered; the answer is that host when it is another one (a censor
+ * that blocks an address for a while after a forbidden name may be what
+ * failed this one: residual blocking), else NULL.  Owned by b.
+ */
+const char		*baseline_failed(struct baseline *, const char *ip,
+			    int port, const char *host);
 
 /* Deep copies into a record's zeroed entries. */
 void	baseline_copy_tls(struct rec_tls *, const struct rec_tls *);

@@ -462,6 +462,7 @@ conn_fail(struct mconn *c, char *failure, int retryable)
 	struct rec_tcp		 *tcp;
 	struct rec_tls		 *tls;
 	struct mconn		 *r;
+	const char		 *cause;
 
 	if (c->tls_idx == NO_IDX) {
 		tcp = &m->rec->tcp[c->tcp_idx];
@@ -474,6 +475,17 @@ conn_fail(struct mconn *c, char *failure, int retryable)
 	tls->failure = failure;
 	tls->t_ms = util_mono_ms() - c->t0;
 
+	/*
+	 * The baseline completed here, and another target's handshake had
+	 * failed here since: a residual block may be failing every name now.
+	 * The control SNI again, after this failure, tells.
+	 */
+	if (retryable && !c->retry && c->confirmed && c->sni != NULL &&
+	    env->baseline != NULL && (cause = baseline_failed(env->baseline,
+	    c->ip, m->target->port, c->sni)) != NULL) {
+		tls->residual_of = xstrdup(cause);
+		c->confirmed = 0;
+	}
 	/* No retry where the baseline already completed the control SNI. */
 	if (retryable && !c->retry && !c->confirmed && c->sni != NULL &&
 	    env->control_sni != NULL && *env->control_sni != '\0' &&

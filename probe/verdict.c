@@ -457,8 +457,10 @@ tcp_method(const char *f)
 
 /*
  * The target SNI was reset, timed out or cut off at t's address while a
- * handshake with another SNI (the --control-sni retry) to the same
- * address and port completed: the control SNI retry, if any.
+ * handshake with another SNI (the --control-sni baseline or retry) to the
+ * same address and port completed: that handshake, if any.  After another
+ * target's failure there (residual_of), only a handshake made after t's
+ * counts: one from before cannot rule out a residual block.
  */
 static const struct rec_tls *
 sni_confirmed(const struct vstate *st, const struct rec_tls *t)
@@ -473,10 +475,39 @@ sni_confirmed(const struct vstate *st, const struct rec_tls *t)
 		c = &st->r->tls[i];
 		if (c == t || tls_target(st, c) || !tls_completed(c))
 			continue;
+		if (t->residual_of != NULL && c->t0_ms <= t->t0_ms)
+			continue;
 		if (c->port == t->port && ip_eq(c->ip, t->ip))
 			return c;
 	}
 	return NULL;
+}
+
+/*
+ * Every failed handshake with the target's SNI (reset, timeout, EOF) came
+ * after another target's had failed at the same address (residual_of) and
+ * nothing confirmed it by name since: the first of them, else NULL.
+ */
+static const struct rec_tls *
+residual_only(const struct vstate *st, int probe_only)
+{
+	const struct rec_tls	*t, *first = NULL;
+	size_t			 i;
+
+	for (i = 0; i < st->r->n_tls; i++) {
+		t = &st->r->tls[i];
+		if ((probe_only && t->source != ROLE_PROBE) ||
+		    !tls_target(st, t) || t->failure == NULL ||
+		    tls_completed(t))
+			continue;
+		if (t->residual_of == NULL ||
+		    tls_method(t->failure) == METHOD_NONE ||
+		    sni_confirmed(st, t) != NULL)
+			return NULL;
+		if (first == NULL)
+			first = t;
+	}
+	return first;
 }
 
 static const struct rec_tls *
@@ -1301,6 +1332,17 @@ decide_reach(const struct vstate *st, struct rec_verdict *out)
 		    "trusted for the name (%s), with no sign of a known "
 		    "interception root.", st->host,
 		    addr_note(st, t->ip, abuf, sizeof abuf), tls_reason(t));
+		return;
+	}
+	if ((t = residual_only(st, probe_only)) != NULL) {
+		set(out, STATUS_ANOMALY, METHOD_NONE, NULL,
+		    "TLS to %s failed (%s at %s) after a handshake with %s to "
+		    "the same address had failed, and the control SNI then "
+		    "failed there too where it had worked before: a censor "
+		    "that blocks an address for a while after a forbidden "
+		    "name (residual blocking) set off by %s would do that, so "
+		    "%s is not blamed for it.", st->host, str(t->failure),
+		    str(t->ip), t->residual_of, t->residual_of, st->host);
 		return;
 	}
 	memset(&ty, 0, sizeof ty);

@@ -104,9 +104,12 @@ set_tls(struct rec_tls *t, enum rec_role src, const char *ip,
  *   cdns FAIL|ok [IP]      the control resolver
  *   ptcp IP FAIL|ok        the probe's connection
  *   ptls IP SNI FAIL|ok [KEY ISSUER T|U]
+ *   ptlsr IP SNI FAIL CAUSE  a failed handshake after CAUSE's failure
+ *                          there (residual_of)
  *   vdns / vtcp / vtls     the same, seen by the vantage
  *   vfail FAILURE          the vantage could not answer
- * FAIL is a df-007 string; issuer "digi" or "rogue".
+ * FAIL is a df-007 string; issuer "digi" or "rogue".  Handshakes start
+ * in the order written (t0_ms 10, 20, ...).
  */
 static const char *
 nul(const char *s)
@@ -154,6 +157,11 @@ build(const char *spec)
 			set_tls(record_add_tls(r), ROLE_PROBE, a[0], a[1],
 			    nul(a[2]), a[3], issuer(a[4]),
 			    a[5] != NULL && *a[5] == 'T');
+		else if (strcmp(k, "ptlsr") == 0) {
+			set_tls(record_add_tls(r), ROLE_PROBE, a[0], a[1],
+			    nul(a[2]), NULL, NULL, 0);
+			r->tls[r->n_tls - 1].residual_of = xstrdup(a[3]);
+		}
 		else if (strcmp(k, "vdns") == 0)
 			set_dns(rec_control_add_dns(c), ROLE_CONTROL,
 			    nul(a[0]), a[1]);
@@ -170,6 +178,8 @@ build(const char *spec)
 			ck_abort_msg("bad statement %s", k);
 	}
 	free(copy);
+	for (n = 0; n < (int)r->n_tls; n++)
+		r->tls[n].t0_ms = 10.0 * (n + 1);
 	return r;
 }
 
@@ -250,6 +260,27 @@ static const struct {
 	{ "tls_sni beats the vantage", P_OK "ptcp " IP1 " ok; ptls " IP1
 	    " " FB " " RST "; ptls " IP1 " example.org ok exkey digi T;"
 	    "vtls " IP1 " " FB " " RST, STATUS_BLOCKED, METHOD_TLS_SNI, NULL },
+	/* residual blocking: the baseline worked, then another target's
+	 * handshake failed there, then this one's */
+#define BASE	P_OK "ptcp " IP1 " ok; ptls " IP1 " example.org ok exkey digi T;"
+	{ "residual: control SNI fails after too", BASE "ptlsr " IP1 " " FB
+	    " " RST " bad.test; ptls " IP1 " example.org " RST ";"
+	    "vtls " IP1 " " FB " ok fbkey digi T", STATUS_ANOMALY,
+	    METHOD_NONE, "set off by bad.test" },
+	{ "residual: no vantage, no control after", BASE "ptlsr " IP1 " " FB
+	    " " TO " bad.test", STATUS_ANOMALY, METHOD_NONE,
+	    "not blamed" },
+	{ "residual suspected, control SNI works after", BASE "ptlsr " IP1
+	    " " FB " " RST " bad.test; ptls " IP1 " example.org ok exkey "
+	    "digi T", STATUS_BLOCKED, METHOD_TLS_SNI, NULL },
+	{ "residual at one address, reset at another", BASE "ptlsr " IP1 " "
+	    FB " " RST " bad.test; ptls " IP1 " example.org " RST ";"
+	    "ptcp " IP2 " ok; ptls " IP2 " " FB " " RST "; vtls " IP1 " " FB
+	    " ok fbkey digi T", STATUS_BLOCKED, METHOD_TLS_RESET,
+	    "vantage completed" },
+	{ "no residual: the baseline before confirms", BASE "ptls " IP1 " "
+	    FB " " RST, STATUS_BLOCKED, METHOD_TLS_SNI, NULL },
+#undef BASE
 	/* interception through the vantage's view of the key */
 	{ "unlisted root, vantage sees the real key", P_OK "ptcp " IP1
 	    " ok; ptls " IP1 " " FB " ssl_unknown_authority mitmkey rogue U;"

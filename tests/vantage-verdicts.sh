@@ -15,6 +15,10 @@
 #             no list and no store: intercepted, through the vantage's view
 #             of the real key
 #   ok        works: ok, and the vantage is not asked
+# Then residual blocking, one target at a time: after bad.test's handshake
+# a censor resets every handshake to that address for a minute; good.test,
+# measured next there, is not blamed (anomaly naming bad.test), while two
+# names blocked on one address without a residual block are both blocked.
 # Then a vantage that cannot be reached: the record says why, nothing is
 # lost.  Root only (network namespaces); skipped without ip or nft.
 set -eu
@@ -28,7 +32,7 @@ LAB_NAMES="ok.test mitm.test"
 netns_init
 netns_pub 9.9.9.9 1.1.1.1 93.184.216.10 93.184.216.20 93.184.216.21 \
     93.184.216.22 93.184.216.30 93.184.216.31 93.184.216.40 \
-    93.184.216.41 93.184.216.50
+    93.184.216.41 93.184.216.50 93.184.216.60 93.184.216.61
 lab_tls genuine genuine 93.184.216.10
 lab_tls drop genuine 93.184.216.20
 lab_tls rst genuine 93.184.216.21
@@ -37,6 +41,8 @@ lab_tls dpi genuine 93.184.216.30
 lab_tls broken reset 93.184.216.31
 lab_tls real genuine 93.184.216.40
 lab_tls mitm mitm 93.184.216.41
+lab_tls residual genuine 93.184.216.60
+lab_tls shared genuine 93.184.216.61
 lab_dns probe 9.9.9.9:53
 lab_dns control 1.1.1.1:53
 both() {
@@ -50,12 +56,16 @@ both "dnsblock.test AAAA NODATA" "gone.test * NXDOMAIN" \
     "reject.test A 93.184.216.22" "dpi.test A 93.184.216.30" \
     "broken.test A 93.184.216.31" "mitm.test A 93.184.216.40" \
     "ok.test A 93.184.216.10" "dead.test A 93.184.216.50" \
+    "bad.test A 93.184.216.60" "good.test A 93.184.216.60" \
+    "bad2.test A 93.184.216.61" "bad3.test A 93.184.216.61" \
     "* AAAA NODATA"
 netns_start
 netns_censor "ip daddr 93.184.216.20 tcp dport $LAB_PORT drop" \
     "ip daddr 93.184.216.21 tcp dport $LAB_PORT reject with tcp reset" \
     "ip daddr 93.184.216.22 tcp dport $LAB_PORT reject with icmp type port-unreachable"
 netns_dpi 93.184.216.30 blocked=dpi.test,example.org
+netns_dpi 93.184.216.60 blocked=bad.test residual=60 port=18444
+netns_dpi 93.184.216.61 blocked=bad2.test,bad3.test port=18445
 netns_exec c nft add rule inet censor pre ip saddr 10.61.1.0/24 \
     ip daddr 93.184.216.40 tcp dport "$LAB_PORT" dnat ip to 93.184.216.41
 netns_vantage
@@ -121,6 +131,24 @@ sys.exit(1 if bad else 0)
 EOF
 grep -q "sni=dpi.test" "$LAB_DIR/dpi.log" ||
     lab_fail "the DPI saw no forbidden handshake: $(cat "$LAB_DIR/dpi.log")"
+
+# Residual blocking: one target at a time, in this order.
+rm -rf "$LAB_RESULTS"
+lab_targets "bad.test:$LAB_PORT" "good.test:$LAB_PORT" \
+    "bad2.test:$LAB_PORT" "bad3.test:$LAB_PORT"
+netns_probe --concurrency 1
+lab_records
+lab_check bad.test 'r["verdict"]["status"] == "blocked"' \
+    'r["verdict"]["method"] == "tls_sni"'
+lab_check good.test 'r["verdict"]["status"] == "anomaly"' \
+    '"set off by bad.test" in r["verdict"]["detail"]' \
+    '[t.get("residual_of") for t in tls() if t["failure"]] == ["bad.test"]' \
+    'tls(sni="example.org")[-1]["failure"] == "connection_reset"'
+lab_check bad3.test 'r["verdict"]["status"] == "blocked"' \
+    'r["verdict"]["method"] == "tls_sni"' \
+    '[t.get("residual_of") for t in tls() if t["failure"]] == ["bad2.test"]'
+grep -q "sni=good.test residual" "$LAB_DIR/dpi-18444.log" ||
+    lab_fail "no residual block: $(cat "$LAB_DIR/dpi-18444.log")"
 
 # A vantage that cannot be reached: the record says why; nothing is lost.
 NETNS_CONTROL=https://10.61.3.2:9

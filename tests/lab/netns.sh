@@ -34,9 +34,11 @@
 #   netns_pub ADDR...   add addresses to the world's loopback interface
 #   netns_start         lab_start with the servers inside the world
 #   netns_censor RULE...  nft rules in the censor's forward chain
-#   netns_dpi ADDR... [blocked=N,N] [residual=SEC]
+#   netns_dpi ADDR... [blocked=N,N] [residual=SEC] [port=P]
 #                       start dpi.py; the probe's TCP to ADDR:$LAB_PORT
-#                       goes through it; log in $LAB_DIR/dpi.log
+#                       goes through it; log in $LAB_DIR/dpi.log (another
+#                       instance for other addresses: its own port=P,
+#                       log dpi-P.log)
 #   netns_vantage ARGS  nightjar-collector --control in the vantage's ns
 #                       (resolver: the "control" DNS server, reference
 #                       store: the lab root, port $LAB_PORT allowed); sets
@@ -149,11 +151,12 @@ netns_censor() {
 }
 
 netns_dpi() {
-	local addrs="" blocked="" residual=0 a port=18443
+	local addrs="" blocked="" residual=0 a port=18443 name=dpi
 	for a in "$@"; do
 		case "$a" in
 		blocked=*) blocked=${a#blocked=} ;;
 		residual=*) residual=${a#residual=} ;;
+		port=*) port=${a#port=} name=dpi-$port ;;
 		*) addrs="$addrs${addrs:+, }$a" ;;
 		esac
 	done
@@ -162,10 +165,10 @@ netns_dpi() {
 	# Not through netns_exec: $! must be the server itself.
 	ip netns exec "$NETNS_C" python3 "$LAB_LIB/dpi.py" --listen $port \
 	    --blocked "$blocked" --residual "$residual" \
-	    --state "$LAB_DIR/dpi.state" --log "$LAB_DIR/dpi.log" \
-	    2> "$LAB_DIR/dpi.err" &
+	    --state "$LAB_DIR/$name.state" --log "$LAB_DIR/$name.log" \
+	    2> "$LAB_DIR/$name.err" &
 	LAB_PIDS="$LAB_PIDS $!"
-	_lab_wait "$LAB_DIR/dpi.state" $! dpi
+	_lab_wait "$LAB_DIR/$name.state" $! "$name"
 }
 
 netns_vantage() {
