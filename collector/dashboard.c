@@ -73,6 +73,7 @@ struct query {
 	char			*since;
 	char			*until;
 	int			 hour;		/* -1: any */
+	int			 hour_end;	/* -1, or hours [hour, hour_end) */
 	size_t			 limit;
 	struct store_filter	 f;
 };
@@ -433,7 +434,7 @@ query_parse(struct evhttp_request *req, struct query *q, char *err,
 	int			 rv = -1;
 
 	memset(q, 0, sizeof *q);
-	q->hour = -1;
+	q->hour = q->hour_end = -1;
 	q->limit = LIMIT_DEFAULT;
 	store_filter_init(&q->f);
 	TAILQ_INIT(&kv);
@@ -471,6 +472,17 @@ query_parse(struct evhttp_request *req, struct query *q, char *err,
 				goto out;
 			}
 			q->hour = (int)l;
+			q->hour_end = -1;
+		} else if (strcmp(e->key, "hours") == 0) {
+			if (*e->value == '\0')
+				continue;
+			if (dashboard_parse_hours(e->value, &q->hour,
+			    &q->hour_end) != 0) {
+				snprintf(err, errlen, "hours: want S-E, local "
+				    "hours 0-23 to 1-24 (22-02 is 22:00 to "
+				    "02:00)");
+				goto out;
+			}
 		} else if (strcmp(e->key, "limit") == 0) {
 			if (util_parse_long(e->value, 1, LIMIT_MAX, &l) != 0) {
 				snprintf(err, errlen, "limit: want 1 to %d",
@@ -509,8 +521,32 @@ out:
 	q->f.network = q->network;
 	q->f.status = q->status;
 	q->f.hour = q->hour;
+	q->f.hour_end = q->hour_end;
 	q->f.limit = q->limit;
 	return rv;
+}
+
+int
+dashboard_parse_hours(const char *s, int *start, int *end)
+{
+	char	a[8], z[8];
+	const char *dash;
+	long	l, m;
+
+	if (s == NULL || strspn(s, "0123456789-") != strlen(s) ||
+	    (dash = strchr(s, '-')) == NULL ||
+	    dash - s < 1 || (size_t)(dash - s) >= sizeof a ||
+	    strlen(dash + 1) < 1 || strlen(dash + 1) >= sizeof z)
+		return -1;
+	memcpy(a, s, (size_t)(dash - s));
+	a[dash - s] = '\0';
+	strcpy(z, dash + 1);
+	if (util_parse_long(a, 0, 23, &l) != 0 ||
+	    util_parse_long(z, 1, 24, &m) != 0 || l == m)
+		return -1;
+	*start = (int)l;
+	*end = (int)m;
+	return 0;
 }
 
 /* Append "&name=value" (URL-encoded) when value is set. */
@@ -530,13 +566,16 @@ add_param(struct buf *b, const char *name, const char *value)
 	free(enc);
 }
 
-/* A link to the records of host (and status, hour) under q's filters. */
+/*
+ * A link to the records of host (and status, hour or hours [hour, end))
+ * under q's filters.
+ */
 static char *
 records_link(const struct query *q, const char *host, const char *status,
-    int hour)
+    int hour, int end)
 {
 	struct buf	b = { NULL, 0, 0 };
-	char		h[16];
+	char		h[32];
 
 	buf_addstr(&b, "/v1/measurements?");
 	add_param(&b, "host", host);
@@ -545,7 +584,10 @@ records_link(const struct query *q, const char *host, const char *status,
 	add_param(&b, "since", q->since);
 	add_param(&b, "until", q->until);
 	add_param(&b, "status", status);
-	if (hour >= 0) {
+	if (hour >= 0 && end > 0) {
+		snprintf(h, sizeof h, "%02d-%02d", hour, end);
+		add_param(&b, "hours", h);
+	} else if (hour >= 0) {
 		snprintf(h, sizeof h, "%d", hour);
 		add_param(&b, "hour", h);
 	}
@@ -998,7 +1040,7 @@ render_hosts(struct buf *b, struct page *p)
 		buf_addstr(b, "</td><td>");
 		dashboard_escape(b, dh->method != NULL ? dh->method : "");
 		buf_addstr(b, "</td><td class=\"host\">");
-		href = records_link(&p->q, dh->host, NULL, -1);
+		href = records_link(&p->q, dh->host, NULL, -1, -1);
 		put_link(b, href, dh->host);
 		free(href);
 		buf_addstr(b, "</td><td>");
@@ -1021,7 +1063,7 @@ render_hosts(struct buf *b, struct page *p)
 static char *
 cell_href(const struct report_row *row, int hour, void *arg)
 {
-	return records_link(arg, row->host, NULL, hour);
+	return records_link(arg, row->host, NULL, hour, -1);
 }
 
 struct rank {
@@ -1066,7 +1108,6 @@ render_window_row(struct buf *b, const struct page *p,
 {
 	const char	*m = rw_method_name(w->method);
 	char		*href;
-	int		 h;
 
 	buf_addstr(b, "<tr class=\"window\"><td class=\"host\">");
 	dashboard_escape(b, row->host);
@@ -1099,10 +1140,10 @@ render_window_row(struct buf *b, const struct page *p,
 		buf_printf(b, "%.0f%%", 100 * w->baseline);
 	buf_printf(b, "</td><td class=\"num\">%d of %d</td><td>", w->days,
 	    w->days_seen);
-	/* The records of the window's first hour, as a start. */
-	h = all_day ? -1 : w->start_hour;
-	href = records_link(&p->q, row->host, NULL, h);
-	put_link(b, href, all_day ? "records" : "records of its first hour");
+	/* The records of the window's hours. */
+	href = records_link(&p->q, row->host, NULL, all_day ? -1 :
+	    w->start_hour, all_day ? -1 : w->end_hour);
+	put_link(b, href, "records");
 	free(href);
 	buf_addstr(b, "</td></tr>\n");
 }
@@ -1303,7 +1344,7 @@ handle_page(struct dashboard *d, struct evhttp_request *req)
 	inflight_add(d, &p->w, req);
 	/* A page never lists records, so no limit on the aggregates. */
 	p->q.f.limit = 0;
-	p->q.f.hour = -1;
+	p->q.f.hour = p->q.f.hour_end = -1;
 	p->q.f.status = NULL;
 	/* Every probe is listed, whatever the filters (for the form). */
 	store_filter_init(&all);

@@ -47,6 +47,11 @@ void		 dashboard_escape(struct buf *, const char *s);
  * date as until means the end of that day (inclusive).  0 or -1.
  */
 int		 dashboard_parse_time(const char *s, int until, int64_t *ms);
+/*
+ * An hours parameter "S-E": local hours S (0-23) to E (1-24, exclusive),
+ * past midnight when E <= S ("22-02" is 22:00-02:00).  0 or -1.
+ */
+int		 dashboard_parse_hours(const char *s, int *start, int *end);
 /* The password of a basic-auth header value, malloc'd, or NULL. */
 char		*dashboard_basic_password(const char *authorization);
 

@@ -51,7 +51,7 @@ struct store_col {
 	size_t		 len;
 };
 
-#define STORE_MAX_PARAMS	8
+#define STORE_MAX_PARAMS	9
 #define STORE_MAX_COLS		8
 
 struct store_q;

@@ -83,6 +83,7 @@ store_filter_init(struct store_filter *f)
 	f->until_ms = INT64_MAX;
 	f->received_since_ms = INT64_MIN;
 	f->hour = -1;
+	f->hour_end = -1;
 }
 
 /* --- insert ------------------------------------------------------------- */
@@ -232,7 +233,7 @@ add_int(struct store_q *q, int64_t v, int null)
 }
 
 /*
- * The conditions of a filter, parameters $1-$8 (only those in use appear,
+ * The conditions of a filter, parameters $1-$9 (only those in use appear,
  * so an index on the column can serve; every parameter's type is given
  * to PostgreSQL; SQLite reads "$N" as its "?N").
  */
@@ -245,7 +246,14 @@ static const char *const filter_cond[] = {
 	" AND start_ms <= $6",
 	" AND received_at >= $7",
 	" AND local_hour = $8",
+	"",			/* $9 goes with $8 */
 };
+
+/* $8 and $9: the local hours [$8, $9), past midnight or not. */
+static const char hour_range_cond[] =
+    " AND local_hour >= $8 AND local_hour < $9";
+static const char hour_wrap_cond[] =
+    " AND (local_hour >= $8 OR local_hour < $9)";
 
 /*
  * The grouped queries (hosts, cells) read only the covering index
@@ -258,14 +266,23 @@ static const char aggregate_probe_cond[] = " AND probe_id || '' = $2";
 static void
 q_filter(struct store_q *q, int aggregate)
 {
-	size_t	i, off = 0;
+	const char	*c;
+	size_t		 i, off = 0;
 
 	q->cond[0] = '\0';
-	for (i = 0; i < sizeof filter_cond / sizeof filter_cond[0]; i++)
-		if (!q->p[i].null)
-			off += (size_t)snprintf(q->cond + off,
-			    sizeof q->cond - off, "%s", aggregate && i == 1 ?
-			    aggregate_probe_cond : filter_cond[i]);
+	for (i = 0; i < sizeof filter_cond / sizeof filter_cond[0]; i++) {
+		if (q->p[i].null)
+			continue;
+		if (aggregate && i == 1)
+			c = aggregate_probe_cond;
+		else if (i == 7 && !q->p[8].null)
+			c = q->p[7].i < q->p[8].i ? hour_range_cond :
+			    hour_wrap_cond;
+		else
+			c = filter_cond[i];
+		off += (size_t)snprintf(q->cond + off, sizeof q->cond - off,
+		    "%s", c);
+	}
 	snprintf(q->where, sizeof q->where, " WHERE 1 = 1%s", q->cond);
 }
 
@@ -298,6 +315,8 @@ q_new(const struct store_filter *f, const char *coltypes, store_q_row row,
 	} else
 		add_text(q, NULL);
 	add_int(q, f->hour, f->hour < 0 || f->hour > 23);
+	add_int(q, f->hour_end, f->hour < 0 || f->hour > 23 ||
+	    f->hour_end < 1 || f->hour_end > 24 || f->hour_end == f->hour);
 	q_filter(q, 0);
 	return q;
 }

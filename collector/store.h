@@ -71,8 +71,8 @@ void	store_insert(struct store *, const struct batch *b,
 /*
  * Filters shared by the queries.  NULL / 0 / INT64_MIN / INT64_MAX mean
  * "any".  since/until are on start_time, both inclusive (ms since the
- * epoch, UTC); received_since on received_at; hour on the local hour
- * of day (start_time + tz_offset).  network matches probe_asn
+ * epoch, UTC); received_since on received_at; hour (and hour_end) on
+ * the local hour of day (start_time + tz_offset).  network matches probe_asn
  * ("AS9198"), probe_network or probe_cc exactly.
  */
 struct store_filter {
@@ -84,6 +84,9 @@ struct store_filter {
 	int64_t		 until_ms;
 	int64_t		 received_since_ms;
 	int		 hour;		/* local hour 0-23; -1 = any */
+	int		 hour_end;	/* -1, or with hour the local hours
+					   [hour, hour_end), 1-24, past
+					   midnight when hour_end <= hour */
 	size_t		 limit;		/* records only; 0 = no limit */
 };
 void	store_filter_init(struct store_filter *);

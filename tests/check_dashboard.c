@@ -93,6 +93,47 @@ START_TEST(times)
 }
 END_TEST
 
+START_TEST(hours)
+{
+	static const struct {
+		const char	*in;
+		int		 ok, start, end;
+	} cases[] = {
+		{ "22-02", 1, 22, 2 },
+		{ "18-24", 1, 18, 24 },
+		{ "0-24", 1, 0, 24 },
+		{ "8-12", 1, 8, 12 },
+		{ "23-0", 0, 0, 0 },	/* end is 1-24 */
+		{ "24-2", 0, 0, 0 },
+		{ "5-5", 0, 0, 0 },
+		{ "5", 0, 0, 0 },
+		{ "5-", 0, 0, 0 },
+		{ "-5", 0, 0, 0 },
+		{ "5-6-7", 0, 0, 0 },
+		{ " 5-6", 0, 0, 0 },
+		{ "+5-6", 0, 0, 0 },
+		{ "05-0006", 1, 5, 6 },
+		{ "1-2x", 0, 0, 0 },
+		{ "", 0, 0, 0 },
+	};
+	size_t	i;
+	int	a, z;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		a = z = -9;
+		if (cases[i].ok) {
+			ck_assert_msg(dashboard_parse_hours(cases[i].in, &a,
+			    &z) == 0, "%s", cases[i].in);
+			ck_assert_msg(a == cases[i].start && z == cases[i].end,
+			    "%s: %d-%d", cases[i].in, a, z);
+		} else
+			ck_assert_msg(dashboard_parse_hours(cases[i].in, &a,
+			    &z) != 0, "%s", cases[i].in);
+	}
+	ck_assert_int_ne(dashboard_parse_hours(NULL, &a, &z), 0);
+}
+END_TEST
+
 START_TEST(basic)
 {
 	static const struct {
@@ -140,6 +181,7 @@ main(void)
 	tcase_add_test(tc, escape);
 	tcase_add_test(tc, times);
 	tcase_add_test(tc, basic);
+	tcase_add_test(tc, hours);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

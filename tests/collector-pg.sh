@@ -94,7 +94,8 @@ nj upload --results "$work/r3" --collector "http://127.0.0.1:$CPORT" \
     2>/dev/null || fail "upload to SQLite"
 for q in "probes" "hosts" "cells" "cells --probe probe-1 --hour 5" \
     "hosts --status blocked" "probes --since 1762300000000 --until 1762900000000" \
-    "records --host b.example"; do
+    "records --host b.example" "cells --hour 22 --hour-end 2" \
+    "cells --hour 5 --hour-end 9" "records --host a.example --hour 22 --hour-end 2"; do
 	"$SQ" "$PGURI" $q >"$work/q.pg" || fail "store-query pg $q"
 	"$SQ" "$work/s.db" $q >"$work/q.sq" || fail "store-query sqlite $q"
 	if [ "${q%% *}" = records ]; then
@@ -108,6 +109,14 @@ grep -qx 'probe-1|-|-|-|133' "$work/q" || fail "probes: $(cat "$work/q")"
 	fail "records limit"
 [ "$("$SQ" "$PGURI" cells | awk -F'|' '{ n += $6 } END { print n }')" = 400 ] ||
 	fail "cells do not add up to 400"
+# an hour range: [5, 9) and past midnight [22, 2)
+"$SQ" "$PGURI" cells --hour 5 --hour-end 9 | awk -F'|' '/^done/ { next }
+	$3 < 5 || $3 > 8 { bad++ } { n++ } END { exit bad > 0 || n == 0 }' ||
+	fail "cells of hours 5-9"
+"$SQ" "$PGURI" cells --hour 22 --hour-end 2 | awk -F'|' '/^done/ { next }
+	$3 > 1 && $3 < 22 { bad++ } $3 >= 22 { late++ } $3 == 0 { early++ }
+	END { exit bad > 0 || !late || !early }' ||
+	fail "cells of hours 22-2: $("$SQ" "$PGURI" cells --hour 22 --hour-end 2 | head -3)"
 # ok cells carry the handshake time of each ok record (40 ms in the spec),
 # failed ones none
 "$SQ" "$PGURI" cells | awk -F'|' '/^done/ { next }

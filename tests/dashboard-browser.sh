@@ -144,13 +144,22 @@ PY
 	fail "$dom: content"
 	# the slow window is outlined (dashed) on the heatmap too
 	grep -q 'class="slow-window"' "$work/$dom" || fail "$dom: no slow window drawn"
+	# a window's records link covers all its hours
+	grep -q 'host=www.facebook.com&amp;hours=18-24"' "$work/$dom" ||
+	    fail "$dom: no link to the records of the hours 18-24"
+	grep -q 'host=chat.example&amp;hours=22-02"' "$work/$dom" ||
+	    fail "$dom: no link to the records of the hours 22-02"
 done
 
 # A cell's link answers its records as JSON Lines; the hostile host comes
 # back as JSON data, never as a page.
-python3 - "$CPORT" "$basic" "$SCRIPT_HOST" <<'PY' || fail "records"
-import http.client, json, sys, urllib.parse
+python3 - "$CPORT" "$basic" "$SCRIPT_HOST" "$work/spec.txt" <<'PY' || fail "records"
+import datetime, http.client, json, sys, urllib.parse
 port, auth, hostile = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+def local_hour(start, tz):
+    t = datetime.datetime.strptime(start[:19], "%Y-%m-%dT%H:%M:%S")
+    return (t + datetime.timedelta(seconds=int(tz))).hour
+spec = [l.split() for l in open(sys.argv[4])]
 def get(q):
     c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     c.request("GET", "/v1/measurements?" + q,
@@ -174,6 +183,21 @@ recs = [json.loads(l) for l in b.decode().splitlines()]
 assert s == 200 and len(recs) == 5, (s, len(recs))
 for r in recs:
     assert r["start_time"][11:13] == "14", r["start_time"]
+# a window's records: every hour of it, past midnight too
+for host, hours, want_hours in (
+        ("www.facebook.com", "18-24", set(range(18, 24))),
+        ("chat.example", "22-02", {22, 23, 0, 1})):
+    s, t, b = get("host=%s&hours=%s&limit=100000" % (host, hours))
+    recs = [json.loads(l) for l in b.decode().splitlines()]
+    assert s == 200 and recs, (s, b[:200])
+    assert {local_hour(r["start_time"], r["tz_offset"]) for r in recs} == \
+        want_hours, hours
+    want = [l for l in spec if l[2] == host and
+            local_hour(l[0], l[1]) in want_hours]
+    assert len(recs) == len(want), (hours, len(recs), len(want))
+for bad in ("24-2", "5-5", "x", "3"):
+    s, t, b = get("hours=" + bad)
+    assert s == 400, (bad, s)
 s, t, b = get("since=yesterday")
 assert s == 400, s
 s, t, b = get("status=<b>")

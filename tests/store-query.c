@@ -7,7 +7,7 @@
  *
  * usage: store-query URI records|probes|hosts|cells [--host H]
  *        [--probe ID] [--network N] [--status S] [--since MS]
- *        [--until MS] [--hour H] [--limit N]
+ *        [--until MS] [--hour H [--hour-end E]] [--limit N]
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -100,6 +100,7 @@ main(int argc, char **argv)
 		{ "since", required_argument, NULL, 'a' },
 		{ "until", required_argument, NULL, 'b' },
 		{ "hour", required_argument, NULL, 'h' },
+		{ "hour-end", required_argument, NULL, 'e' },
 		{ "limit", required_argument, NULL, 'l' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -119,6 +120,7 @@ main(int argc, char **argv)
 		case 'a': f.since_ms = strtoll(optarg, NULL, 10); break;
 		case 'b': f.until_ms = strtoll(optarg, NULL, 10); break;
 		case 'h': f.hour = atoi(optarg); break;
+		case 'e': f.hour_end = atoi(optarg); break;
 		case 'l': f.limit = (size_t)strtoul(optarg, NULL, 10); break;
 		default: return 2;
 		}
