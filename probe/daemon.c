@@ -14,7 +14,6 @@
 #include <sys/types.h>
 #include <sys/stat.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -42,7 +41,6 @@
 #include "util.h"
 #include "xmalloc.h"
 
-#define MIB		(1024L * 1024L)
 #define WAKE_MAX_S	30	/* re-read the wall clock at least this often */
 #define STOP_GRACE_MS	2500	/* a stop lets targets in flight end this long */
 
@@ -522,7 +520,7 @@ after_round(struct daemon *d)
 			    "%zu", res.uploaded, res.pending, res.rejected);
 	}
 	if (!d->stop)
-		daemon_guard_spool(cfg->results, cfg->max_spool_mb);
+		spool_guard(cfg->results, cfg->max_spool_mb);
 }
 
 int
@@ -631,113 +629,4 @@ out:
 	gen_free(&d.gen);
 	event_base_free(d.base);
 	return rc;
-}
-
-/* ---- --max-spool -------------------------------------------------------- */
-
-struct spool_entry {
-	char	*path;
-	off_t	 size;
-	time_t	 mtime;
-};
-
-static int
-cmp_entry(const void *a, const void *b)
-{
-	const struct spool_entry	*x = a, *y = b;
-
-	if (x->mtime != y->mtime)
-		return x->mtime < y->mtime ? -1 : 1;
-	return strcmp(x->path, y->path);
-}
-
-/* Total size of the regular files in dir (not recursive). */
-static off_t
-dir_bytes(const char *dir)
-{
-	DIR		*dp;
-	struct dirent	*de;
-	struct stat	 st;
-	char		*path;
-	off_t		 total = 0;
-
-	if ((dp = opendir(dir)) == NULL)
-		return 0;
-	while ((de = readdir(dp)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		xasprintf(&path, "%s/%s", dir, de->d_name);
-		if (lstat(path, &st) == 0 && S_ISREG(st.st_mode))
-			total += st.st_size;
-		free(path);
-	}
-	closedir(dp);
-	return total;
-}
-
-size_t
-daemon_guard_spool(const char *dir, long max_mb)
-{
-	struct spool_files	 pending, sent;
-	struct spool_entry	*e = NULL;
-	struct stat		 st;
-	char			*rejdir;
-	off_t			 limit, kept = 0, total;
-	size_t			 i, n = 0, dropped = 0;
-
-	if (max_mb <= 0)
-		return 0;
-	limit = (off_t)max_mb * MIB;
-	if (spool_list(dir, 0, &pending) != 0)
-		return 0;
-	if (spool_list(dir, 1, &sent) != 0) {
-		spool_files_free(&pending);
-		return 0;
-	}
-	for (i = 0; i < pending.n; i++) {
-		if (stat(pending.path[i], &st) == 0)
-			kept += st.st_size;
-	}
-	xasprintf(&rejdir, "%s/rejected", dir);
-	kept += dir_bytes(rejdir);
-	free(rejdir);
-	xasprintf(&rejdir, "%s/damaged", dir);
-	kept += dir_bytes(rejdir);
-	free(rejdir);
-
-	total = kept;
-	e = xcalloc(sent.n + 1, sizeof *e);
-	for (i = 0; i < sent.n; i++) {
-		if (stat(sent.path[i], &st) != 0)
-			continue;
-		e[n].path = sent.path[i];
-		e[n].size = st.st_size;
-		e[n].mtime = st.st_mtime;
-		total += st.st_size;
-		n++;
-	}
-	if (n > 0)
-		qsort(e, n, sizeof *e, cmp_entry);
-	for (i = 0; i < n && total > limit; i++) {
-		if (unlink(e[i].path) != 0) {
-			log_warn("--max-spool: %s: %s", e[i].path,
-			    strerror(errno));
-			continue;
-		}
-		log_debug("--max-spool: deleted %s", e[i].path);
-		total -= e[i].size;
-		dropped++;
-	}
-	if (dropped > 0)
-		log_info("--max-spool: deleted the %zu oldest uploaded files "
-		    "in %s/sent to stay under %ld MB", dropped, dir, max_mb);
-	if (kept > limit)
-		log_error("--max-spool: %.1f MB of records in %s are not "
-		    "uploaded, over the %ld MB limit; nothing pending is "
-		    "deleted: upload them ('nightjar upload') or raise "
-		    "--max-spool", (double)kept / MIB, dir, max_mb);
-	free(e);
-	spool_files_free(&pending);
-	spool_files_free(&sent);
-	return dropped;
 }

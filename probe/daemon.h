@@ -29,13 +29,5 @@ int	daemon_run(struct config *cfg, int argc, char **argv);
 /* 1 when the wall clock is before the nominal start of the last round. */
 int	daemon_clock_went_back(time_t last, time_t now);
 
-/*
- * The --max-spool guard over the results directory dir: when pending,
- * sent and rejected files together exceed max_mb MiB, delete the oldest
- * files of dir/sent/ until they fit; pending and rejected records are
- * never deleted, and when they alone exceed the limit an error is logged.
- * max_mb <= 0 disables the guard.  Returns the number of files deleted.
- */
-size_t	daemon_guard_spool(const char *dir, long max_mb);
 
 #endif

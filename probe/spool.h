@@ -92,4 +92,13 @@ void	spool_records_free(struct spool_records *);
 /* Records in path (walked, not decoded), or -1 when damaged/unreadable. */
 long	spool_count(const char *path);
 
+/*
+ * The --max-spool guard over the results directory dir: when pending,
+ * sent and rejected files together exceed max_mb MiB, delete the oldest
+ * files of dir/sent/ until they fit; pending and rejected records are
+ * never deleted, and when they alone exceed the limit an error is logged.
+ * max_mb <= 0 disables the guard.  Returns the number of files deleted.
+ */
+size_t	spool_guard(const char *dir, long max_mb);
+
 #endif
