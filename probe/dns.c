@@ -758,8 +758,10 @@ dns_q_keep_reply(struct dns_q *q, const unsigned char *abuf, int alen,
 
 	if (q->n_replies >= DNS_MAX_REPLIES)
 		return;
-	if (q->replies == NULL)
-		q->replies = xcalloc(DNS_MAX_REPLIES, sizeof *q->replies);
+	/* Room for one more at a time: most queries get one reply. */
+	if ((q->n_replies & (q->n_replies - 1)) == 0)
+		q->replies = xreallocarray(q->replies, q->n_replies > 0 ?
+		    2 * q->n_replies : 1, sizeof *q->replies);
 	m = &q->replies[q->n_replies++];
 	m->len = alen;
 	m->buf = xmalloc(alen > 0 ? (size_t)alen : 1);
