@@ -3,7 +3,8 @@
 #
 # tests/gen-records writes RECORDS records (HOSTS hosts, files of 5,000
 # records, the way a campaign spools them); `nightjar show` reads, checks
-# and sorts them all and prints JSON Lines to /dev/null.  Prints the spool
+# and merges them all in start_time order and prints JSON Lines to
+# /dev/null.  RECORDS defaults to 1,000,000.  Prints the spool
 # and output sizes, records/s and peak RSS, with the load average (the
 # figures mean little on a busy machine).
 #
@@ -11,7 +12,7 @@
 #   NIGHTJAR=path/to/nightjar (default: ./probe/nightjar of the build tree)
 set -eu
 
-records=${1:-100000}
+records=${1:-1000000}
 hosts=${2:-50}
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${top_builddir:-$here}
