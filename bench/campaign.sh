@@ -22,6 +22,8 @@
 #
 # usage: bench/campaign.sh [NAMES] [S_TIME_SECONDS] [ADDRS]
 #   NIGHTJAR=path/to/nightjar (default: ./probe/nightjar of the build tree)
+#   COMPARE="LABEL=PATH ..." also runs those builds over the same lab, one
+#     after the other, each on a line of its own (e.g. an older commit's)
 set -eu
 
 names=${1:-10000}
@@ -61,11 +63,20 @@ nmap_cpu=$cpu
 echo "nmap -sT --script ssl-cert: $naddrs addresses in ${nmap_wall}s = $nmap_rate targets/s ($nmap_certs certificates), peak RSS $((nmap_rss / 1024)) MB, CPU $(per "$nmap_cpu" "$naddrs") ms/target"
 
 # --- nightjar -------------------------------------------------------------
-bench_timed nightjar "$nightjar" run --once --campaign bench \
-    --targets "$tmp/targets.txt" --results "$tmp/results" \
-    --resolver "127.0.0.1:$dns_port" --ca-file "$tmp/ca.pem" \
-    --interception-cas "$here/targets/interception-cas" \
-    --timeout 10000 --concurrency 1000 2> "$tmp/run.err" || true
+nj_run() {	# LABEL BINARY
+	rm -rf "$tmp/results"
+	bench_timed "$1" "$2" run --once --campaign bench \
+	    --targets "$tmp/targets.txt" --results "$tmp/results" \
+	    --resolver "127.0.0.1:$dns_port" --ca-file "$tmp/ca.pem" \
+	    --interception-cas "$here/targets/interception-cas" \
+	    --timeout 10000 --concurrency 1000 2> "$tmp/run.err" || true
+}
+for spec in ${COMPARE:-}; do
+	nj_run "${spec%%=*}" "${spec#*=}"
+	ok=$(awk -F': ' '$1 == "ok" { print $2 }' "$tmp/run.err")
+	echo "${spec%%=*} --concurrency 1000: $names names in ${wall}s = $(awk -v n="$names" -v w="$wall" 'BEGIN { printf "%.1f", n / w }') targets/s (ok: ${ok:-?}), peak RSS $((rss / 1024)) MB, CPU $(per "$cpu" "$names") ms/target"
+done
+nj_run nightjar "$nightjar"
 nj_wall=$wall
 nj_rss=$rss
 ok=$(awk -F': ' '$1 == "ok" { print $2 }' "$tmp/run.err")
