@@ -32,6 +32,12 @@ START_TEST(escape)
 		{ "a\"b'c&d", "a&quot;b&#39;c&amp;d" },
 		{ "<img/src=x/onerror=alert(2)>",
 		  "&lt;img/src=x/onerror=alert(2)&gt;" },
+		/* a page <title> and a certificate subject from a record */
+		{ "</title><script>alert(3)</script>\"'",
+		  "&lt;/title&gt;&lt;script&gt;alert(3)&lt;/script&gt;"
+		  "&quot;&#39;" },
+		{ "CN=\"><svg onload=alert(4)>',O='x'",
+		  "CN=&quot;&gt;&lt;svg onload=alert(4)&gt;&#39;,O=&#39;x&#39;" },
 		/* control bytes and bytes that are not UTF-8 become '?' */
 		{ "x\ny\x01z", "x?y?z" },
 		{ "\xff\xfe<", "??&lt;" },

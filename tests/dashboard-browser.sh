@@ -38,8 +38,18 @@ cat >> "$work/spec.txt" <<EOF
 2026-11-10T10:00:03.000Z 18000 $SCRIPT_HOST blocked tcp_reset 1.0 - $IMG_PROBE
 2026-11-10T10:15:03.000Z 18000 $SCRIPT_HOST blocked tcp_reset 1.0 - $IMG_PROBE
 EOF
+# A page <title> and certificate subjects that are HTML, with quotes.
+TITLE='</title><script>alert(3)</script>"'"'"
+SUBJECT='CN="><svg onload=alert(4)>'"',O='x'"
+cat > "$work/spec-text.txt" <<EOF
+2026-11-10T11:00:03.000Z 18000 text.example ok - 20.0 80.0 probe-kz 200.0:64000
+2026-11-10T11:15:03.000Z 18000 text.example intercepted tls_mitm 20.0 80.0 probe-kz
+EOF
 "$GEN" --spec --spool "$work/res" --name r --per-file 2000 \
     < "$work/spec.txt" || fail "gen-records"
+"$GEN" --spec --spool "$work/res" --name t --seed 7 --title "$TITLE" \
+    --subject "$SUBJECT" < "$work/spec-text.txt" || fail "gen-records text"
+cat "$work/spec-text.txt" >> "$work/spec.txt"
 
 start_collector --listen 127.0.0.1:0 --db "$work/c.db" \
     --tokens "$work/tokens" --dashboard
@@ -97,12 +107,12 @@ probes = {r[0]: int(r[3]) for r in d["probes"]}
 want = {l.split()[0]: int(l.split()[1]) for l in open(sys.argv[4])}
 assert probes == want and len(want) == 4, (probes, want)
 hosts = {r[2]: (r[0], r[1]) for r in d["hosts"]}
-assert len(hosts) == 10, hosts
+assert len(hosts) == 11, hosts
 assert hosts["mitm.example"] == ("intercepted", "tls_mitm"), hosts
 assert hosts["ok.example"] == ("ok", ""), hosts
 assert hosts[hostile] == ("blocked", "tcp_reset"), hosts
 # every host with data has a linked cell per hour with data
-assert d["cells"] == 10 * 24, d["cells"]
+assert d["cells"] == 11 * 24, d["cells"]
 assert d["links"] >= 9 * 24, d["links"]
 assert hostile in d["hostnames"], d["hostnames"]
 # the windows are report's windows
@@ -153,13 +163,15 @@ done
 
 # A cell's link answers its records as JSON Lines; the hostile host comes
 # back as JSON data, never as a page.
-python3 - "$CPORT" "$basic" "$SCRIPT_HOST" "$work/spec.txt" <<'PY' || fail "records"
+python3 - "$CPORT" "$basic" "$SCRIPT_HOST" "$work/spec.txt" "$TITLE" \
+    "$SUBJECT" <<'PY' || fail "records"
 import datetime, http.client, json, sys, urllib.parse
 port, auth, hostile = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 def local_hour(start, tz):
     t = datetime.datetime.strptime(start[:19], "%Y-%m-%dT%H:%M:%S")
     return (t + datetime.timedelta(seconds=int(tz))).hour
 spec = [l.split() for l in open(sys.argv[4])]
+title, subject = sys.argv[5], sys.argv[6]
 def get(q):
     c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     c.request("GET", "/v1/measurements?" + q,
@@ -198,6 +210,21 @@ for host, hours, want_hours in (
 for bad in ("24-2", "5-5", "x", "3"):
     s, t, b = get("hours=" + bad)
     assert s == 400, (bad, s)
+# The page <title> and certificate subjects: stored as they came, answered
+# as JSON data; the page itself holds none of them as markup.
+s, t, b = get("host=text.example")
+recs = [json.loads(l) for l in b.decode().splitlines()]
+assert s == 200 and len(recs) == 2, (s, b[:200])
+assert [h["title"] for r in recs for h in (r.get("http") or [])] == [title]
+subjects = {c["subject"] for r in recs for x in r["tls"] for c in x["chain"]}
+assert subject in subjects, subjects
+c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+c.request("GET", "/", headers={"Authorization": "Basic " + auth})
+r = c.getresponse()
+page = r.read().decode()
+assert r.status == 200 and "text.example" in page, r.status
+for bad in ("<script", "<svg onload", "alert(3)", "alert(4)", "<title><"):
+    assert bad not in page.lower(), bad
 s, t, b = get("since=yesterday")
 assert s == 400, s
 s, t, b = get("status=<b>")

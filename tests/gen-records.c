@@ -4,7 +4,7 @@
  *
  *   gen-records --count N [--hosts K] [--probe-id ID] [--start TIME]
  *       [--step SEC] [--tz-offset SEC] [--seed S] [--spool DIR [--sent]]
- *       [--per-file N] [--name PREFIX]
+ *       [--per-file N] [--name PREFIX] [--title T] [--subject S]
  *   gen-records --spec [...same output options] < lines
  *
  * --spec reads one record per line:
@@ -12,7 +12,9 @@
  *       [GET_MS:BYTES]
  * ("#" comments and blank lines ignored).  A "-" step is left out.  The
  * optional last field adds a GET over the target's handshake that took
- * GET_MS ms for BYTES bytes, with samples every 100 ms.
+ * GET_MS ms for BYTES bytes, with samples every 100 ms.  --title gives
+ * every GET that page title, --subject every completed handshake's leaf
+ * certificate that subject (instead of CN=HOST).
  *
  * Output is deterministic for a given seed: ids, hashes and the synthetic
  * timings come from a seeded generator, never from the clock.
@@ -33,6 +35,8 @@
 #include "xmalloc.h"
 
 static uint64_t	rng_state = 1;
+static const char *page_title;		/* --title */
+static const char *leaf_subject;	/* --subject */
 
 static uint64_t
 rng(void)
@@ -182,6 +186,8 @@ add_get(struct record *r, const char *ip, const char *host, double ms,
 	h->sni = xstrdup(host);
 	h->status = 200;
 	h->content_type = xstrdup("text/html");
+	if (page_title != NULL)
+		h->title = xstrdup(page_title);
 	h->body_length = bytes;
 	h->t0_ms = r->runtime_ms;
 	h->t_ms = ms;
@@ -195,6 +201,16 @@ add_get(struct record *r, const char *ip, const char *host, double ms,
 			break;
 	}
 	r->runtime_ms += ms;
+}
+
+/* The leaf's subject: CN=host, or --subject. */
+static void
+leaf_name(struct rec_tls *tl, const char *host)
+{
+	if (leaf_subject != NULL)
+		tl->chain[0].subject = xstrdup(leaf_subject);
+	else
+		xasprintf(&tl->chain[0].subject, "CN=%s", host);
 }
 
 static struct record *
@@ -305,7 +321,7 @@ make_record(int64_t start_ms, long tz, const char *host,
 				tl->cipher = xstrdup("ECDHE-RSA-AES128-GCM-SHA256");
 				add_cert(tl, "CN=" , "CN=Qaznet Trust Network", host);
 				free(tl->chain[0].subject);
-				xasprintf(&tl->chain[0].subject, "CN=%s", host);
+				leaf_name(tl, host);
 				tl->trusted = 0;
 				tl->trusted_by_system = 0;
 				tl->verify_error = xstrdup("ssl_unknown_authority");
@@ -318,7 +334,7 @@ make_record(int64_t start_ms, long tz, const char *host,
 				add_cert(tl, "CN=", "CN=Example Issuing CA,O=Example",
 				    host);
 				free(tl->chain[0].subject);
-				xasprintf(&tl->chain[0].subject, "CN=%s", host);
+				leaf_name(tl, host);
 				add_cert(tl, "CN=Example Issuing CA,O=Example",
 				    "CN=Example Root CA,O=Example", NULL);
 				tl->trusted = 1;
@@ -477,6 +493,7 @@ usage(void)
 	    "[--start TIME] [--step SEC]\n"
 	    "                   [--tz-offset SEC] [--seed S] [--spool DIR "
 	    "[--sent] [--per-file N] [--name PREFIX]]\n"
+	    "                   [--title T] [--subject S]\n"
 	    "       gen-records --spec [output options] < lines\n"
 	    "spec line: START_TIME TZ_OFFSET HOST STATUS METHOD|- TCP_MS|- "
 	    "TLS_MS|- PROBE_ID [GET_MS:BYTES]\n");
@@ -498,6 +515,8 @@ main(int argc, char **argv)
 		{ "per-file", required_argument, NULL, 'f' },
 		{ "name", required_argument, NULL, 'N' },
 		{ "spec", no_argument, NULL, 'c' },
+		{ "title", required_argument, NULL, 'T' },
+		{ "subject", required_argument, NULL, 'J' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -555,6 +574,12 @@ main(int argc, char **argv)
 			break;
 		case 'c':
 			use_spec = 1;
+			break;
+		case 'T':
+			page_title = optarg;
+			break;
+		case 'J':
+			leaf_subject = optarg;
 			break;
 		case 'h':
 			usage();
