@@ -125,15 +125,19 @@ take_num(struct mp_cursor *c, double *v, int64_t *iv, int *is_int)
 	return r;
 }
 
-/* failure: nil (or absent) is a success; 1 nil, 0 anything else, -1. */
+/* failure: nil (or absent) is a success; anything else clears *ok. */
 static int
-take_nil(struct mp_cursor *c)
+take_failure(struct mp_cursor *c, int *ok)
 {
 	int	r;
 
-	if ((r = mp_cursor_nil(c)) == 0)
-		return mp_cursor_skip(c) != 0 ? -1 : 0;
-	return r;
+	if ((r = mp_cursor_nil(c)) < 0)
+		return -1;
+	if (r == 0) {
+		*ok = 0;
+		return mp_cursor_skip(c);
+	}
+	return 0;
 }
 
 /* target: {"host": ...}, verdict: {"status": ..., "method": ...} */
@@ -189,22 +193,18 @@ step_key(struct mp_cursor *c, const char *k, size_t klen, void *arg)
 	int64_t			 iv;
 	int			 r, is_int;
 
-	if (key_is(k, klen, "failure")) {
-		if ((r = take_nil(c)) < 0)
-			return -1;
-		if (r == 0)
-			s->ok = 0;
-	} else if (key_is(k, klen, "t_ms")) {
-		if ((r = take_num(c, &v, &iv, &is_int)) < 0)
-			return -1;
-		if (r > 0 && !s->have_t) {
-			s->have_t = 1;
-			s->st.t_ms = v;
-		}
-	} else if (s->tls && key_is(k, klen, "sni"))
+	if (key_is(k, klen, "failure"))
+		return take_failure(c, &s->ok);
+	if (s->tls && key_is(k, klen, "sni"))
 		return take_str(c, &s->st.sni, &s->st.snilen);
-	else
+	if (!key_is(k, klen, "t_ms"))
 		return mp_cursor_skip(c);
+	if ((r = take_num(c, &v, &iv, &is_int)) <= 0)
+		return r;
+	if (!s->have_t) {
+		s->have_t = 1;
+		s->st.t_ms = v;
+	}
 	return 0;
 }
 
@@ -273,13 +273,8 @@ dl_key(struct mp_cursor *c, const char *k, size_t klen, void *arg)
 	int64_t		 iv;
 	int		 r, is_int;
 
-	if (key_is(k, klen, "failure")) {
-		if ((r = take_nil(c)) < 0)
-			return -1;
-		if (r == 0)
-			d->ok = 0;
-		return 0;
-	}
+	if (key_is(k, klen, "failure"))
+		return take_failure(c, &d->ok);
 	if (key_is(k, klen, "sni"))
 		return take_str(c, &d->dl.sni, &d->dl.snilen);
 	if (key_is(k, klen, "samples")) {
