@@ -100,10 +100,19 @@ csv_read(const char *buf, size_t len, size_t *off, size_t *lineno,
 int
 csv_column(const struct csv_row *h, const char *name)
 {
-	size_t	i;
+	const char	*f;
+	size_t		 i, n, k = strlen(name);
 
 	for (i = 0; i < h->n; i++) {
-		if (strcasecmp(h->f[i], name) == 0)
+		f = h->f[i];
+		n = h->len[i];
+		while (n > 0 && (*f == ' ' || *f == '\t')) {
+			f++;
+			n--;
+		}
+		while (n > 0 && (f[n - 1] == ' ' || f[n - 1] == '\t'))
+			n--;
+		if (n == k && strncasecmp(f, name, k) == 0)
 			return (int)i;
 	}
 	return -1;

@@ -28,7 +28,8 @@ const char	*csv_read(const char *buf, size_t len, size_t *off,
 		    size_t *lineno, struct csv_row *r);
 void		 csv_row_clear(struct csv_row *);
 
-/* Index of the header field named name (case-insensitive), or -1. */
+/* Index of the first header field named name (case and surrounding
+ * blanks ignored), or -1. */
 int		 csv_column(const struct csv_row *header, const char *name);
 
 #endif

@@ -18,6 +18,7 @@
 
 #include <idn2.h>
 
+#include "csv.h"
 #include "hindex.h"
 #include "log.h"
 #include "targets.h"
@@ -26,8 +27,6 @@
 #include "xmalloc.h"
 
 #define TARGETS_MAX_FILE	(64 * 1024 * 1024)
-#define TARGETS_MAX_FIELD	8192
-#define TARGETS_MAX_FIELDS	64
 #define CATEGORY_MAX		32
 /* Bytes of the folded categories of one target ("NEWS,HUMR,..."). */
 #define TARGETS_MAX_CATEGORIES	256
@@ -427,120 +426,6 @@ load_plain(struct loader *l, const char *buf, size_t len)
 
 /* --- CSV ------------------------------------------------------------------ */
 
-struct csv_row {
-	char	*f[TARGETS_MAX_FIELDS];
-	size_t	 len[TARGETS_MAX_FIELDS];
-	size_t	 n;
-};
-
-static void
-csv_row_clear(struct csv_row *r)
-{
-	size_t	i;
-
-	for (i = 0; i < r->n; i++)
-		free(r->f[i]);
-	r->n = 0;
-}
-
-/*
- * Read one RFC 4180 record at *off (quoted fields may hold commas, "" and
- * newlines).  Counts newlines into *lineno.  Returns NULL or a reason (the
- * rest of the bad record is skipped).
- */
-static const char *
-csv_read(const char *buf, size_t len, size_t *off, size_t *lineno,
-    struct csv_row *r)
-{
-	char		 field[TARGETS_MAX_FIELD];
-	size_t		 i = *off, fl;
-	const char	*why = NULL;
-	int		 quoted;
-
-	r->n = 0;
-	for (;;) {
-		fl = 0;
-		quoted = 0;
-		if (i < len && buf[i] == '"') {
-			quoted = 1;
-			i++;
-		}
-		for (;;) {
-			char	c;
-
-			if (i >= len) {
-				if (quoted && why == NULL)
-					why = "unterminated quoted field";
-				break;
-			}
-			c = buf[i];
-			if (quoted) {
-				if (c == '"') {
-					if (i + 1 < len && buf[i + 1] == '"') {
-						i += 2;
-						if (fl < sizeof field)
-							field[fl++] = '"';
-						continue;
-					}
-					i++;
-					quoted = 0;
-					if (i < len && buf[i] != ',' &&
-					    buf[i] != '\n' && buf[i] != '\r' &&
-					    why == NULL)
-						why = "text after a closing quote";
-					continue;
-				}
-				if (c == '\n')
-					(*lineno)++;
-			} else if (c == ',' || c == '\n')
-				break;
-			else if (c == '"' && why == NULL)
-				why = "quote inside an unquoted field";
-			if (c == '\0' && why == NULL)
-				why = "NUL byte";
-			if (fl < sizeof field)
-				field[fl++] = c;
-			else if (why == NULL)
-				why = "field too long";
-			i++;
-		}
-		if (!quoted) {
-			while (fl > 0 && field[fl - 1] == '\r')
-				fl--;
-		}
-		if (r->n < TARGETS_MAX_FIELDS) {
-			r->f[r->n] = xstrndup(field, fl);
-			r->len[r->n] = fl;
-			r->n++;
-		} else if (why == NULL)
-			why = "too many fields";
-		if (i >= len)
-			break;
-		if (buf[i] == '\n') {
-			i++;
-			break;
-		}
-		i++;		/* ',' */
-	}
-	*off = i;
-	return why;
-}
-
-/* A header field names col (case and surrounding blanks ignored). */
-static int
-csv_name_is(const char *f, const char *col)
-{
-	size_t	n = strlen(f), k = strlen(col);
-
-	while (n > 0 && (*f == ' ' || *f == '\t')) {
-		f++;
-		n--;
-	}
-	while (n > 0 && (f[n - 1] == ' ' || f[n - 1] == '\t'))
-		n--;
-	return n == k && strncasecmp(f, col, k) == 0;
-}
-
 /*
  * The url column: a URL, or a bare HOST[:PORT] (some official lists),
  * which is https.  Those lists write a domain and its subdomains as
@@ -575,9 +460,9 @@ load_csv(struct loader *l, const char *buf, size_t len, size_t start,
 	struct csv_row	 r;
 	struct parsed	 p;
 	const char	*why;
-	size_t		 off = start, lineno = startline, recline, i;
+	size_t		 off = start, lineno = startline, recline;
 	size_t		 url_col = (size_t)-1, cat_col = (size_t)-1;
-	int		 header = 1;
+	int		 header = 1, col;
 
 	memset(&r, 0, sizeof r);
 	while (off < len) {
@@ -586,14 +471,10 @@ load_csv(struct loader *l, const char *buf, size_t len, size_t start,
 		lineno++;
 		if (header) {
 			header = 0;
-			for (i = 0; i < r.n; i++) {
-				if (csv_name_is(r.f[i], "url") &&
-				    url_col == (size_t)-1)
-					url_col = i;
-				if (csv_name_is(r.f[i], "category_code") &&
-				    cat_col == (size_t)-1)
-					cat_col = i;
-			}
+			if ((col = csv_column(&r, "url")) >= 0)
+				url_col = (size_t)col;
+			if ((col = csv_column(&r, "category_code")) >= 0)
+				cat_col = (size_t)col;
 			csv_row_clear(&r);
 			if (url_col == (size_t)-1) {
 				log_warn("%s: not a target list (a CSV file "
