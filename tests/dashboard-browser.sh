@@ -21,6 +21,26 @@ if [ "${NJ_KEEP:-0}" = 1 ]; then
 	echo "keeping $work" >&2
 fi
 
+# NJ_DASH_PG=1 (tests/dashboard-browser-pg.sh): the collector stores in
+# a throwaway PostgreSQL cluster instead of SQLite.
+DB=$work/c.db BACKEND=SQLite
+if [ "${NJ_DASH_PG:-0}" = 1 ]; then
+	. "$top_srcdir/tests/lib-pg.sh"
+	pg_start
+	DB=$PGURI BACKEND=PostgreSQL
+fi
+
+# wait_db: until the collector's database answers (PostgreSQL connects
+# in the background).
+wait_db() {
+	local i
+	for i in $(seq 300); do
+		case $(http "$CPORT" GET /v1/health) in 200\ *) return 0 ;; esac
+		sleep 0.1
+	done
+	fail "the database never became ready"
+}
+
 TOKEN=dash-token-$RANDOM$RANDOM
 printf '# readers and probes\n%s\n' "$TOKEN" > "$work/tokens"
 chmod 600 "$work/tokens"
@@ -51,8 +71,9 @@ EOF
     --subject "$SUBJECT" < "$work/spec-text.txt" || fail "gen-records text"
 cat "$work/spec-text.txt" >> "$work/spec.txt"
 
-start_collector --listen 127.0.0.1:0 --db "$work/c.db" \
+start_collector --listen 127.0.0.1:0 --db "$DB" \
     --tokens "$work/tokens" --dashboard
+wait_db
 nj upload --results "$work/res" --collector "http://127.0.0.1:$CPORT" \
     --token-file "$work/token" 2>"$work/upload.err" ||
 	{ cat "$work/upload.err" >&2; fail "upload"; }
@@ -233,18 +254,19 @@ PY
 # Without --dashboard nothing is served at /; --dashboard needs --tokens
 # unless --dashboard-public, which reads without a token.
 stop_collector "$CPID"
-if njc --listen 127.0.0.1:0 --db "$work/c.db" --dashboard 2>"$work/opt.err"
+if njc --listen 127.0.0.1:0 --db "$DB" --dashboard 2>"$work/opt.err"
 then
 	fail "--dashboard without --tokens started"
 fi
 grep -q -- '--dashboard-public' "$work/opt.err" || fail "no hint: $(cat "$work/opt.err")"
-start_collector --listen 127.0.0.1:0 --db "$work/c.db" --tokens "$work/tokens"
+start_collector --listen 127.0.0.1:0 --db "$DB" --tokens "$work/tokens"
 r=$(http "$CPORT" GET /)
 [ "${r%% *}" = 404 ] || fail "GET / without --dashboard: $r"
 r=$(http "$CPORT" GET "/v1/measurements?host=ok.example")
 [ "${r%% *}" = 405 ] || fail "GET /v1/measurements without --dashboard: $r"
 stop_collector "$CPID"
-start_collector --listen 127.0.0.1:0 --db "$work/c.db" --dashboard-public
+start_collector --listen 127.0.0.1:0 --db "$DB" --dashboard-public
+wait_db
 r=$(http "$CPORT" GET "/v1/measurements?host=ok.example&limit=3")
 [ "${r%% *}" = 200 ] || fail "--dashboard-public: $r"
 case $r in *'"host":"ok.example"'*) ;; *) fail "--dashboard-public records: $r" ;; esac
@@ -253,4 +275,4 @@ r=$(http "$CPORT" POST / /dev/null)
 r=$(http "$CPORT" GET "/?since=2026-11-31")
 [ "${r%% *}" = 400 ] || fail "bad since: $r"
 
-echo "PASS: dashboard in headless chromium (screenshot in $work)"
+echo "PASS: dashboard in headless chromium on $BACKEND (screenshot in $work)"
