@@ -51,6 +51,7 @@ struct engine {
 	struct addrlimit	 *limit;	/* --per-address */
 	struct inspect_list	 *inspect;	/* local inspection products */
 	struct vantage		 *vantage;	/* --control; NULL: none */
+	int			  local_warned;	/* local inspection, once */
 	/* Records a round could not write (disk full): written first next
 	 * time, at most ENGINE_HELD_MAX bytes. */
 	msgpack_sbuffer		  held;
@@ -101,9 +102,20 @@ struct round {
 	struct campaign_rate	 rate;		/* --rate */
 	struct event		*rate_ev;
 	LIST_HEAD(, rmeasure)	 measures;	/* in flight */
+	/*
+	 * Records only a system-only root intercepts, held to the end of
+	 * the round: if every handshake of the round ends in that root while
+	 * the vantage saw the real keys, the machine inspects TLS itself.
+	 * local_mixed: a record with another kind of chain was kept.
+	 */
+	struct record		**local;
+	size_t			 n_local;
+	size_t			 local_cap;
+	int			 local_mixed;
 };
 
 static void	round_fill(struct round *);
+static void	round_local(struct round *);
 
 /* Enough descriptors for every connection a full round may hold. */
 static void
@@ -379,6 +391,7 @@ round_check_end(struct round *r)
 		vantage_flush(r->e->vantage);
 		return;
 	}
+	round_local(r);
 	r->finished = 1;
 	evtimer_del(r->rate_ev);
 	round_spool(r);
@@ -471,7 +484,7 @@ round_count(struct round *r, const struct record *rec)
 
 /* A record is done: counted, packed, spooled in time. */
 static void
-round_keep(struct round *r, struct record *rec)
+round_pack(struct round *r, struct record *rec)
 {
 	struct engine	*e = r->e;
 
@@ -483,8 +496,87 @@ round_keep(struct round *r, struct record *rec)
 	if (campaign_flush_due(e->cfg->campaign != NULL, r->n_packed,
 	    r->sbuf.size, util_mono_ms() - r->last_flush))
 		round_spool(r);
+}
+
+static void
+round_keep(struct round *r, struct record *rec)
+{
+	round_pack(r, rec);
 	round_fill(r);
 	round_check_end(r);
+}
+
+static int
+record_has_chain(const struct record *rec)
+{
+	size_t	i;
+
+	for (i = 0; i < rec->n_tls; i++) {
+		if (rec->tls[i].n_chain > 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Held to the end of the round (see struct round). */
+static void
+round_hold_local(struct round *r, struct record *rec)
+{
+	if (r->n_local == r->local_cap) {
+		r->local_cap = r->local_cap ? r->local_cap * 2 : 16;
+		r->local = xreallocarray(r->local, r->local_cap,
+		    sizeof *r->local);
+	}
+	r->local[r->n_local++] = rec;
+	round_fill(r);
+	round_check_end(r);
+}
+
+/*
+ * The round is measured: every held record's handshakes, with what the
+ * vantage saw, go to inspect_common_root(); a root found there inspects
+ * this machine's TLS, so those records are `error`.  Then they are kept.
+ */
+#define LOCAL_MIN_HANDSHAKES	2
+#define LOCAL_SEEN_MAX		16	/* handshakes looked at per record */
+
+static void
+round_local(struct round *r)
+{
+	struct engine		*e = r->e;
+	struct inspect_seen	*seen;
+	const char		*root = NULL;
+	char			*keep = NULL;
+	size_t			 i, n = 0;
+
+	if (r->n_local == 0)
+		return;
+	if (!r->local_mixed) {
+		seen = xreallocarray(NULL, r->n_local * LOCAL_SEEN_MAX,
+		    sizeof *seen);
+		for (i = 0; i < r->n_local; i++)
+			n += verdict_inspect_seen(r->local[i], &e->vctx,
+			    seen + n, LOCAL_SEEN_MAX);
+		root = inspect_common_root(seen, n, LOCAL_MIN_HANDSHAKES);
+		keep = root != NULL ? xstrdup(root) : NULL;
+		free(seen);
+	}
+	if (keep != NULL && !e->local_warned) {
+		e->local_warned = 1;
+		log_warn("this machine inspects TLS: every handshake ended in "
+		    "'%s', a root only the system store trusts, while the "
+		    "vantage saw the real keys (an antivirus or a corporate "
+		    "proxy?); those records are errors, not interception",
+		    keep);
+	}
+	for (i = 0; i < r->n_local; i++) {
+		if (keep != NULL)
+			verdict_local_root(r->local[i], keep,
+			    &r->local[i]->verdict);
+		round_pack(r, r->local[i]);
+	}
+	free(keep);
+	r->n_local = 0;
 }
 
 /* The vantage's answer (or why there is none) is in: decide again. */
@@ -498,6 +590,12 @@ round_vantage_cb(struct record *rec, void *arg)
 	free(rec->verdict.blockpage);
 	verdict_decide(rec, &r->e->vctx, &rec->verdict);
 	r->asking--;
+	if (verdict_local_candidate(rec, &r->e->vctx)) {
+		round_hold_local(r, rec);
+		return;
+	}
+	if (record_has_chain(rec))
+		r->local_mixed = 1;
 	round_keep(r, rec);
 }
 
@@ -530,6 +628,7 @@ round_measure_cb(struct measure *m, struct record *rec, void *arg)
 	struct rmeasure	*rm = arg;
 	struct round	*r = rm->r;
 	struct engine	*e = r->e;
+	int		 local;
 
 	if (rm->idle)
 		r->lingering--;
@@ -543,7 +642,10 @@ round_measure_cb(struct measure *m, struct record *rec, void *arg)
 	rec->campaign = e->cfg->campaign != NULL ?
 	    xstrdup(e->cfg->campaign) : NULL;
 	verdict_decide(rec, &e->vctx, &rec->verdict);
-	if (e->vantage != NULL && vantage_wants(rec)) {
+	local = e->vantage != NULL && verdict_local_candidate(rec, &e->vctx);
+	if (!local && record_has_chain(rec))
+		r->local_mixed = 1;
+	if (e->vantage != NULL && (local || vantage_wants(rec))) {
 		/* Held until the vantage answers (or cannot). */
 		r->asking++;
 		vantage_ask(e->vantage, rec, round_vantage_cb, r);
@@ -680,6 +782,8 @@ round_get_stats(const struct round *r)
 void
 round_free(struct round *r)
 {
+	size_t	i;
+
 	if (r == NULL)
 		return;
 	if (r->in_flight > 0 || r->lingering > 0) {
@@ -695,5 +799,8 @@ round_free(struct round *r)
 	event_free(r->rate_ev);
 	msgpack_sbuffer_destroy(&r->sbuf);
 	free(r->packed);
+	for (i = 0; i < r->n_local; i++)
+		record_free(r->local[i]);
+	free(r->local);
 	free(r);
 }

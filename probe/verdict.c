@@ -1491,6 +1491,73 @@ decide_http(const struct record *r, const struct verdict_ctx *ctx,
 		verdict_replace(out, &v);
 }
 
+int
+verdict_local_candidate(const struct record *r, const struct verdict_ctx *ctx)
+{
+	struct vstate		 st;
+	const struct rec_tls	*t;
+	const struct ica	*hit;
+	size_t			 i, n = 0;
+	int			 ok = 1;
+
+	if (r->verdict.status != STATUS_INTERCEPTED || ctx == NULL)
+		return 0;
+	vstate_init(&st, r, ctx);
+	for (i = 0; ok && i < r->n_tls; i++) {
+		t = &r->tls[i];
+		if (t->n_chain == 0)
+			continue;
+		ok = !t->trusted && t->trusted_by_system &&
+		    !match_fingerprint(&st, t, &hit) &&
+		    !match_name(&st, t, &hit);
+		n++;
+	}
+	vstate_clear(&st);
+	return ok && n > 0;
+}
+
+size_t
+verdict_inspect_seen(const struct record *r, const struct verdict_ctx *ctx,
+    struct inspect_seen *out, size_t max)
+{
+	struct vstate		 st;
+	const struct rec_tls	*t;
+	size_t			 i, n = 0;
+
+	vstate_init(&st, r, ctx);
+	for (i = 0; i < r->n_tls && n < max; i++) {
+		t = &r->tls[i];
+		if (t->n_chain == 0)
+			continue;
+		out[n].root = top_issuer(t);
+		out[n].trusted = t->trusted;
+		out[n].trusted_by_system = t->trusted_by_system;
+		out[n].vantage_real = tls_target(&st, t) && !t->trusted &&
+		    match_control_key(&st, t);
+		n++;
+	}
+	vstate_clear(&st);
+	return n;
+}
+
+void
+verdict_local_root(const struct record *r, const char *root,
+    struct rec_verdict *out)
+{
+	free(out->detail);
+	free(out->interception_ca);
+	free(out->blockpage);
+	memset(out, 0, sizeof *out);
+	set(out, STATUS_ERROR, METHOD_NONE, NULL,
+	    "TLS to %s is inspected on this machine: every handshake of the "
+	    "round ended in '%s', a root only the system store trusts, while "
+	    "the vantage saw the real keys. That is local inspection (an "
+	    "antivirus or a corporate proxy), not censorship, and the site "
+	    "could not be measured from here.",
+	    r->target.host != NULL ? r->target.host : "the target",
+	    str(root));
+}
+
 void
 verdict_decide(const struct record *r, const struct verdict_ctx *ctx,
     struct rec_verdict *out)

@@ -33,6 +33,29 @@ void	verdict_decide(const struct record *, const struct verdict_ctx *,
 	    struct rec_verdict *out);
 
 /*
+ * Local inspection by a root in no list (docs/verdicts.md): the round
+ * holds the records it could explain, asks the vantage about them, then
+ * feeds every handshake to inspect_common_root().
+ *
+ * verdict_local_candidate: r was decided `intercepted`, and each of its
+ * handshakes that presented a chain ends in a root the system store
+ * trusts, the reference store does not, and no --interception-cas names.
+ */
+struct inspect_seen;
+int	verdict_local_candidate(const struct record *,
+	    const struct verdict_ctx *);
+/*
+ * r's handshakes that presented a chain, as inspect_common_root() sees
+ * them (at most max; the strings point into r); vantage_real when the
+ * vantage's trusted handshake presented another leaf key.
+ */
+size_t	verdict_inspect_seen(const struct record *, const struct verdict_ctx *,
+	    struct inspect_seen *, size_t max);
+/* root inspects every handshake of the round: out becomes `error`. */
+void	verdict_local_root(const struct record *, const char *root,
+	    struct rec_verdict *out);
+
+/*
  * Load every certificate of every *.pem file in DIR (files that hold none
  * are warned about); -1 with errno set when DIR cannot be read.
  */

@@ -14,6 +14,7 @@
 #include <msgpack.h>
 #include <openssl/sha.h>
 
+#include "inspect.h"
 #include "mp.h"
 #include "record.h"
 #include "util.h"
@@ -323,6 +324,89 @@ START_TEST(test_rules)
 }
 END_TEST
 
+/*
+ * Local inspection by a root in no list: records that only a system-only
+ * root intercepts are candidates; their handshakes, with the vantage's
+ * view, make inspect_common_root() name the root; the verdict is error.
+ */
+static struct record *
+local_rec(const struct verdict_ctx *ctx, const char *spec)
+{
+	struct record	*r = build(spec);
+	size_t		 i;
+
+	for (i = 0; i < r->n_tls; i++)
+		r->tls[i].trusted_by_system = r->tls[i].n_chain > 0 &&
+		    !r->tls[i].trusted;
+	verdict_decide(r, ctx, &r->verdict);
+	return r;
+}
+
+#define LOCAL	P_OK "ptcp " IP1 " ok; ptls " IP1 " " FB \
+	" ssl_unknown_authority mitmkey rogue U;"
+#define VREAL	"vtls " IP1 " " FB " ok fbkey digi T"
+
+START_TEST(test_local_root)
+{
+	struct verdict_ctx	 ctx;
+	struct ica		 kz;
+	struct inspect_seen	 seen[8];
+	struct record		*a, *b, *c, *d;
+	size_t			 n;
+
+	memset(&ctx, 0, sizeof ctx);
+	ctx.control_sni = "example.org";
+	a = local_rec(&ctx, LOCAL VREAL);
+	b = local_rec(&ctx, LOCAL "vfail connection_refused");
+	c = local_rec(&ctx, P_OK "ptcp " IP1 " ok; ptls " IP1 " " FB
+	    " ok fbkey digi T");
+	ck_assert_int_eq(a->verdict.status, STATUS_INTERCEPTED);
+	ck_assert_int_eq(verdict_local_candidate(a, &ctx), 1);
+	ck_assert_int_eq(verdict_local_candidate(b, &ctx), 1);
+	ck_assert_int_eq(verdict_local_candidate(c, &ctx), 0);
+
+	/* A known interception root is never local inspection. */
+	memset(&kz, 0, sizeof kz);
+	kz.subject = (char *)ROGUE;
+	ctx.cas = &kz;
+	ctx.n_cas = 1;
+	d = local_rec(&ctx, LOCAL VREAL);
+	ck_assert_int_eq(d->verdict.status, STATUS_INTERCEPTED);
+	ck_assert_int_eq(verdict_local_candidate(d, &ctx), 0);
+	ctx.cas = NULL;
+	ctx.n_cas = 0;
+
+	n = verdict_inspect_seen(a, &ctx, seen, 8);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(seen[0].root, ROGUE);
+	ck_assert_int_eq(seen[0].trusted_by_system, 1);
+	ck_assert_int_eq(seen[0].vantage_real, 1);
+	n += verdict_inspect_seen(b, &ctx, seen + n, 8 - n);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_int_eq(seen[1].vantage_real, 0);
+	ck_assert_ptr_nonnull(inspect_common_root(seen, n, 2));
+	ck_assert_str_eq(inspect_common_root(seen, n, 2), ROGUE);
+	/* Without the vantage's view of a real key: nothing. */
+	ck_assert_ptr_null(inspect_common_root(seen + 1, 1, 1));
+	/* A round with a trusted handshake too: not every one. */
+	n += verdict_inspect_seen(c, &ctx, seen + n, 8 - n);
+	ck_assert_ptr_null(inspect_common_root(seen, n, 2));
+
+	verdict_local_root(a, ROGUE, &a->verdict);
+	ck_assert_int_eq(a->verdict.status, STATUS_ERROR);
+	ck_assert_int_eq(a->verdict.method, METHOD_NONE);
+	ck_assert_ptr_null(a->verdict.interception_ca);
+	ck_assert_ptr_nonnull(strstr(a->verdict.detail,
+	    "inspected on this machine"));
+	ck_assert_ptr_nonnull(strstr(a->verdict.detail,
+	    "Unlisted Interception Root"));
+	record_free(a);
+	record_free(b);
+	record_free(c);
+	record_free(d);
+}
+END_TEST
+
 START_TEST(test_wants)
 {
 	struct record	*r = record_new();
@@ -574,6 +658,7 @@ vantage_suite(void)
 
 	tcase_add_loop_test(tc, test_rules, 0, sizeof cases / sizeof cases[0]);
 	tcase_add_test(tc, test_wants);
+	tcase_add_test(tc, test_local_root);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("wire");
 	tcase_add_test(tc, test_request);

@@ -19,6 +19,9 @@
 # a censor resets every handshake to that address for a minute; good.test,
 # measured next there, is not blamed (anomaly naming bad.test), while two
 # names blocked on one address without a residual block are both blocked.
+# Then a machine that inspects its own TLS with a root in no list: every
+# handshake of the round ends in it, the system store trusts it, and the
+# vantage sees the real keys: error (local inspection), one warning.
 # Then a vantage that cannot be reached: the record says why, nothing is
 # lost.  Root only (network namespaces); skipped without ip or nft.
 set -eu
@@ -28,7 +31,7 @@ set -eu
 [ -n "${NJ_WRAP:-}" ] || LAB_TIMEOUT=2000
 NETNS_HTTPS=1
 # Leaves the checks need: ok.test's genuine one, mitm.test's forged one.
-LAB_NAMES="ok.test mitm.test"
+LAB_NAMES="ok.test mitm.test mitm2.test"
 netns_init
 netns_pub 9.9.9.9 1.1.1.1 93.184.216.10 93.184.216.20 93.184.216.21 \
     93.184.216.22 93.184.216.30 93.184.216.31 93.184.216.40 \
@@ -58,6 +61,7 @@ both "dnsblock.test AAAA NODATA" "gone.test * NXDOMAIN" \
     "ok.test A 93.184.216.10" "dead.test A 93.184.216.50" \
     "bad.test A 93.184.216.60" "good.test A 93.184.216.60" \
     "bad2.test A 93.184.216.61" "bad3.test A 93.184.216.61" \
+    "mitm2.test A 93.184.216.40" \
     "* AAAA NODATA"
 netns_start
 netns_censor "ip daddr 93.184.216.20 tcp dport $LAB_PORT drop" \
@@ -149,6 +153,20 @@ lab_check bad3.test 'r["verdict"]["status"] == "blocked"' \
     '[t.get("residual_of") for t in tls() if t["failure"]] == ["bad2.test"]'
 grep -q "sni=good.test residual" "$LAB_DIR/dpi-18444.log" ||
     lab_fail "no residual block: $(cat "$LAB_DIR/dpi-18444.log")"
+
+# Local inspection: the interceptor's root is in the system store.
+rm -rf "$LAB_RESULTS"
+lab_targets "mitm.test:$LAB_PORT" "mitm2.test:$LAB_PORT"
+SSL_CERT_FILE="$LAB_CERTS/rogue-root.pem" netns_probe
+lab_records
+lab_check - 'len(rs) == 2' \
+    'all(r["verdict"]["status"] == "error" for r in rs)' \
+    'all("inspected on this machine" in r["verdict"]["detail"] for r in rs)' \
+    'all("Qaznet Trust Network" in r["verdict"]["detail"] for r in rs)' \
+    'all(r["control"]["failure"] is None for r in rs)' \
+    'all(t["trusted_by_system"] for r in rs for t in r["tls"] if t["chain"])'
+[ "$(grep -c 'this machine inspects TLS' "$LAB_DIR/run.err")" = 1 ] ||
+    lab_fail "want one warning: $(cat "$LAB_DIR/run.err")"
 
 # A vantage that cannot be reached: the record says why; nothing is lost.
 NETNS_CONTROL=https://10.61.3.2:9
