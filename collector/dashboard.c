@@ -129,6 +129,8 @@ struct page {
 	size_t			 ngroups;
 	size_t			 gcap;
 	uint64_t		 rng;		/* the samples' reservoir */
+	char			 dayname[16];	/* the last cell's day, */
+	int32_t			 dayval;	/* parsed (cells come by day) */
 	int32_t			 first_day;	/* local days seen */
 	int32_t			 last_day;
 	int			 any_day;
@@ -799,8 +801,16 @@ cell_row(const struct store_cell *c, void *arg)
 	size_t		 i;
 
 	if (c->host == NULL || c->hour < 0 || c->hour >= RW_HOURS ||
-	    c->n <= 0 || c->n > UINT32_MAX || parse_day(c->day, &day) != 0)
+	    c->n <= 0 || c->n > UINT32_MAX || c->day == NULL || *c->day == '\0')
 		return 0;
+	if (strcmp(c->day, p->dayname) == 0)
+		day = p->dayval;
+	else if (parse_day(c->day, &day) != 0)
+		return 0;
+	else if (strlen(c->day) < sizeof p->dayname) {
+		strcpy(p->dayname, c->day);
+		p->dayval = day;
+	}
 	n = (uint32_t)c->n;
 	status = c->status != NULL ? rw_status_from(c->status,
 	    strlen(c->status)) : -1;
