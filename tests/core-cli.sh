@@ -4,13 +4,7 @@
 # lists with nothing valid), each with a message naming the problem.
 set -eu
 
-: "${top_srcdir:?}" "${top_builddir:?}"
-NJ="${NJ_WRAP:-} $top_builddir/probe/nightjar"
-T=$(mktemp -d)
-cleanup() { rm -rf "$T"; }
-trap cleanup EXIT
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$top_srcdir/tests/lib-probe.sh"
 
 # Runs nightjar ARGS; sets rc, out, err.
 nj() {

@@ -5,22 +5,9 @@
 # record every default target with its failure.
 set -eu
 
-: "${top_srcdir:?}" "${top_builddir:?}"
-NJ="${NJ_WRAP:-} $top_builddir/probe/nightjar"
-T=$(mktemp -d)
-cleanup() { rm -rf "$T"; }
-trap cleanup EXIT
+. "$top_srcdir/tests/lib-probe.sh"
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
-if unshare -n true 2>/dev/null; then
-	NONET="unshare -n"
-elif unshare -rn true 2>/dev/null; then
-	NONET="unshare -rn"
-else
-	echo "SKIP: cannot create a network namespace (unshare -n)"
-	exit 77
-fi
+no_network
 
 mkdir "$T/cwd"
 cd "$T/cwd"

@@ -6,14 +6,9 @@
 set -eu
 
 : "${top_srcdir:?}" "${top_builddir:?}"
-NJ="${NJ_WRAP:-} $top_builddir/probe/nightjar"
+. "$top_srcdir/tests/lib-probe.sh"
 GEN=$top_builddir/tests/gen-records
 GOLD=$top_srcdir/tests/golden
-T=$(mktemp -d)
-cleanup() { rm -rf "$T"; }
-trap cleanup EXIT
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
 
 # A fixed spool: two pending records, two sent ones, out of time order.
 printf '%s\n' '# START TZ HOST STATUS METHOD TCP TLS PROBE' \

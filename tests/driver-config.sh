@@ -3,19 +3,8 @@
 # connection made, no record written); only `run` creates a results
 # directory; --resume needs --once; --schedule with --once is warned about.
 set -eu
-: "${top_srcdir:=.}" "${top_builddir:=.}"
-tmp=$(mktemp -d)
-pid=
-spid=
-. "$top_srcdir/tests/schedule-lib.sh"
-cleanup() {
-	if [ -n "$spid" ]; then
-		kill "$spid" 2>/dev/null || true
-		wait "$spid" 2>/dev/null || true
-	fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+: "${top_srcdir:=.}"
+. "$top_srcdir/tests/lib-daemon.sh"
 
 # A listener that logs every connection: a measurement would show here.
 python3 - "$tmp/port" "$tmp/accepted" <<'PY' &
@@ -33,8 +22,7 @@ while True:
     c.close()
 PY
 spid=$!
-for i in $(seq 1 100); do [ -s "$tmp/port" ] && break; sleep 0.1; done
-[ -s "$tmp/port" ] || fail "the listener did not start"
+wait_written "$tmp/port" "the listener did not start"
 port=$(cat "$tmp/port")
 printf '127.0.0.1:%s\n' "$port" > "$tmp/targets.txt"
 : > "$tmp/accepted"

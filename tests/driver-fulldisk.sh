@@ -3,21 +3,19 @@
 # them in no status and exits 1; the daemon keeps them in memory and
 # writes them before its next round once there is room again.
 set -eu
-: "${top_srcdir:=.}" "${top_builddir:=.}"
+: "${top_srcdir:=.}"
 if [ "$(id -u)" != 0 ]; then
 	echo "SKIP: mounting a tiny file system needs root"
 	exit 77
 fi
-tmp=$(mktemp -d)
-pid=
+. "$top_srcdir/tests/lib-daemon.sh"
 mnt=$tmp/mnt
-. "$top_srcdir/tests/schedule-lib.sh"
 cleanup() {
 	kill_daemon
 	if mountpoint -q "$mnt" 2>/dev/null; then
 		umount "$mnt" || umount -l "$mnt" || true
 	fi
-	rm -rf "$tmp"
+	lib_cleanup
 }
 trap cleanup EXIT
 

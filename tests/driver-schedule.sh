@@ -3,11 +3,8 @@
 # the --schedule is not "the clock went back", and the next round starts
 # at the window's boundary.  --max-spool applies to `run --once` too.
 set -eu
-: "${top_srcdir:=.}" "${top_builddir:=.}"
-tmp=$(mktemp -d)
-pid=
-. "$top_srcdir/tests/schedule-lib.sh"
-trap 'kill_daemon; rm -rf "$tmp"' EXIT
+: "${top_srcdir:=.}"
+. "$top_srcdir/tests/lib-daemon.sh"
 
 p1=$(closed_port)
 printf '127.0.0.1:%s\n' "$p1" > "$tmp/targets.txt"

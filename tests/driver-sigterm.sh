@@ -4,20 +4,8 @@
 # there could wait a minute: what was measured is spooled, what was not
 # uploaded stays pending, nothing partial is left.
 set -eu
-: "${top_srcdir:=.}" "${top_builddir:=.}"
-tmp=$(mktemp -d)
-pid=
-spid=
-. "$top_srcdir/tests/schedule-lib.sh"
-cleanup() {
-	kill_daemon
-	if [ -n "$spid" ]; then
-		kill "$spid" 2>/dev/null || true
-		wait "$spid" 2>/dev/null || true
-	fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+: "${top_srcdir:=.}"
+. "$top_srcdir/tests/lib-daemon.sh"
 
 # A loopback server that swallows everything: TCP connections are
 # accepted and never answered (handshakes, HTTP requests), UDP queries

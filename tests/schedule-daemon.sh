@@ -3,11 +3,8 @@
 # stamped with start_time and the tz_offset of TZ; SIGTERM exits 0 with no
 # temporary file left and nothing on stderr but the root warning.
 set -eu
-: "${top_srcdir:=.}" "${top_builddir:=.}"
-tmp=$(mktemp -d)
-pid=
-. "$top_srcdir/tests/schedule-lib.sh"
-trap 'kill_daemon; rm -rf "$tmp"' EXIT
+: "${top_srcdir:=.}"
+. "$top_srcdir/tests/lib-daemon.sh"
 
 p1=$(closed_port)
 p2=$(closed_port)

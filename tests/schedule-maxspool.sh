@@ -3,11 +3,8 @@
 # pending and rejected records never are, and when they alone exceed the
 # limit the daemon says so loudly and keeps measuring.
 set -eu
-: "${top_srcdir:=.}" "${top_builddir:=.}"
-tmp=$(mktemp -d)
-pid=
-. "$top_srcdir/tests/schedule-lib.sh"
-trap 'kill_daemon; rm -rf "$tmp"' EXIT
+: "${top_srcdir:=.}"
+. "$top_srcdir/tests/lib-daemon.sh"
 
 p1=$(closed_port)
 printf '127.0.0.1:%s\n' "$p1" > "$tmp/targets.txt"

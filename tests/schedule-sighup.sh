@@ -3,11 +3,8 @@
 # refused (error logged) and the old targets stay in use; a valid new one
 # replaces them.
 set -eu
-: "${top_srcdir:=.}" "${top_builddir:=.}"
-tmp=$(mktemp -d)
-pid=
-. "$top_srcdir/tests/schedule-lib.sh"
-trap 'kill_daemon; rm -rf "$tmp"' EXIT
+: "${top_srcdir:=.}"
+. "$top_srcdir/tests/lib-daemon.sh"
 
 p1=$(closed_port)
 p2=$(closed_port)

@@ -3,20 +3,8 @@
 # handshake ends at --timeout) and written whole, then exit 0.  A second
 # signal abandons the round: exit 0, no round file, no temporary file.
 set -eu
-: "${top_srcdir:=.}" "${top_builddir:=.}"
-tmp=$(mktemp -d)
-pid=
-spid=
-. "$top_srcdir/tests/schedule-lib.sh"
-cleanup() {
-	kill_daemon
-	if [ -n "$spid" ]; then
-		kill "$spid" 2>/dev/null || true
-		wait "$spid" 2>/dev/null || true
-	fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+: "${top_srcdir:=.}"
+. "$top_srcdir/tests/lib-daemon.sh"
 
 # A server that accepts TCP connections and never answers the handshake.
 python3 - "$tmp/port" "$tmp/accepted" <<'PY' &
@@ -36,8 +24,7 @@ while True:
         f.write("accepted\n")
 PY
 spid=$!
-for i in $(seq 1 100); do [ -s "$tmp/port" ] && break; sleep 0.1; done
-[ -s "$tmp/port" ] || fail "the stall server did not start"
+wait_written "$tmp/port" "the stall server did not start"
 port=$(cat "$tmp/port")
 printf '127.0.0.1:%s\n' "$port" > "$tmp/targets.txt"
 

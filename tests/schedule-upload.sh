@@ -4,11 +4,9 @@
 # loopback.  With the collector down it keeps measuring and keeps the
 # records pending.
 set -eu
-: "${top_srcdir:=.}" "${top_builddir:=.}"
-tmp=$(mktemp -d)
-pid=
+: "${top_srcdir:=.}"
+. "$top_srcdir/tests/lib-daemon.sh"
 cpid=
-. "$top_srcdir/tests/schedule-lib.sh"
 NJC="${NJ_WRAP:-} $top_builddir/collector/nightjar-collector"
 cleanup() {
 	kill_daemon
@@ -16,7 +14,7 @@ cleanup() {
 		kill -TERM "$cpid" 2>/dev/null || true
 		wait "$cpid" 2>/dev/null || true
 	fi
-	rm -rf "$tmp"
+	lib_cleanup
 }
 trap cleanup EXIT
 

@@ -12,26 +12,15 @@
 set -eu
 
 : "${top_srcdir:?}" "${top_builddir:?}"
-NJ="${NJ_WRAP:-} $top_builddir/probe/nightjar"
 SHARED=${NJ_SHARED:-$top_srcdir/../shared}
 LISTS=$SHARED/data/test-lists/lists
 if [ ! -d "$LISTS" ]; then
 	echo "SKIP: no test lists at $LISTS"
 	exit 77
 fi
-if unshare -n true 2>/dev/null; then
-	NONET="unshare -n"
-elif unshare -rn true 2>/dev/null; then
-	NONET="unshare -rn"
-else
-	echo "SKIP: cannot create a network namespace (unshare -n)"
-	exit 77
-fi
 
-T=$(mktemp -d)
-cleanup() { rm -rf "$T"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$top_srcdir/tests/lib-probe.sh"
+no_network
 
 files=$(find "$LISTS" -name '*.csv' | sort)
 nfiles=$(echo "$files" | wc -l)

@@ -1,5 +1,21 @@
-# Helpers for the tests/schedule-*.sh daemon tests (sourced, not run).
-# Needs: $top_builddir, $tmp (a private directory) and a `pid` variable.
+# Helpers for the tests that run the probe's daemon or `run --once`
+# (sourced, not run).  Sourcing makes a private directory $tmp, empty
+# $pid (the daemon) and $spid (a helper server), and removes them all on
+# exit; a test with more to stop sets its own trap and calls lib_cleanup.
+: "${top_srcdir:=.}" "${top_builddir:=.}"
+tmp=$(mktemp -d)
+pid=
+spid=
+
+lib_cleanup() {
+	kill_daemon
+	if [ -n "${spid:-}" ]; then
+		kill "$spid" 2>/dev/null || true
+		wait "$spid" 2>/dev/null || true
+	fi
+	rm -rf "$tmp"
+}
+trap lib_cleanup EXIT
 
 NJ="${NJ_WRAP:-} $top_builddir/probe/nightjar"
 
@@ -79,4 +95,14 @@ kill_daemon() {
 		kill -KILL "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
 	fi
+}
+
+# Wait (at most 10 s) until FILE is written (a helper server's port).
+wait_written() {
+	local i
+	for i in $(seq 1 100); do
+		[ -s "$1" ] && return 0
+		sleep 0.1
+	done
+	fail "$2"
 }
