@@ -32,16 +32,8 @@ naddrs=${3:-1000}
 . "$(dirname "$0")/lib.sh"
 bench_init bench/campaign.sh nginx dnsmasq openssl nmap python3
 
-addrs=()
-for i in $(seq 0 $((naddrs - 1))); do
-	addrs+=("127.20.$((i / 250)).$((i % 250 + 1))")
-done
+bench_lab "$names" "$naddrs"
 printf '%s\n' "${addrs[@]}" > "$tmp/addrs.txt"
-
-bench_certs
-bench_nginx "${addrs[@]}"
-bench_dnsmasq "$names" "${addrs[@]}"
-bench_wait "${addrs[0]}" 2>/dev/null
 
 echo "machine: $(nproc) cores; load before: $(uptime | sed 's/.*load average: //')"
 echo "server: nginx $(nginx -v 2>&1 | sed 's/.*\///'), one worker on $naddrs addresses, ECDSA P-256, full handshakes"

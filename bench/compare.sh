@@ -17,14 +17,7 @@ runs=${5:-2}
 . "$(dirname "$0")/lib.sh"
 bench_init bench/compare.sh nginx dnsmasq openssl python3
 
-addrs=()
-for i in $(seq 0 $((naddrs - 1))); do
-	addrs+=("127.20.$((i / 250)).$((i % 250 + 1))")
-done
-bench_certs
-bench_nginx "${addrs[@]}"
-bench_dnsmasq "$names" "${addrs[@]}"
-bench_wait "${addrs[0]}" 2>/dev/null
+bench_lab "$names" "$naddrs"
 echo "machine: $(nproc) cores; load before: $(uptime | sed 's/.*load average: //')"
 
 for r in $(seq 1 "$runs"); do

@@ -154,6 +154,20 @@ EOF
 	return 1
 }
 
+# The usual lab: NADDRS loopback addresses in $addrs (127.20.x.y), one
+# nginx serving them all, dnsmasq answering NAMES names over them.
+bench_lab() {	# NAMES NADDRS
+	local i
+	addrs=()
+	for i in $(seq 0 $(($2 - 1))); do
+		addrs+=("127.20.$((i / 250)).$((i % 250 + 1))")
+	done
+	bench_certs
+	bench_nginx "${addrs[@]}"
+	bench_dnsmasq "$1" "${addrs[@]}"
+	bench_wait "${addrs[0]}" 2>/dev/null
+}
+
 # Two `openssl s_time -new` at once for SECS against ADDR: full handshakes
 # a second over the measured wall time, both together.
 bench_stime() {

@@ -15,14 +15,7 @@ naddrs=${2:-100}
 . "$(dirname "$0")/lib.sh"
 bench_init bench/profile.sh nginx dnsmasq openssl valgrind callgrind_annotate python3
 
-addrs=()
-for i in $(seq 0 $((naddrs - 1))); do
-	addrs+=("127.20.$((i / 250)).$((i % 250 + 1))")
-done
-bench_certs
-bench_nginx "${addrs[@]}"
-bench_dnsmasq "$names" "${addrs[@]}"
-bench_wait "${addrs[0]}" 2>/dev/null
+bench_lab "$names" "$naddrs"
 
 cg=${CG_OUT:-$tmp/cg.out}
 valgrind --tool=callgrind --callgrind-out-file="$cg" \

@@ -41,6 +41,15 @@ util_uuid4(char out[UUID_STRLEN + 1])
 		fprintf(stderr, "nightjar: no randomness available\n");
 		abort();
 	}
+	util_uuid4_format(b, out);
+}
+
+void
+util_uuid4_format(const unsigned char bytes[16], char out[UUID_STRLEN + 1])
+{
+	unsigned char	b[16];
+
+	memcpy(b, bytes, sizeof b);
 	b[6] = (b[6] & 0x0f) | 0x40;
 	b[8] = (b[8] & 0x3f) | 0x80;
 	snprintf(out, UUID_STRLEN + 1,

@@ -15,6 +15,9 @@ double	 util_mono_ms(void);
 
 /* A random (version 4) UUID, written as 36 characters plus NUL. */
 void	 util_uuid4(char out[UUID_STRLEN + 1]);
+/* The version 4 UUID made of 16 given bytes (for reproducible data). */
+void	 util_uuid4_format(const unsigned char b[16],
+	    char out[UUID_STRLEN + 1]);
 
 /* Lower-case hex of len bytes into out (2 * len + 1 bytes). */
 void	 util_hex(const unsigned char *in, size_t len, char *out);

@@ -24,6 +24,7 @@
 #include "record.h"
 #include "spool.h"
 #include "targets.h"
+#include "test-record.h"
 #include "url.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -103,30 +104,14 @@ sample_record(void)
 	a->type = ANSWER_A;
 	a->value = xstrdup("157.240.1.35");
 	a->ttl = 60;
-	t = record_add_tcp(r);
-	t->ip = xstrdup("157.240.1.35");
-	t->port = 443;
-	t->t_ms = 1.25;
-	s = record_add_tls(r);
-	s->ip = xstrdup("157.240.1.35");
-	s->port = 443;
-	s->sni = xstrdup("www.facebook.com");
-	s->version = xstrdup("TLSv1.3");
-	s->cipher = xstrdup("TLS_AES_128_GCM_SHA256");
-	c = rec_tls_add_cert(s);
-	c->subject = xstrdup("CN=*.facebook.com,O=Meta Platforms\\, Inc.");
-	c->issuer = xstrdup("CN=DigiCert SHA2 High Assurance Server CA");
-	memset(c->sha256, 'a', 64);
-	memset(c->spki_sha256, 'b', 64);
-	c->not_before = xstrdup("2026-01-01T00:00:00Z");
-	c->not_after = xstrdup("2027-01-01T00:00:00Z");
+	c = sample_tls(r, "CN=*.facebook.com,O=Meta Platforms\\, Inc.",
+	    "CN=DigiCert SHA2 High Assurance Server CA", &t, &s);
 	c->san = xcalloc(2, sizeof *c->san);
 	c->san[0] = xstrdup("*.facebook.com");
 	c->san[1] = xstrdup("facebook.com");
 	c->n_san = 2;
 	s->trusted = 1;
 	s->trusted_by_system = 1;
-	s->t_ms = 9.75;
 	r->verdict.status = STATUS_OK;
 	r->verdict.detail = xstrdup("reachable");
 	return r;

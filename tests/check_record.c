@@ -18,6 +18,7 @@
 #include "mp.h"
 #include "record-arb.h"
 #include "record.h"
+#include "test-record.h"
 #include "xmalloc.h"
 
 /* When set, full_record()'s detail is over the limit (flagged). */
@@ -84,29 +85,12 @@ full_record(void)
 	d->t0_ms = 0.5;
 	d->t_ms = 12;
 
-	t = record_add_tcp(r);
-	t->ip = xstrdup("157.240.1.35");
-	t->port = 443;
+	c = sample_tls(r, "CN=www.facebook.com", "CN=Qaznet Trust Network",
+	    &t, &s);
 	t->t0_ms = 3.5;
-	t->t_ms = 1.25;
-
-	s = record_add_tls(r);
-	s->ip = xstrdup("157.240.1.35");
-	s->port = 443;
-	s->sni = xstrdup("www.facebook.com");
-	s->version = xstrdup("TLSv1.3");
-	s->cipher = xstrdup("TLS_AES_128_GCM_SHA256");
-	c = rec_tls_add_cert(s);
-	c->subject = xstrdup("CN=www.facebook.com");
-	c->issuer = xstrdup("CN=Qaznet Trust Network");
-	memset(c->sha256, 'a', 64);
-	memset(c->spki_sha256, 'b', 64);
-	c->not_before = xstrdup("2026-01-01T00:00:00Z");
-	c->not_after = xstrdup("2027-01-01T00:00:00Z");
 	rec_cert_add_san(c, "www.facebook.com", 16);
 	rec_cert_set_der(c, der, sizeof der);
 	s->t0_ms = 5;
-	s->t_ms = 9.75;
 
 	h = record_add_http(r);
 	h->url = xstrdup("http://www.facebook.com/");

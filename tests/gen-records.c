@@ -56,13 +56,7 @@ fake_uuid(char out[UUID_STRLEN + 1])
 
 	memcpy(b, &a, 8);
 	memcpy(b + 8, &c, 8);
-	b[6] = (b[6] & 0x0f) | 0x40;
-	b[8] = (b[8] & 0x3f) | 0x80;
-	snprintf(out, UUID_STRLEN + 1,
-	    "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-	    "%02x%02x%02x%02x%02x%02x",
-	    b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9],
-	    b[10], b[11], b[12], b[13], b[14], b[15]);
+	util_uuid4_format(b, out);
 }
 
 static void
