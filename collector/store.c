@@ -256,12 +256,14 @@ static const char hour_wrap_cond[] =
     " AND (local_hour >= $8 OR local_hour < $9)";
 
 /*
- * The grouped queries (hosts, cells) read only the covering index
- * measurements_cells_t.  Written this way the probe condition cannot use
- * the (probe_id, received_at) index, which SQLite would otherwise pick and
- * then read every matching row with its record.
+ * On SQLite the grouped queries (hosts, cells) read only the covering
+ * index measurements_cells_td.  Written this way the probe condition
+ * cannot use the (probe_id, received_at) index, which SQLite would
+ * otherwise pick and then read every matching row with its record.
+ * PostgreSQL's planner weighs the probe's share from its statistics
+ * (and misjudges the expression), so it gets the plain condition.
  */
-static const char aggregate_probe_cond[] = " AND probe_id || '' = $2";
+static const char aggregate_probe_cond[] = " AND +probe_id = $2";
 
 static void
 q_filter(struct store_q *q, int aggregate)
@@ -426,7 +428,7 @@ store_hosts(struct store *st, const struct store_filter *f,
 	struct store_q	*q;
 
 	q = q_new(f, "ttttii", host_row, (void *)row, done, arg);
-	q_filter(q, 1);
+	q_filter(q, !st->pg);
 	/* Counts by a scan of the covering index; the latest record of each
 	 * host by one lookup on (host, start_ms). */
 	snprintf(q->sql, sizeof q->sql, "SELECT g.host, m.status, m.method, "
@@ -500,7 +502,7 @@ store_cells(struct store *st, const struct store_filter *f,
 	struct store_q	*q;
 
 	q = q_new(f, "ttittitt", cell_row, (void *)row, done, arg);
-	q_filter(q, 1);
+	q_filter(q, !st->pg);
 	snprintf(q->sql, sizeof q->sql, "SELECT host, local_day, local_hour, "
 	    "status, method, COUNT(*), %s, %s FROM measurements%s "
 	    "AND local_hour IS NOT NULL "
