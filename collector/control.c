@@ -133,13 +133,9 @@ port_allowed(const struct control_config *c, int port)
 static int
 copy_str(const msgpack_object *o, char *out, size_t outlen)
 {
-	if (o->type != MSGPACK_OBJECT_STR || o->via.str.size == 0 ||
-	    o->via.str.size >= outlen ||
-	    memchr(o->via.str.ptr, '\0', o->via.str.size) != NULL)
+	if (o->type != MSGPACK_OBJECT_STR || o->via.str.size == 0)
 		return -1;
-	memcpy(out, o->via.str.ptr, o->via.str.size);
-	out[o->via.str.size] = '\0';
-	return 0;
+	return mp_str_copy(o, out, outlen);
 }
 
 /* A DNS name as a resolver takes it: letters, digits, '-', '_', '.'. */

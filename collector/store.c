@@ -88,16 +88,6 @@ store_filter_init(struct store_filter *f)
 
 /* --- insert ------------------------------------------------------------- */
 
-static int64_t
-floor_div(int64_t a, int64_t b)
-{
-	int64_t	q = a / b;
-
-	if ((a % b != 0) && ((a < 0) != (b < 0)))
-		q--;
-	return q;
-}
-
 /* start_ms, local hour and day of a record; 0 or -1 when it lacks them. */
 static int
 derive_local(struct store_row *row)
@@ -121,8 +111,8 @@ derive_local(struct store_row *row)
 	    &used) != 0 || mp_get_int(&u.data, "tz_offset", &tz) != 0 ||
 	    tz < -MAX_TZ_OFFSET || tz > MAX_TZ_OFFSET)
 		goto out;
-	local = floor_div(row->start_ms, 1000) + tz;
-	day = floor_div(local, 86400);
+	local = util_floor_div(row->start_ms, 1000) + tz;
+	day = util_floor_div(local, 86400);
 	row->local_hour = (int)((local - day * 86400) / 3600);
 	secs = (time_t)local;
 	if (gmtime_r(&secs, &tm) == NULL)

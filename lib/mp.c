@@ -69,7 +69,12 @@ int
 mp_get_str(const msgpack_object *o, const char *path, char *out,
     size_t outlen)
 {
-	o = mp_get(o, path);
+	return mp_str_copy(mp_get(o, path), out, outlen);
+}
+
+int
+mp_str_copy(const msgpack_object *o, char *out, size_t outlen)
+{
 	if (o == NULL || o->type != MSGPACK_OBJECT_STR || outlen == 0 ||
 	    o->via.str.size >= outlen ||
 	    memchr(o->via.str.ptr, '\0', o->via.str.size) != NULL)

@@ -24,6 +24,8 @@ const msgpack_object *mp_get(const msgpack_object *, const char *path);
 /* String value at path copied to a NUL-terminated buffer; 0 or -1. */
 int	mp_get_str(const msgpack_object *, const char *path, char *out,
 	    size_t outlen);
+/* The same of o itself (NULL or not a string: -1). */
+int	mp_str_copy(const msgpack_object *o, char *out, size_t outlen);
 /* Integer value (int or uint) at path; 0 or -1. */
 int	mp_get_int(const msgpack_object *, const char *path, int64_t *out);
 /* Number (int, uint, float) at path; 0 or -1. */

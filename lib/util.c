@@ -323,3 +323,13 @@ fail:
 	free(data);
 	return -1;
 }
+
+int64_t
+util_floor_div(int64_t a, int64_t b)
+{
+	int64_t	q = a / b;
+
+	if ((a % b != 0) && ((a < 0) != (b < 0)))
+		q--;
+	return q;
+}

@@ -33,6 +33,9 @@ int	 util_parse_rfc3339_ms(const char *s, int64_t *ms);
 /* UTC offset in seconds of the local zone (TZ) at the instant t. */
 long	 util_tz_offset(time_t t);
 
+/* a / b rounded toward minus infinity (b > 0): days before 1970 too. */
+int64_t	 util_floor_div(int64_t a, int64_t b);
+
 /* Parse a whole decimal integer in [min, max]; 0 or -1. */
 int	 util_parse_long(const char *s, long min, long max, long *out);
 

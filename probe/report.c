@@ -276,16 +276,6 @@ samples_add(struct report *r, struct samples *s, double v)
 		s->v[j] = v;
 }
 
-static int64_t
-floor_div(int64_t a, int64_t b)
-{
-	int64_t	q = a / b;
-
-	if ((a % b != 0) && ((a < 0) != (b < 0)))
-		q--;
-	return q;
-}
-
 /* The range of start times and the probes the report covers. */
 static void
 note_range(struct report *r, int64_t ms, const struct report_fields *f)
@@ -379,8 +369,8 @@ report_add(struct report *r, const struct report_fields *f)
 	}
 
 	note_range(r, ms, f);
-	local = floor_div(ms, 1000) + f->tz;
-	day = (int32_t)floor_div(local, 86400);
+	local = util_floor_div(ms, 1000) + f->tz;
+	day = (int32_t)util_floor_div(local, 86400);
 	hour = (int)((local - (int64_t)day * 86400) / 3600);
 
 	if (r->by_probe == BY_ASN)

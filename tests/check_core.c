@@ -440,6 +440,24 @@ START_TEST(hindex_keys)
 }
 END_TEST
 
+START_TEST(util_floor)
+{
+	static const struct {
+		int64_t	a, b, q;
+	} cases[] = {
+		{ 0, 1000, 0 }, { 999, 1000, 0 }, { 1000, 1000, 1 },
+		{ -1, 1000, -1 }, { -1000, 1000, -1 }, { -1001, 1000, -2 },
+		{ -86400, 86400, -1 }, { 86399, 86400, 0 },
+		{ 1795629603123LL, 1000, 1795629603LL },
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		ck_assert_int_eq(util_floor_div(cases[i].a, cases[i].b),
+		    cases[i].q);
+}
+END_TEST
+
 START_TEST(util_utf8)
 {
 	static const struct {
@@ -1801,6 +1819,7 @@ core_suite(void)
 	tcase_add_test(tc, json_types);
 	tcase_add_test(tc, json_base64_long);
 	tcase_add_test(tc, hindex_keys);
+	tcase_add_test(tc, util_floor);
 	tcase_add_test(tc, util_utf8);
 	tcase_add_test(tc, util_files);
 	tcase_add_test(tc, log_verbosity);
