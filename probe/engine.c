@@ -106,12 +106,16 @@ struct round {
 	 * Records only a system-only root intercepts, held to the end of
 	 * the round: if every handshake of the round ends in that root while
 	 * the vantage saw the real keys, the machine inspects TLS itself.
-	 * local_mixed: a record with another kind of chain was kept.
+	 * local_mixed: a record with another kind of chain was kept.  At
+	 * most ROUND_LOCAL_MAX are held: then the rule is decided on them
+	 * (local_decided, local_root) and applied to the rest as they come.
 	 */
 	struct record		**local;
 	size_t			 n_local;
 	size_t			 local_cap;
 	int			 local_mixed;
+	int			 local_decided;
+	char			*local_root;	/* NULL: not local */
 };
 
 static void	round_fill(struct round *);
@@ -518,65 +522,90 @@ record_has_chain(const struct record *rec)
 	return 0;
 }
 
-/* Held to the end of the round (see struct round). */
-static void
-round_hold_local(struct round *r, struct record *rec)
+#define LOCAL_MIN_HANDSHAKES	2
+#define LOCAL_SEEN_MAX		16	/* handshakes looked at per record */
+#define ROUND_LOCAL_MAX		256	/* records held for the rule */
+
+/* Every handshake of rec that presented a chain ends in root. */
+static int
+local_matches(const struct engine *e, const struct record *rec,
+    const char *root)
 {
-	if (r->n_local == r->local_cap) {
-		r->local_cap = r->local_cap ? r->local_cap * 2 : 16;
-		r->local = xreallocarray(r->local, r->local_cap,
-		    sizeof *r->local);
+	struct inspect_seen	seen[LOCAL_SEEN_MAX];
+	size_t			i, n;
+
+	n = verdict_inspect_seen(rec, &e->vctx, seen, LOCAL_SEEN_MAX);
+	for (i = 0; i < n; i++) {
+		if (seen[i].root == NULL || strcmp(seen[i].root, root) != 0)
+			return 0;
 	}
-	r->local[r->n_local++] = rec;
-	round_fill(r);
-	round_check_end(r);
+	return n > 0;
 }
 
 /*
- * The round is measured: every held record's handshakes, with what the
- * vantage saw, go to inspect_common_root(); a root found there inspects
- * this machine's TLS, so those records are `error`.  Then they are kept.
+ * Decide on the held records: their handshakes, with what the vantage
+ * saw, go to inspect_common_root(); a root found there inspects this
+ * machine's TLS, so those records are `error`.  Then they are kept.
  */
-#define LOCAL_MIN_HANDSHAKES	2
-#define LOCAL_SEEN_MAX		16	/* handshakes looked at per record */
-
 static void
 round_local(struct round *r)
 {
 	struct engine		*e = r->e;
 	struct inspect_seen	*seen;
-	const char		*root = NULL;
-	char			*keep = NULL;
+	const char		*root;
 	size_t			 i, n = 0;
 
 	if (r->n_local == 0)
 		return;
-	if (!r->local_mixed) {
+	if (!r->local_decided && !r->local_mixed) {
 		seen = xreallocarray(NULL, r->n_local * LOCAL_SEEN_MAX,
 		    sizeof *seen);
 		for (i = 0; i < r->n_local; i++)
 			n += verdict_inspect_seen(r->local[i], &e->vctx,
 			    seen + n, LOCAL_SEEN_MAX);
 		root = inspect_common_root(seen, n, LOCAL_MIN_HANDSHAKES);
-		keep = root != NULL ? xstrdup(root) : NULL;
+		r->local_root = root != NULL ? xstrdup(root) : NULL;
 		free(seen);
 	}
-	if (keep != NULL && !e->local_warned) {
+	r->local_decided = 1;
+	if (r->local_root != NULL && !e->local_warned) {
 		e->local_warned = 1;
 		log_warn("this machine inspects TLS: every handshake ended in "
 		    "'%s', a root only the system store trusts, while the "
 		    "vantage saw the real keys (an antivirus or a corporate "
 		    "proxy?); those records are errors, not interception",
-		    keep);
+		    r->local_root);
 	}
 	for (i = 0; i < r->n_local; i++) {
-		if (keep != NULL)
-			verdict_local_root(r->local[i], keep,
+		if (r->local_root != NULL)
+			verdict_local_root(r->local[i], r->local_root,
 			    &r->local[i]->verdict);
 		round_pack(r, r->local[i]);
 	}
-	free(keep);
 	r->n_local = 0;
+}
+
+/* Held to the end of the round, or decided already (see struct round). */
+static void
+round_hold_local(struct round *r, struct record *rec)
+{
+	if (r->local_decided) {
+		if (r->local_root != NULL &&
+		    local_matches(r->e, rec, r->local_root))
+			verdict_local_root(rec, r->local_root, &rec->verdict);
+		round_keep(r, rec);
+		return;
+	}
+	if (r->n_local == r->local_cap) {
+		r->local_cap = r->local_cap ? r->local_cap * 2 : 16;
+		r->local = xreallocarray(r->local, r->local_cap,
+		    sizeof *r->local);
+	}
+	r->local[r->n_local++] = rec;
+	if (r->n_local >= ROUND_LOCAL_MAX)
+		round_local(r);
+	round_fill(r);
+	round_check_end(r);
 }
 
 /* The vantage's answer (or why there is none) is in: decide again. */
@@ -802,5 +831,6 @@ round_free(struct round *r)
 	for (i = 0; i < r->n_local; i++)
 		record_free(r->local[i]);
 	free(r->local);
+	free(r->local_root);
 	free(r);
 }
