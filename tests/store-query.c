@@ -61,7 +61,9 @@ print_list(const double *list, size_t n)
 	double	*v;
 	size_t	 i;
 
-	if ((v = malloc((n ? n : 1) * sizeof *v)) == NULL)
+	if (n == 0)
+		return;
+	if ((v = malloc(n * sizeof *v)) == NULL)
 		return;
 	memcpy(v, list, n * sizeof *v);
 	qsort(v, n, sizeof *v, dbl_cmp);
