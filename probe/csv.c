@@ -79,7 +79,10 @@ csv_read(const char *buf, size_t len, size_t *off, size_t *lineno,
 				fl--;
 		}
 		if (r->n < CSV_MAX_FIELDS) {
-			r->f[r->n] = xstrndup(field, fl);
+			/* All fl bytes, NULs included: len[] must match. */
+			r->f[r->n] = xmalloc(fl + 1);
+			memcpy(r->f[r->n], field, fl);
+			r->f[r->n][fl] = '\0';
 			r->len[r->n] = fl;
 			r->n++;
 		} else if (why == NULL)

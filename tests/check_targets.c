@@ -211,6 +211,23 @@ START_TEST(targets_fold_bounded)
 END_TEST
 
 /* A CSV without a url column is no target list: skipped, not an error. */
+/* A header cell with NUL bytes: every byte of a cell is kept, so trimming
+ * blanks from its end never reads past it (found by fuzz_targets). */
+START_TEST(targets_csv_nul_header)
+{
+	static const char in[] = "url,ca\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0"
+	    "\0\0\0\0\0\0\0\0,category_code\nhttps://a.example/,x,NEWS\n";
+	struct targets	t;
+	int		n;
+
+	memset(&t, 0, sizeof t);
+	n = targets_load_buffer(&t, "list", in, sizeof in - 1);
+	ck_assert_int_eq(n, 1);
+	ck_assert_uint_eq(t.n, 1);
+	targets_free(&t);
+}
+END_TEST
+
 START_TEST(targets_legend_skipped)
 {
 	static const char *const legends[] = {
@@ -313,6 +330,7 @@ targets_suite(void)
 	tcase_add_test(tc, targets_fold_categories);
 	tcase_add_test(tc, targets_fold_bounded);
 	tcase_add_test(tc, targets_legend_skipped);
+	tcase_add_test(tc, targets_csv_nul_header);
 	tcase_add_test(tc, targets_load_many);
 	suite_add_tcase(s, tc);
 	return s;
