@@ -55,8 +55,8 @@ for round in $(seq 10); do
 		sleep 0.05
 	done
 	# $RANDOM in the parent shell only: a subshell may reseed it.
-	secs=$((RANDOM % 2)) ms=$((200 + RANDOM % 800))
-	delay="$secs.$(printf '%03d' "$ms")"
+	ms=$((200 + RANDOM % 1000))
+	delay="$((ms / 1000)).$(printf '%03d' $((ms % 1000)))"
 	echo "round $round: crash after $delay s"
 	sleep "$delay"
 	[ "$(stored)" -lt 2000 ] || break
