@@ -10,6 +10,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
+#include "pubkey.h"
 
 /*
  * Combinations of options that cannot work, refused before anything is
@@ -49,8 +50,11 @@ cmd_run(int argc, char **argv)
 	}
 	if (run_check_options(&cfg) != 0)
 		status = 2;
-	else
+	else {
+		pubkey_fast_start();
 		status = daemon_run(&cfg, argc, argv);
+		pubkey_fast_stop();
+	}
 	config_free(&cfg);
 	return status;
 }

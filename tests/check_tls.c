@@ -18,6 +18,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "pubkey.h"
 #include "record.h"
 #include "tls.h"
 #include "xmalloc.h"
@@ -62,7 +63,10 @@ mkcert(const char *cn, const char *san, EVP_PKEY *key, X509 *issuer,
 		X509_add_ext(x, ext, -1);
 		X509_EXTENSION_free(ext);
 	}
-	ck_assert_int_gt(X509_sign(x, issuer_key, EVP_sha256()), 0);
+	/* Ed25519 signs without a separate digest. */
+	ck_assert_int_gt(X509_sign(x, issuer_key,
+	    EVP_PKEY_get_id(issuer_key) == EVP_PKEY_ED25519 ? NULL :
+	    EVP_sha256()), 0);
 	return x;
 }
 
@@ -121,6 +125,8 @@ pki_teardown(void)
  */
 /* --keep-certs for the next handshakes. */
 static int keep_der;
+/* The server's highest version for the next handshakes (0: TLS 1.3). */
+static int server_max_proto;
 
 static struct record *
 handshake(struct tls_ctx *t, X509 *leaf, EVP_PKEY *key, X509 *issuer,
@@ -134,6 +140,8 @@ handshake(struct tls_ctx *t, X509 *leaf, EVP_PKEY *key, X509 *issuer,
 
 	sctx = SSL_CTX_new(TLS_server_method());
 	ck_assert_ptr_nonnull(sctx);
+	if (server_max_proto != 0)
+		SSL_CTX_set_max_proto_version(sctx, server_max_proto);
 	ck_assert_int_eq(SSL_CTX_use_certificate(sctx, leaf), 1);
 	ck_assert_int_eq(SSL_CTX_use_PrivateKey(sctx, key), 1);
 	if (issuer != NULL)
@@ -344,6 +352,155 @@ START_TEST(der_kept)
 }
 END_TEST
 
+
+/*
+ * pubkey_fast_start() changes how OpenSSL decodes and uses certificate
+ * keys, never what a verification decides: chains of every common key
+ * type, over TLS 1.3 and 1.2, good and with a damaged signature (leaf's
+ * or intermediate's), give the same fields both ways.
+ */
+static EVP_PKEY *
+keygen(const char *type)
+{
+	EVP_PKEY_CTX	*ctx;
+	EVP_PKEY	*key = NULL;
+
+	if (strcmp(type, "P-256") == 0 || strcmp(type, "P-384") == 0)
+		return EVP_EC_gen(type);
+	if (strcmp(type, "RSA-PSS") == 0) {
+		ctx = EVP_PKEY_CTX_new_from_name(NULL, type, NULL);
+		ck_assert_ptr_nonnull(ctx);
+		ck_assert_int_eq(EVP_PKEY_keygen_init(ctx), 1);
+		ck_assert_int_eq(EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, 2048), 1);
+		ck_assert_int_eq(EVP_PKEY_keygen(ctx, &key), 1);
+		EVP_PKEY_CTX_free(ctx);
+		return key;
+	}
+	if (strcmp(type, "RSA") == 0)
+		return EVP_PKEY_Q_keygen(NULL, NULL, type, (size_t)2048);
+	return EVP_PKEY_Q_keygen(NULL, NULL, type);
+}
+
+/* x with one bit of its signature flipped. */
+static X509 *
+damaged(X509 *x)
+{
+	unsigned char		*der = NULL;
+	const unsigned char	*p;
+	X509			*y;
+	int			 len;
+
+	len = i2d_X509(x, &der);
+	ck_assert_int_gt(len, 16);
+	der[len - 3] ^= 0x01;
+	p = der;
+	y = d2i_X509(NULL, &p, len);
+	ck_assert_ptr_nonnull(y);
+	OPENSSL_free(der);
+	return y;
+}
+
+START_TEST(pubkey_fast_same_verdicts)
+{
+	static const char	*types[] = { "P-256", "P-384", "RSA", "RSA-PSS",
+	    "ED25519" };
+	static const int	 protos[] = { 0, TLS1_2_VERSION };
+	static const char	*what[] = { "good", "leaf signature damaged",
+	    "intermediate signature damaged" };
+	const char		*type = types[_i];
+	EVP_PKEY		*rkey, *ikey, *lkey;
+	X509			*root, *inter, *leaf, *bad_leaf, *bad_inter;
+	X509			*probe;
+	struct tls_ctx		*t;
+	struct record		*rec[2];
+	const struct rec_tls	*a, *b;
+	char			 ca_file[64];
+	unsigned char		*der = NULL;
+	const unsigned char	*p;
+	FILE			*f;
+	int			 fd, len, fast, pi, w;
+
+	rkey = keygen(type);
+	ikey = keygen(type);
+	lkey = keygen(type);
+	ck_assert_ptr_nonnull(rkey);
+	ck_assert_ptr_nonnull(ikey);
+	ck_assert_ptr_nonnull(lkey);
+	root = mkcert("root", NULL, rkey, NULL, rkey, 1, -1, 30);
+	inter = mkcert("intermediate", NULL, ikey, root, rkey, 1, -1, 30);
+	leaf = mkcert("a.test", "DNS:www.a.test", lkey, inter, ikey, 0, -1, 30);
+	bad_leaf = damaged(leaf);
+	bad_inter = damaged(inter);
+	strcpy(ca_file, "/tmp/nj-check-tls-kt.XXXXXX");
+	fd = mkstemp(ca_file);
+	ck_assert_int_ge(fd, 0);
+	f = fdopen(fd, "w");
+	PEM_write_X509(f, root);
+	fclose(f);
+
+	for (pi = 0; pi < 2; pi++) {
+		server_max_proto = protos[pi];
+		for (w = 0; w < 3; w++) {
+			for (fast = 0; fast < 2; fast++) {
+#if OPENSSL_VERSION_NUMBER < 0x30200000L && !defined(OPENSSL_NO_ENGINE)
+				/* This OpenSSL needs it and can. */
+				if (fast)
+					ck_assert_int_eq(pubkey_fast_start(), 1);
+#endif
+				if (fast && pubkey_fast_start() &&
+				    strcmp(type, "ED25519") != 0) {
+					/* The keys are the built-in methods'. */
+					len = i2d_X509(leaf, &der);
+					p = der;
+					probe = d2i_X509(NULL, &p, len);
+					ck_assert_ptr_null(EVP_PKEY_get0_provider(
+					    X509_get0_pubkey(probe)));
+					X509_free(probe);
+					OPENSSL_free(der);
+					der = NULL;
+				}
+				t = tls_ctx_new(ca_file);
+				ck_assert_ptr_nonnull(t);
+				tls_ctx_set_cache(t, 0);
+				rec[fast] = handshake(t, w == 1 ? bad_leaf : leaf,
+				    lkey, w == 2 ? bad_inter : inter,
+				    "www.a.test", "www.a.test", 0);
+				tls_ctx_free(t);
+				pubkey_fast_stop();
+			}
+			a = &rec[0]->tls[0];
+			b = &rec[1]->tls[0];
+			ck_assert_msg(a->trusted == (w == 0), "%s %s tls%d: "
+			    "trusted %d (%s)", type, what[w], pi ? 12 : 13,
+			    a->trusted, a->verify_error);
+			ck_assert_msg(a->trusted == b->trusted &&
+			    str_same(a->failure, b->failure) &&
+			    str_same(a->verify_error, b->verify_error) &&
+			    a->trusted_by_system == b->trusted_by_system &&
+			    a->n_chain == b->n_chain, "%s %s tls%d: %s/%s vs "
+			    "%s/%s", type, what[w], pi ? 12 : 13, a->failure,
+			    a->verify_error, b->failure, b->verify_error);
+			if (w > 0)
+				ck_assert_msg(str_same(a->verify_error,
+				    "certificate signature failure"),
+				    "%s %s: %s", type, what[w], a->verify_error);
+			record_free(rec[0]);
+			record_free(rec[1]);
+		}
+	}
+	server_max_proto = 0;
+	unlink(ca_file);
+	X509_free(root);
+	X509_free(inter);
+	X509_free(leaf);
+	X509_free(bad_leaf);
+	X509_free(bad_inter);
+	EVP_PKEY_free(rkey);
+	EVP_PKEY_free(ikey);
+	EVP_PKEY_free(lkey);
+}
+END_TEST
+
 static Suite *
 tls_suite(void)
 {
@@ -356,6 +513,7 @@ tls_suite(void)
 	tcase_add_test(tc, cache_same_as_full);
 	tcase_add_test(tc, der_kept);
 	tcase_add_test(tc, cache_never_remembers_failure);
+	tcase_add_loop_test(tc, pubkey_fast_same_verdicts, 0, 5);
 	suite_add_tcase(s, tc);
 	return s;
 }
