@@ -59,7 +59,7 @@ for box in ok2 dpi; do
 	[ "$n" -eq 1 ] ||
 	    lab_fail "$box: $n control SNI handshakes on one address, want 1"
 done
-grep "^dpi sni=" "$LAB_TLS_LOG" | head -1 | grep -q "sni=example.org" ||
+grep "^dpi sni=" "$LAB_TLS_LOG.hello" | head -1 | grep -q "sni=example.org" ||
     lab_fail "the control SNI did not come first on the address"
 
 # --control-sni names the benign SNI

@@ -74,6 +74,8 @@
 #   LAB_RESULTS         $LAB_DIR/results
 #   LAB_RECORDS         $LAB_DIR/records.jsonl
 #   LAB_TLS_LOG         $LAB_DIR/tls.log: "NAME sni=SNI|- EVENT" a connection
+#                       as it ends; $LAB_TLS_LOG.hello: "NAME sni=SNI" as
+#                       a relaying box reads the ClientHello
 #   LAB_DIR/dns-NAME.log  "udp|tcp QNAME QTYPE ACTION" a query
 #   LAB_TIMEOUT*        --timeout for lab_run (3000: a loaded machine runs
 #                       the python servers slowly; 20000 when NJ_WRAP is set)
@@ -117,6 +119,7 @@ lab_init() {
 	LAB_TLS_LOG="$LAB_DIR/tls.log"
 	: > "$LAB_DIR/tls.spec"
 	: > "$LAB_TLS_LOG"
+	: > "$LAB_TLS_LOG.hello"
 	trap lab_stop EXIT
 	trap 'exit 1' INT TERM HUP
 }

@@ -87,6 +87,13 @@ class Lab:
                 self.logf.write(line + "\n")
                 self.logf.flush()
 
+    def hello(self, name, sni):
+        """"NAME sni=SNI" in LOG.hello as each ClientHello is read: the
+        order connections began in (LOG has them as they ended)."""
+        if self.logf:
+            with self.lock, open(self.logf.name + ".hello", "a") as f:
+                f.write("%s sni=%s\n" % (name, sni))
+
     def context(self, cert, opts):
         """A cached SSLContext presenting cert = (chain file, key file)."""
         ck = (cert, opts.get("tls"))
@@ -436,6 +443,7 @@ def handle(lab, spec, conn):
             return
         raw, hello_sni, ciphers = read_client_hello(conn)
         sni = hello_sni or "-"
+        lab.hello(name, sni)
         if ciphers is None and mode != "garbage":
             event = "no-client-hello"
             rst(conn)
