@@ -66,7 +66,7 @@ nj_run() {	# LABEL BINARY
 for spec in ${COMPARE:-}; do
 	nj_run "${spec%%=*}" "${spec#*=}"
 	ok=$(awk -F': ' '$1 == "ok" { print $2 }' "$tmp/run.err")
-	echo "${spec%%=*} --concurrency 1000: $names names in ${wall}s = $(awk -v n="$names" -v w="$wall" 'BEGIN { printf "%.1f", n / w }') targets/s (ok: ${ok:-?}), peak RSS $((rss / 1024)) MB, CPU $(per "$cpu" "$names") ms/target"
+	echo "${spec%%=*} --concurrency 1000: $names names in ${wall}s = $(awk -v n="$names" -v w="$wall" 'BEGIN { printf "%.1f", n / w }') targets/s (ok: ${ok:-?}), peak RSS $((rss / 1024)) MB, CPU $(per "$cpu" "$names") ms/target (user $(per "$usr" "$names") + system $(per "$sys" "$names"))"
 done
 nj_run nightjar "$nightjar"
 nj_wall=$wall
@@ -75,7 +75,7 @@ ok=$(awk -F': ' '$1 == "ok" { print $2 }' "$tmp/run.err")
 files=$(find "$tmp/results" -maxdepth 1 -name '*.msgpack' | wc -l)
 nj_rate=$(awk -v n="$names" -v w="$nj_wall" 'BEGIN { printf "%.1f", n / w }')
 nj_cpu=$cpu
-echo "nightjar --concurrency 1000: $names names in ${nj_wall}s = $nj_rate targets/s (ok: ${ok:-?}, $files spool files), peak RSS $((nj_rss / 1024)) MB, CPU $(per "$nj_cpu" "$names") ms/target"
+echo "nightjar --concurrency 1000: $names names in ${nj_wall}s = $nj_rate targets/s (ok: ${ok:-?}, $files spool files), peak RSS $((nj_rss / 1024)) MB, CPU $(per "$nj_cpu" "$names") ms/target (user $(per "$usr" "$names") + system $(per "$sys" "$names"))"
 if [ "${ok:-0}" != "$names" ]; then
 	echo "  (not every target was ok; stderr:)"
 	sed 's/^/  /' "$tmp/run.err" | tail -9

@@ -16,7 +16,8 @@
 #	                                     # $stime_cpu (s, both)
 #	bench_timed LABEL CMD...             # /usr/bin/time -v into
 #	                                     # $tmp/time.LABEL; $wall, $rss (KiB),
-#	                                     # $cpu (user + system s)
+#	                                     # $cpu (user + system s),
+#	                                     # $usr, $sys (s)
 #
 # Variables: $here (source tree), $nightjar (NIGHTJAR or the build's).
 
@@ -98,6 +99,7 @@ EOF
 		cat <<EOF
 		ssl_certificate $tmp/chain.pem;
 		ssl_certificate_key $tmp/leaf.key;
+		ssl_protocols TLSv1.2 TLSv1.3;
 		ssl_session_cache off;
 		ssl_session_tickets off;
 		return 200 "ok\n";
@@ -205,4 +207,6 @@ bench_timed() {
 	    "$tmp/time.$label")
 	cpu=$(awk -F': ' '/(User|System) time/ { s += $2 } END { print s }' \
 	    "$tmp/time.$label")
+	usr=$(awk -F': ' '/User time/ { print $2 }' "$tmp/time.$label")
+	sys=$(awk -F': ' '/System time/ { print $2 }' "$tmp/time.$label")
 }
