@@ -29,6 +29,7 @@
 #include <openssl/ssl.h>
 
 #include "baseline.h"
+#include "hindex.h"
 #include "http.h"
 #include "measure.h"
 #include "tls.h"
@@ -45,7 +46,6 @@ struct baseline_wait {
 
 struct bconn {
 	struct baseline		*b;
-	struct bconn		*next;
 	char			 ip[46];
 	int			 port;
 	int			 done;
@@ -70,7 +70,9 @@ struct bconn {
 
 struct baseline {
 	const struct measure_env *env;
-	struct bconn		 *conns;
+	struct bconn		**conns;	/* one per address:port */
+	size_t			  n, cap;
+	struct hindex		  index;	/* of conns, by address:port */
 };
 
 static void	bconn_end(struct bconn *, char *failure);
@@ -144,16 +146,39 @@ rec_http_clear(struct rec_http *h)
 	free(h->samples);
 }
 
+static uint64_t
+bconn_hash(const char *ip, int port)
+{
+	return hindex_hash(hindex_hash(HINDEX_SEED, ip, strlen(ip)), &port,
+	    sizeof port);
+}
+
+/* The baseline connection of ip:port, or NULL. */
+static struct bconn *
+bconn_find(const struct baseline *b, const char *ip, int port)
+{
+	struct bconn	*bc;
+	size_t		 it = 0, pos;
+
+	while (hindex_next(&b->index, bconn_hash(ip, port), &it, &pos)) {
+		bc = b->conns[pos];
+		if (bc->port == port && strcmp(bc->ip, ip) == 0)
+			return bc;
+	}
+	return NULL;
+}
+
 void
 baseline_free(struct baseline *b)
 {
 	struct bconn		*bc;
 	struct baseline_wait	*w;
+	size_t			 i;
 
 	if (b == NULL)
 		return;
-	while ((bc = b->conns) != NULL) {
-		b->conns = bc->next;
+	for (i = 0; i < b->n; i++) {
+		bc = b->conns[i];
 		while ((w = bc->waits) != NULL) {
 			bc->waits = w->next;
 			event_free(w->ev);
@@ -165,6 +190,8 @@ baseline_free(struct baseline *b)
 		free(bc->first_failed);
 		free(bc);
 	}
+	free(b->conns);
+	hindex_clear(&b->index);
 	free(b);
 }
 
@@ -408,10 +435,7 @@ baseline_get(struct baseline *b, const char *ip, int port, baseline_cb cb,
 	struct bconn		*bc;
 	struct baseline_wait	*w;
 
-	for (bc = b->conns; bc != NULL; bc = bc->next) {
-		if (bc->port == port && strcmp(bc->ip, ip) == 0)
-			break;
-	}
+	bc = bconn_find(b, ip, port);
 	w = xcalloc(1, sizeof *w);
 	w->cb = cb;
 	w->arg = arg;
@@ -425,8 +449,13 @@ baseline_get(struct baseline *b, const char *ip, int port, baseline_cb cb,
 		bc->tls.ip = xstrdup(ip);
 		bc->tls.port = port;
 		bc->tls.sni = xstrdup(b->env->control_sni);
-		bc->next = b->conns;
-		b->conns = bc;
+		if (b->n == b->cap) {
+			b->cap = b->cap ? 2 * b->cap : 64;
+			b->conns = xreallocarray(b->conns, b->cap,
+			    sizeof *b->conns);
+		}
+		hindex_add(&b->index, bconn_hash(ip, port), b->n);
+		b->conns[b->n++] = bc;
 		w->bc = bc;
 		bc->waits = w;
 		/* The connect may end at once: the wait still fires later. */
@@ -447,10 +476,7 @@ baseline_failed(struct baseline *b, const char *ip, int port,
 {
 	struct bconn	*bc;
 
-	for (bc = b->conns; bc != NULL; bc = bc->next) {
-		if (bc->port == port && strcmp(bc->ip, ip) == 0)
-			break;
-	}
+	bc = bconn_find(b, ip, port);
 	if (bc == NULL || host == NULL)
 		return NULL;
 	if (bc->first_failed == NULL) {
