@@ -39,9 +39,11 @@ echo "machine: $(nproc) cores; load before: $(uptime | sed 's/.*load average: //
 echo "server: nginx $(nginx -v 2>&1 | sed 's/.*\///'), one worker on $naddrs addresses, ECDSA P-256, full handshakes"
 
 # --- two openssl s_time -new at once --------------------------------------
+srv0=$(bench_server_ms)
 bench_stime "$stime_secs" "${addrs[0]}"
+srv_stime=$(( $(bench_server_ms) - srv0 ))
 per() { awk -v c="$1" -v n="$2" 'BEGIN { r = 0; if (n > 0) r = 1000 * c / n; printf "%.2f", r }'; }
-echo "openssl s_time -new x2: $stime_rate handshakes/s ($stime_n in ${stime_wall}s), peak RSS $((stime_rss / 1024)) MB each, CPU $(per "$stime_cpu" "$stime_n") ms/handshake"
+echo "openssl s_time -new x2: $stime_rate handshakes/s ($stime_n in ${stime_wall}s), peak RSS $((stime_rss / 1024)) MB each, CPU $(per "$stime_cpu" "$stime_n") ms/handshake; server CPU $(per "$srv_stime" "$stime_n" | awk '{ printf "%.2f", $1 / 1000 }') ms/handshake"
 
 # --- nmap ssl-cert over the addresses -------------------------------------
 bench_timed nmap nmap -n -Pn -sT -p "$tls_port" --script ssl-cert \
@@ -64,18 +66,22 @@ nj_run() {	# LABEL BINARY
 	    --timeout 10000 --concurrency 1000 2> "$tmp/run.err" || true
 }
 for spec in ${COMPARE:-}; do
+	srv0=$(bench_server_ms)
 	nj_run "${spec%%=*}" "${spec#*=}"
+	srv=$(( $(bench_server_ms) - srv0 ))
 	ok=$(awk -F': ' '$1 == "ok" { print $2 }' "$tmp/run.err")
-	echo "${spec%%=*} --concurrency 1000: $names names in ${wall}s = $(awk -v n="$names" -v w="$wall" 'BEGIN { printf "%.1f", n / w }') targets/s (ok: ${ok:-?}), peak RSS $((rss / 1024)) MB, CPU $(per "$cpu" "$names") ms/target (user $(per "$usr" "$names") + system $(per "$sys" "$names"))"
+	echo "${spec%%=*} --concurrency 1000: $names names in ${wall}s = $(awk -v n="$names" -v w="$wall" 'BEGIN { printf "%.1f", n / w }') targets/s (ok: ${ok:-?}), peak RSS $((rss / 1024)) MB, CPU $(per "$cpu" "$names") ms/target (user $(per "$usr" "$names") + system $(per "$sys" "$names")); server $(per "$srv" "$names" | awk '{ printf "%.2f", $1 / 1000 }') ms/target"
 done
+srv0=$(bench_server_ms)
 nj_run nightjar "$nightjar"
+srv=$(( $(bench_server_ms) - srv0 ))
 nj_wall=$wall
 nj_rss=$rss
 ok=$(awk -F': ' '$1 == "ok" { print $2 }' "$tmp/run.err")
 files=$(find "$tmp/results" -maxdepth 1 -name '*.msgpack' | wc -l)
 nj_rate=$(awk -v n="$names" -v w="$nj_wall" 'BEGIN { printf "%.1f", n / w }')
 nj_cpu=$cpu
-echo "nightjar --concurrency 1000: $names names in ${nj_wall}s = $nj_rate targets/s (ok: ${ok:-?}, $files spool files), peak RSS $((nj_rss / 1024)) MB, CPU $(per "$nj_cpu" "$names") ms/target (user $(per "$usr" "$names") + system $(per "$sys" "$names"))"
+echo "nightjar --concurrency 1000: $names names in ${nj_wall}s = $nj_rate targets/s (ok: ${ok:-?}, $files spool files), peak RSS $((nj_rss / 1024)) MB, CPU $(per "$nj_cpu" "$names") ms/target (user $(per "$usr" "$names") + system $(per "$sys" "$names")); server $(per "$srv" "$names" | awk '{ printf "%.2f", $1 / 1000 }') ms/target"
 if [ "${ok:-0}" != "$names" ]; then
 	echo "  (not every target was ok; stderr:)"
 	sed 's/^/  /' "$tmp/run.err" | tail -9

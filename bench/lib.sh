@@ -108,7 +108,19 @@ EOF
 EOF
 	} > "$tmp/nginx.conf"
 	nginx -c "$tmp/nginx.conf" -p "$tmp/nginx" &
+	nginx_pid=$!
 	pids="$pids $!"
+}
+
+# CPU time (user + system, ms) nginx's master and workers have used so far.
+bench_server_ms() {
+	local p kids
+	kids=$(cat /proc/"$nginx_pid"/task/*/children 2>/dev/null || true)
+	for p in $nginx_pid $kids; do
+		cat /proc/"$p"/stat 2>/dev/null || true
+	done | awk -v hz="$(getconf CLK_TCK)" '
+	    { sub(/.*\) /, ""); s += $12 + $13 }
+	    END { printf "%d\n", s * 1000 / hz }'
 }
 
 # dnsmasq on 127.0.0.1:$dns_port: n1..nNAMES.bench.test, name i on the
