@@ -32,13 +32,59 @@ cert_name(const X509_NAME *name)
 	return s;
 }
 
+/*
+ * A certificate's SHA-256 is wanted several times per handshake (the
+ * chain's key for the verification cache, the system store's cache, the
+ * record), so it is computed once and kept with the X509 object as ex_data.
+ */
+static CRYPTO_ONCE	cert_once = CRYPTO_ONCE_STATIC_INIT;
+static int		cert_ex_idx = -1;
+
+static void
+cert_ex_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
+    long argl, void *argp)
+{
+	(void)parent;
+	(void)ad;
+	(void)idx;
+	(void)argl;
+	(void)argp;
+	free(ptr);
+}
+
+static void
+cert_ex_init(void)
+{
+	cert_ex_idx = X509_get_ex_new_index(0, NULL, NULL, NULL, cert_ex_free);
+}
+
+const unsigned char *
+cert_digest(X509 *x)
+{
+	unsigned char	*md;
+	unsigned int	 len = 0;
+
+	if (!CRYPTO_THREAD_run_once(&cert_once, cert_ex_init) ||
+	    cert_ex_idx < 0)
+		return NULL;
+	if ((md = X509_get_ex_data(x, cert_ex_idx)) != NULL)
+		return md;
+	md = xmalloc(EVP_MAX_MD_SIZE);
+	if (X509_digest(x, EVP_sha256(), md, &len) != 1 || len != 32 ||
+	    X509_set_ex_data(x, cert_ex_idx, md) != 1) {
+		free(md);
+		ERR_clear_error();
+		return NULL;
+	}
+	return md;
+}
+
 void
 cert_sha256(X509 *x, char out[65])
 {
-	unsigned char	md[EVP_MAX_MD_SIZE];
-	unsigned int	len = 0;
+	const unsigned char	*md;
 
-	if (X509_digest(x, EVP_sha256(), md, &len) != 1 || len != 32) {
+	if ((md = cert_digest(x)) == NULL) {
 		out[0] = '\0';
 		return;
 	}

@@ -8,6 +8,11 @@
 
 /* Subject or issuer as RFC 2253 text, UTF-8 kept: "CN=x,O=y,C=KZ". */
 char	*cert_name(const X509_NAME *);
+/*
+ * The SHA-256 of x's DER encoding (32 bytes), computed once and kept with
+ * x; NULL when it cannot be.
+ */
+const unsigned char *cert_digest(X509 *);
 /* Hex SHA-256 of the DER encoding; of the SubjectPublicKeyInfo (SPKI). */
 void	 cert_sha256(X509 *, char out[65]);
 void	 cert_spki_sha256(X509 *, char out[65]);
