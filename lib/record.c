@@ -165,6 +165,34 @@ answers_free(struct rec_answer *a, size_t n)
 	free(a);
 }
 
+static char *
+rec_dup0(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+void
+rec_cert_copy(struct rec_cert *d, const struct rec_cert *s)
+{
+	size_t	i;
+
+	d->subject = rec_dup0(s->subject);
+	d->issuer = rec_dup0(s->issuer);
+	memcpy(d->sha256, s->sha256, sizeof d->sha256);
+	memcpy(d->spki_sha256, s->spki_sha256, sizeof d->spki_sha256);
+	d->not_before = rec_dup0(s->not_before);
+	d->not_after = rec_dup0(s->not_after);
+	if (s->n_san > 0) {
+		d->san = xcalloc(s->n_san, sizeof *d->san);
+		for (i = 0; i < s->n_san; i++)
+			d->san[i] = rec_dup0(s->san[i]);
+		d->n_san = s->n_san;
+	}
+	d->san_truncated = s->san_truncated;
+	if (s->der != NULL)
+		rec_cert_set_der(d, s->der, s->der_len);
+}
+
 void
 rec_cert_clear(struct rec_cert *c)
 {

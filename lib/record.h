@@ -269,6 +269,8 @@ void		 rec_cert_add_san(struct rec_cert *, const char *, size_t);
 /* Keep a copy of the certificate's DER. */
 void		 rec_cert_set_der(struct rec_cert *, const unsigned char *,
 		     size_t);
+/* Fill a zeroed d with copies of everything s holds. */
+void		 rec_cert_copy(struct rec_cert *d, const struct rec_cert *s);
 void		 rec_cert_clear(struct rec_cert *);
 struct rec_sample *rec_http_add_sample(struct rec_http *);
 

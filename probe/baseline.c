@@ -497,9 +497,7 @@ dup0(const char *s)
 void
 baseline_copy_tls(struct rec_tls *d, const struct rec_tls *s)
 {
-	const struct rec_cert	*sc;
-	struct rec_cert		*dc;
-	size_t			 i, j;
+	size_t	i;
 
 	d->ip = dup0(s->ip);
 	d->port = s->port;
@@ -513,26 +511,8 @@ baseline_copy_tls(struct rec_tls *d, const struct rec_tls *s)
 	d->verify_error = dup0(s->verify_error);
 	d->t0_ms = s->t0_ms;
 	d->t_ms = s->t_ms;
-	for (i = 0; i < s->n_chain; i++) {
-		sc = &s->chain[i];
-		dc = rec_tls_add_cert(d);
-		dc->subject = dup0(sc->subject);
-		dc->issuer = dup0(sc->issuer);
-		memcpy(dc->sha256, sc->sha256, sizeof dc->sha256);
-		memcpy(dc->spki_sha256, sc->spki_sha256,
-		    sizeof dc->spki_sha256);
-		dc->not_before = dup0(sc->not_before);
-		dc->not_after = dup0(sc->not_after);
-		if (sc->n_san > 0) {
-			dc->san = xcalloc(sc->n_san, sizeof *dc->san);
-			for (j = 0; j < sc->n_san; j++)
-				dc->san[j] = dup0(sc->san[j]);
-			dc->n_san = sc->n_san;
-		}
-		dc->san_truncated = sc->san_truncated;
-		if (sc->der != NULL)
-			rec_cert_set_der(dc, sc->der, sc->der_len);
-	}
+	for (i = 0; i < s->n_chain; i++)
+		rec_cert_copy(rec_tls_add_cert(d), &s->chain[i]);
 }
 
 void

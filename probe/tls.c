@@ -46,6 +46,15 @@ struct tls_chain_slot {
 	unsigned char	ok;
 };
 
+/* Certificate facts (cert_fill) of the round, by the certificate's SHA-256. */
+#define TLS_CERT_SLOTS	256
+
+struct tls_cert_slot {
+	unsigned char	md[SHA256_DIGEST_LENGTH];
+	unsigned char	used;
+	struct rec_cert	c;		/* without the DER */
+};
+
 struct tls_ctx {
 	SSL_CTX		*ctx;		/* holds the reference store */
 	X509_STORE	*system;	/* OpenSSL's default paths */
@@ -53,6 +62,7 @@ struct tls_ctx {
 	int		 cache;		/* remember verified chains */
 	struct tls_chain_slot ref[TLS_CACHE_SLOTS];	/* verified ones */
 	struct tls_chain_slot sys[TLS_CACHE_SLOTS];	/* yes or no */
+	struct tls_cert_slot *certs;	/* TLS_CERT_SLOTS, made on first use */
 	struct tls_cache_stats stats;
 };
 
@@ -104,10 +114,9 @@ tls_load_system(X509_STORE *store)
 static int
 tls_chain_key(STACK_OF(X509) *chain, unsigned char key[SHA256_DIGEST_LENGTH])
 {
-	unsigned char	 md[SHA256_DIGEST_LENGTH];
-	unsigned int	 mdlen;
-	EVP_MD_CTX	*h;
-	int		 i, rc = -1;
+	const unsigned char	*md;
+	EVP_MD_CTX		*h;
+	int			 i, rc = -1;
 
 	if (chain == NULL || sk_X509_num(chain) == 0)
 		return -1;
@@ -116,8 +125,8 @@ tls_chain_key(STACK_OF(X509) *chain, unsigned char key[SHA256_DIGEST_LENGTH])
 	if (EVP_DigestInit_ex(h, EVP_sha256(), NULL) != 1)
 		goto out;
 	for (i = 0; i < sk_X509_num(chain); i++) {
-		if (X509_digest(sk_X509_value(chain, i), EVP_sha256(), md,
-		    &mdlen) != 1 || EVP_DigestUpdate(h, md, mdlen) != 1)
+		if ((md = cert_digest(sk_X509_value(chain, i))) == NULL ||
+		    EVP_DigestUpdate(h, md, SHA256_DIGEST_LENGTH) != 1)
 			goto out;
 	}
 	if (EVP_DigestFinal_ex(h, key, NULL) == 1)
@@ -266,11 +275,18 @@ fail:
 void
 tls_ctx_free(struct tls_ctx *t)
 {
+	size_t	i;
+
 	if (t == NULL)
 		return;
 	SSL_CTX_free(t->ctx);
 	X509_STORE_free(t->system);
 	X509_STORE_CTX_free(t->vctx);
+	if (t->certs != NULL) {
+		for (i = 0; i < TLS_CERT_SLOTS; i++)
+			rec_cert_clear(&t->certs[i].c);
+		free(t->certs);
+	}
 	free(t);
 }
 
@@ -401,6 +417,36 @@ tls_cipher_name(const SSL_CIPHER *c)
 	return SSL_CIPHER_get_name(c);
 }
 
+/*
+ * cert_fill, or a copy of what it gave for the same certificate (same
+ * SHA-256) earlier in the round: a CDN's intermediates, a shared leaf.
+ */
+static void
+tls_cert_fill(struct tls_ctx *t, X509 *x, struct rec_cert *c)
+{
+	struct tls_cert_slot	*s;
+	const unsigned char	*md;
+
+	if (!t->cache || (md = cert_digest(x)) == NULL) {
+		cert_fill(x, c);
+		return;
+	}
+	if (t->certs == NULL)
+		t->certs = xcalloc(TLS_CERT_SLOTS, sizeof *t->certs);
+	s = &t->certs[((size_t)md[0] << 8 | md[1]) & (TLS_CERT_SLOTS - 1)];
+	if (s->used && memcmp(s->md, md, sizeof s->md) == 0) {
+		t->stats.cert_hits++;
+		rec_cert_copy(c, &s->c);
+		return;
+	}
+	t->stats.cert_misses++;
+	cert_fill(x, c);
+	rec_cert_clear(&s->c);
+	rec_cert_copy(&s->c, c);
+	memcpy(s->md, md, sizeof s->md);
+	s->used = 1;
+}
+
 void
 tls_fill(struct tls_ctx *t, SSL *ssl, struct rec_tls *e, const char *name,
     int is_ip, int cert_ok_is_success, int keep_der)
@@ -417,7 +463,7 @@ tls_fill(struct tls_ctx *t, SSL *ssl, struct rec_tls *e, const char *name,
 	chain = SSL_get_peer_cert_chain(ssl);
 	n = chain != NULL ? sk_X509_num(chain) : 0;
 	for (i = 0; i < n && i < TLS_MAX_CHAIN; i++)
-		cert_fill(sk_X509_value(chain, i), rec_tls_add_cert(e));
+		tls_cert_fill(t, sk_X509_value(chain, i), rec_tls_add_cert(e));
 
 	if (n == 0) {
 		e->trusted = e->trusted_by_system = 0;

@@ -31,6 +31,7 @@ void		 tls_ctx_free(struct tls_ctx *);
 struct tls_cache_stats {
 	unsigned long	ref_hits, ref_misses;
 	unsigned long	sys_hits, sys_misses;
+	unsigned long	cert_hits, cert_misses;	/* certificate facts */
 };
 void		 tls_ctx_set_cache(struct tls_ctx *, int on);
 void		 tls_ctx_cache_stats(const struct tls_ctx *,

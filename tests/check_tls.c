@@ -255,6 +255,24 @@ START_TEST(cache_same_as_full)
 		ck_assert_msg(str_same(a->verify_error, b->verify_error),
 		    "%s: %s vs %s", v->label, a->verify_error, b->verify_error);
 		ck_assert_uint_eq(a->n_chain, b->n_chain);
+		/* Remembered certificate facts are the ones cert_fill gives. */
+		for (k = 0; k < a->n_chain; k++) {
+			const struct rec_cert	*ca = &a->chain[k];
+			const struct rec_cert	*cb = &b->chain[k];
+			size_t			 j;
+
+			ck_assert_str_eq(ca->subject, cb->subject);
+			ck_assert_str_eq(ca->issuer, cb->issuer);
+			ck_assert_str_eq(ca->sha256, cb->sha256);
+			ck_assert_int_eq(strlen(ca->sha256), 64);
+			ck_assert_str_eq(ca->spki_sha256, cb->spki_sha256);
+			ck_assert_str_eq(ca->not_before, cb->not_before);
+			ck_assert_str_eq(ca->not_after, cb->not_after);
+			ck_assert_uint_eq(ca->n_san, cb->n_san);
+			for (j = 0; j < ca->n_san; j++)
+				ck_assert_str_eq(ca->san[j], cb->san[j]);
+			ck_assert_int_eq(ca->san_truncated, cb->san_truncated);
+		}
 		/* The DER of a chain the reference store does not trust. */
 		ck_assert_uint_ge(a->n_chain, 1);
 		for (k = 0; k < a->n_chain; k++)
@@ -270,9 +288,12 @@ START_TEST(cache_same_as_full)
 	ck_assert_uint_eq(st.ref_misses, 5);	/* 1st, untrusted, expired */
 	ck_assert_uint_eq(st.sys_hits, 10);	/* every chain after its 1st */
 	ck_assert_uint_eq(st.sys_misses, 3);
+	/* Four distinct certificates (leaf, root, rogue, expired leaf). */
+	ck_assert_uint_eq(st.cert_misses, 4);
+	ck_assert_uint_eq(st.cert_hits, 2 * 13 - 2 - 4);
 	tls_ctx_cache_stats(full, &st);
 	ck_assert_uint_eq(st.ref_hits + st.ref_misses + st.sys_hits +
-	    st.sys_misses, 0);
+	    st.sys_misses + st.cert_hits + st.cert_misses, 0);
 	tls_ctx_free(cached);
 	tls_ctx_free(full);
 }
