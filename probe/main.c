@@ -6,6 +6,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <ares.h>
+#include <event2/event.h>
+#include <openssl/crypto.h>
+
+#include "alloc.h"
 #include "commands.h"
 #include "log.h"
 
@@ -43,7 +48,10 @@ main(int argc, char **argv)
 		return 2;
 	}
 	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
-		printf("nightjar %s\n", PACKAGE_VERSION);
+		/* The libraries it runs on, for bug reports (as curl -V). */
+		printf("nightjar %s\n%s, libevent %s, c-ares %s, %s\n",
+		    PACKAGE_VERSION, OpenSSL_version(OPENSSL_VERSION),
+		    event_get_version(), ares_version(NULL), alloc_name());
 		return 0;
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||

@@ -25,7 +25,17 @@ placeholder() {
 
 nj --version
 test $rc -eq 0 || fail "--version exit $rc"
-test "$out" = "nightjar 0.1.0" || fail "--version printed '$out'"
+test "$(echo "$out" | head -1)" = "nightjar 0.1.0" ||
+    fail "--version printed '$out'"
+# The second line names the libraries, the allocator as linked.
+libs=$(echo "$out" | sed -n 2p)
+case $libs in "OpenSSL "*", libevent "*", c-ares "*) ;;
+*) fail "--version libraries: '$libs'" ;; esac
+if ldd "$top_builddir/probe/nightjar" 2>/dev/null | grep -q libjemalloc; then
+	case $libs in *", jemalloc "*) ;; *) fail "linked with jemalloc: '$libs'" ;; esac
+else
+	case $libs in *", C library malloc") ;; *) fail "allocator: '$libs'" ;; esac
+fi
 
 nj --help
 test $rc -eq 0 || fail "--help exit $rc"

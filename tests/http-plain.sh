@@ -21,7 +21,7 @@ lab_targets "http://lab.test:$P1/some/path?q=1" \
 
 lab_run --http-max-body 4096
 lab_records
-version=$("$NIGHTJAR" --version | cut -d' ' -f2)
+version=$("$NIGHTJAR" --version | head -1 | cut -d' ' -f2)
 grep -q "tls-attempt" "$LAB_DIR/http.log" &&
     lab_fail "a TLS handshake was attempted on a plain HTTP port"
 grep -q "^plain get host=lab.test:$P1 path=/some/path?q=1 sni=- ua=nightjar/$version$" \

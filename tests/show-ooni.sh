@@ -14,7 +14,7 @@ trap 'rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 command -v python3 >/dev/null 2>&1 || { echo "SKIP: no python3"; exit 77; }
 
-version=$($NJ --version | cut -d' ' -f2)
+version=$($NJ --version | head -1 | cut -d' ' -f2)
 python3 "$top_srcdir/tests/ooni-check.py" gen "$T/records.msgpack" "$version"
 $NJ show "$T/records.msgpack" >"$T/records.jsonl" 2>"$T/err" ||
     fail "show: $(cat "$T/err")"

@@ -10,6 +10,8 @@ logdir=${NJ_VALGRIND_LOGDIR:-${TMPDIR:-/tmp}}
 # interpreter.
 NJ_PCRE2_NO_JIT=1
 export NJ_PCRE2_NO_JIT
+# nightjar may be linked with jemalloc: memcheck replaces its malloc too.
 exec valgrind -q --tool=memcheck --error-exitcode=1 --leak-check=full \
+    --soname-synonyms=somalloc='*jemalloc*' \
     --errors-for-leak-kinds=definite --show-leak-kinds=definite \
     --track-fds=no --num-callers=30 --log-file="$logdir/vg.%p.log" "$@"
