@@ -14,9 +14,10 @@
  * X509_verify_cert: the outcome is the one a full verification would give.
  * A chain that failed is verified in full each time (its error may depend
  * on the name).  The default store's yes/no answer is remembered per chain
- * either way.  The caches are direct-mapped tables of fixed size that live
- * as long as the tls_ctx (one round); a collision only costs a
- * verification.
+ * either way.  A certificate's parsed facts are remembered by its SHA-256.
+ * The caches are hash tables of fixed size that live as long as the
+ * tls_ctx (one round); one that would be more than 3/4 full starts again
+ * empty, which only costs verifications.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -46,6 +47,15 @@ struct tls_chain_slot {
 	unsigned char	ok;
 };
 
+/*
+ * Open addressing with linear probing, never more than 3/4 full: when it
+ * would be, it starts again empty.
+ */
+struct tls_chain_cache {
+	struct tls_chain_slot	slot[TLS_CACHE_SLOTS];
+	size_t			n;
+};
+
 /* Certificate facts (cert_fill) of the round, by the certificate's SHA-256. */
 #define TLS_CERT_SLOTS	256
 
@@ -60,9 +70,10 @@ struct tls_ctx {
 	X509_STORE	*system;	/* OpenSSL's default paths */
 	X509_STORE_CTX	*vctx;		/* reused for system verification */
 	int		 cache;		/* remember verified chains */
-	struct tls_chain_slot ref[TLS_CACHE_SLOTS];	/* verified ones */
-	struct tls_chain_slot sys[TLS_CACHE_SLOTS];	/* yes or no */
+	struct tls_chain_cache ref;	/* verified ones */
+	struct tls_chain_cache sys;	/* yes or no */
 	struct tls_cert_slot *certs;	/* TLS_CERT_SLOTS, made on first use */
+	size_t		 ncerts;	/* of them used */
 	struct tls_cache_stats stats;
 };
 
@@ -136,34 +147,46 @@ out:
 	return rc;
 }
 
+/* The slot holding key, or the empty one where it belongs. */
 static struct tls_chain_slot *
-tls_cache_slot(struct tls_chain_slot *table,
+tls_cache_slot(struct tls_chain_cache *c,
     const unsigned char key[SHA256_DIGEST_LENGTH])
 {
-	size_t	i;
+	struct tls_chain_slot	*s;
+	size_t			 i;
 
 	i = ((size_t)key[0] << 8 | key[1]) & (TLS_CACHE_SLOTS - 1);
-	return &table[i];
+	for (;; i = (i + 1) & (TLS_CACHE_SLOTS - 1)) {
+		s = &c->slot[i];
+		if (!s->used ||
+		    memcmp(s->key, key, SHA256_DIGEST_LENGTH) == 0)
+			return s;
+	}
 }
 
-/* The slot of key in table when it holds key, else NULL. */
+/* The slot of key in c when it holds key, else NULL. */
 static struct tls_chain_slot *
-tls_cache_find(struct tls_chain_slot *table,
+tls_cache_find(struct tls_chain_cache *c,
     const unsigned char key[SHA256_DIGEST_LENGTH])
 {
-	struct tls_chain_slot	*s = tls_cache_slot(table, key);
+	struct tls_chain_slot	*s = tls_cache_slot(c, key);
 
-	if (s->used && memcmp(s->key, key, SHA256_DIGEST_LENGTH) == 0)
-		return s;
-	return NULL;
+	return s->used ? s : NULL;
 }
 
 static void
-tls_cache_put(struct tls_chain_slot *table,
+tls_cache_put(struct tls_chain_cache *c,
     const unsigned char key[SHA256_DIGEST_LENGTH], int ok)
 {
-	struct tls_chain_slot	*s = tls_cache_slot(table, key);
+	struct tls_chain_slot	*s = tls_cache_slot(c, key);
 
+	if (!s->used) {
+		if (c->n >= TLS_CACHE_SLOTS / 4 * 3) {
+			memset(c, 0, sizeof *c);
+			s = tls_cache_slot(c, key);
+		}
+		c->n++;
+	}
 	memcpy(s->key, key, SHA256_DIGEST_LENGTH);
 	s->used = 1;
 	s->ok = ok != 0;
@@ -208,7 +231,7 @@ tls_verify_cb(X509_STORE_CTX *xs, void *arg)
 
 	if (!t->cache || leaf == NULL || tls_chain_key(chain, key) == -1)
 		return X509_verify_cert(xs);
-	if (tls_cache_find(t->ref, key) != NULL) {
+	if (tls_cache_find(&t->ref, key) != NULL) {
 		t->stats.ref_hits++;
 		err = tls_check_name(leaf, X509_STORE_CTX_get0_param(xs));
 		X509_STORE_CTX_set_error(xs, err);
@@ -217,7 +240,7 @@ tls_verify_cb(X509_STORE_CTX *xs, void *arg)
 	t->stats.ref_misses++;
 	ok = X509_verify_cert(xs);
 	if (ok == 1)
-		tls_cache_put(t->ref, key, 1);
+		tls_cache_put(&t->ref, key, 1);
 	return ok;
 }
 
@@ -364,13 +387,13 @@ tls_verify_system(struct tls_ctx *t, STACK_OF(X509) *chain,
 	if (!t->cache || tls_chain_key(chain, key) == -1)
 		return tls_verify_system_chain(t, chain, name, is_ip);
 	leaf = sk_X509_value(chain, 0);
-	if ((s = tls_cache_find(t->sys, key)) != NULL) {
+	if ((s = tls_cache_find(&t->sys, key)) != NULL) {
 		t->stats.sys_hits++;
 		ok = s->ok;
 	} else {
 		t->stats.sys_misses++;
 		ok = tls_verify_system_chain(t, chain, NULL, 0);
-		tls_cache_put(t->sys, key, ok);
+		tls_cache_put(&t->sys, key, ok);
 	}
 	if (ok && name != NULL) {
 		if (is_ip)
@@ -417,9 +440,41 @@ tls_cipher_name(const SSL_CIPHER *c)
 	return SSL_CIPHER_get_name(c);
 }
 
+/* Forget every remembered certificate (the table is full). */
+static void
+tls_certs_clear(struct tls_ctx *t)
+{
+	size_t	i;
+
+	for (i = 0; i < TLS_CERT_SLOTS; i++) {
+		rec_cert_clear(&t->certs[i].c);
+		t->certs[i].used = 0;
+	}
+	t->ncerts = 0;
+}
+
+/*
+ * The slot holding md, or the empty one where it belongs: open addressing
+ * with linear probing, never more than 3/4 full.
+ */
+static struct tls_cert_slot *
+tls_certs_slot(struct tls_ctx *t, const unsigned char *md)
+{
+	struct tls_cert_slot	*s;
+	size_t			 i;
+
+	i = ((size_t)md[0] << 8 | md[1]) & (TLS_CERT_SLOTS - 1);
+	for (;; i = (i + 1) & (TLS_CERT_SLOTS - 1)) {
+		s = &t->certs[i];
+		if (!s->used || memcmp(s->md, md, sizeof s->md) == 0)
+			return s;
+	}
+}
+
 /*
  * cert_fill, or a copy of what it gave for the same certificate (same
  * SHA-256) earlier in the round: a CDN's intermediates, a shared leaf.
+ * When the table is 3/4 full it starts again empty.
  */
 static void
 tls_cert_fill(struct tls_ctx *t, X509 *x, struct rec_cert *c)
@@ -433,18 +488,22 @@ tls_cert_fill(struct tls_ctx *t, X509 *x, struct rec_cert *c)
 	}
 	if (t->certs == NULL)
 		t->certs = xcalloc(TLS_CERT_SLOTS, sizeof *t->certs);
-	s = &t->certs[((size_t)md[0] << 8 | md[1]) & (TLS_CERT_SLOTS - 1)];
-	if (s->used && memcmp(s->md, md, sizeof s->md) == 0) {
+	s = tls_certs_slot(t, md);
+	if (s->used) {
 		t->stats.cert_hits++;
 		rec_cert_copy(c, &s->c);
 		return;
 	}
 	t->stats.cert_misses++;
 	cert_fill(x, c);
-	rec_cert_clear(&s->c);
+	if (t->ncerts >= TLS_CERT_SLOTS / 4 * 3) {
+		tls_certs_clear(t);
+		s = tls_certs_slot(t, md);
+	}
 	rec_cert_copy(&s->c, c);
 	memcpy(s->md, md, sizeof s->md);
 	s->used = 1;
+	t->ncerts++;
 }
 
 void

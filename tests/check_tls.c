@@ -522,6 +522,72 @@ START_TEST(pubkey_fast_same_verdicts)
 }
 END_TEST
 
+/*
+ * More distinct chains and certificates than the round's tables keep: each
+ * starts again empty when 3/4 full, and what a table returns is always
+ * the certificate's or chain's own.
+ */
+START_TEST(caches_full)
+{
+	enum { N = 800 };	/* > 3/4 of the chain tables' 1024 slots */
+	static EVP_PKEY		*keys[N];
+	static X509		*certs[N];
+	struct tls_ctx		*t;
+	struct tls_cache_stats	 st, st0;
+	struct record		*rec;
+	char			 cn[32], want[40];
+	int			 i;
+
+	t = tls_ctx_new(pki.ca_file);
+	ck_assert_ptr_nonnull(t);
+	for (i = 0; i < N; i++) {
+		snprintf(cn, sizeof cn, "leaf %d", i);
+		keys[i] = EVP_EC_gen("P-256");
+		certs[i] = mkcert(cn, "DNS:www.a.test", keys[i], pki.ca,
+		    pki.ca_key, 0, -1, 30);
+		rec = handshake(t, certs[i], keys[i], pki.ca, "www.a.test",
+		    "www.a.test", 0);
+		snprintf(want, sizeof want, "CN=%s", cn);
+		ck_assert_str_eq(rec->tls[0].chain[0].subject, want);
+		ck_assert_str_eq(rec->tls[0].chain[1].subject, "CN=check root");
+		ck_assert_int_eq(rec->tls[0].trusted, 1);
+		record_free(rec);
+	}
+	tls_ctx_cache_stats(t, &st0);
+	ck_assert_uint_eq(st0.ref_misses, N);
+	ck_assert_uint_eq(st0.ref_hits, 0);
+	ck_assert_uint_eq(st0.sys_misses, N);
+	ck_assert_uint_eq(st0.cert_misses + st0.cert_hits, 2 * N);
+
+	/* The last chain is still known, leaf and root too. */
+	rec = handshake(t, certs[N - 1], keys[N - 1], pki.ca, "www.a.test",
+	    "www.a.test", 0);
+	ck_assert_int_eq(rec->tls[0].trusted, 1);
+	record_free(rec);
+	tls_ctx_cache_stats(t, &st);
+	ck_assert_uint_eq(st.ref_hits, 1);
+	ck_assert_uint_eq(st.sys_hits, st0.sys_hits + 1);
+	ck_assert_uint_eq(st.cert_hits, st0.cert_hits + 2);
+
+	/* The first went when the tables emptied: verified again. */
+	rec = handshake(t, certs[0], keys[0], pki.ca, "www.a.test",
+	    "www.a.test", 0);
+	ck_assert_str_eq(rec->tls[0].chain[0].subject, "CN=leaf 0");
+	ck_assert_int_eq(rec->tls[0].trusted, 1);
+	record_free(rec);
+	tls_ctx_cache_stats(t, &st0);
+	ck_assert_uint_eq(st0.ref_misses, N + 1);
+	ck_assert_uint_eq(st0.sys_misses, N + 1);
+	ck_assert_uint_eq(st0.cert_misses, st.cert_misses + 1);
+	ck_assert_uint_eq(st0.cert_hits, st.cert_hits + 1);
+	for (i = 0; i < N; i++) {
+		X509_free(certs[i]);
+		EVP_PKEY_free(keys[i]);
+	}
+	tls_ctx_free(t);
+}
+END_TEST
+
 static Suite *
 tls_suite(void)
 {
@@ -535,6 +601,7 @@ tls_suite(void)
 	tcase_add_test(tc, der_kept);
 	tcase_add_test(tc, cache_never_remembers_failure);
 	tcase_add_loop_test(tc, pubkey_fast_same_verdicts, 0, 5);
+	tcase_add_test(tc, caches_full);
 	suite_add_tcase(s, tc);
 	return s;
 }
